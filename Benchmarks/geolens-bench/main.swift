@@ -1,0 +1,2 @@
+import GeoLensTensor
+print("threads: \(Parallel.threadCount)")

@@ -1,0 +1,26 @@
+# The two commands of the README: `make demo` and `make test`.
+SWIFT ?= swift
+
+.PHONY: build release test bench deps
+
+# System libraries GeoLens links against (Debian/Ubuntu). Safe to run again.
+deps:
+	@if ! pkg-config --exists gdal openblas libpng 2>/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = "0" ] || echo sudo ); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends \
+			libgdal-dev gdal-bin libopenblas-dev libpng-dev pkg-config; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+# Release-mode micro-benchmarks (not part of the test run). Compare with scripts/bench/*.py.
+bench: release
+	.build/release/geolens-bench

@@ -1,0 +1,51 @@
+/// The contiguous Float32 buffer behind one or more `Tensor` values.
+///
+/// Storage is shared between tensor values until one of them is mutated; the
+/// mutating value then copies (copy-on-write, see `Tensor.withUnsafeMutableBufferPointer`).
+/// Buffers are 64-byte aligned so BLAS and SIMD loads never straddle cache lines.
+@usableFromInline
+final class TensorStorage: @unchecked Sendable {
+    @usableFromInline let count: Int
+    @usableFromInline let base: UnsafeMutablePointer<Float>
+    /// Keeps foreign memory (a memory-mapped file) alive when the storage does not own `base`.
+    private let owner: AnyObject?
+    /// True when the storage allocated `base` itself (and so may be written).
+    @usableFromInline let ownsMemory: Bool
+
+    /// Allocates uninitialized storage for `count` scalars.
+    @usableFromInline
+    init(count: Int) {
+        precondition(count >= 0, "TensorStorage: negative element count \(count)")
+        self.count = count
+        let raw = UnsafeMutableRawPointer.allocate(
+            byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        self.base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        self.owner = nil
+        self.ownsMemory = true
+    }
+
+    /// Wraps memory owned by `owner` (for example a memory-mapped checkpoint) without copying.
+    init(borrowing pointer: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject) {
+        self.count = count
+        self.base = pointer
+        self.owner = owner
+        self.ownsMemory = false
+    }
+
+    deinit {
+        if ownsMemory { UnsafeMutableRawPointer(base).deallocate() }
+    }
+
+    /// A private copy of the scalars.
+    @usableFromInline
+    func copy() -> TensorStorage {
+        let other = TensorStorage(count: count)
+        other.base.update(from: base, count: count)
+        return other
+    }
+
+    @usableFromInline
+    var buffer: UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: base, count: count)
+    }
+}

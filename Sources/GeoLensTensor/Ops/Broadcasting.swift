@@ -1,0 +1,90 @@
+/// Kernels behind broadcasting binary ops and the reduction that undoes a broadcast in backward.
+enum BroadcastKernel {
+    /// out[i] = f(a[ia], b[ib]) over the broadcast of `aShape` and `bShape`.
+    @inline(__always)
+    static func apply(
+        _ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float
+    ) -> Tensor {
+        if a.shape == b.shape {
+            return Tensor(shape: a.shape) { out in
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        for i in 0..<out.count { out[i] = f(pa[i], pb[i]) }
+                    }
+                }
+            }
+        }
+        let shape = Shape.broadcast(a.shape, b.shape, op: op)
+        if b.count == 1 {
+            let s = b.storage.base[0]
+            return Tensor(shape: shape) { out in
+                a.withUnsafeBufferPointer { pa in
+                    for i in 0..<out.count { out[i] = f(pa[i], s) }
+                }
+            }
+        }
+        if a.count == 1 {
+            let s = a.storage.base[0]
+            return Tensor(shape: shape) { out in
+                b.withUnsafeBufferPointer { pb in
+                    for i in 0..<out.count { out[i] = f(s, pb[i]) }
+                }
+            }
+        }
+        let rank = shape.count
+        let sa = broadcastStrides(a.shape, to: shape)
+        let sb = broadcastStrides(b.shape, to: shape)
+        let inner = shape[rank - 1]
+        let ia = sa[rank - 1], ib = sb[rank - 1]
+        let rows = Shape.count(shape) / Swift.max(inner, 1)
+        return Tensor(shape: shape) { out in
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    var index = [Int](repeating: 0, count: rank)
+                    var offA = 0, offB = 0
+                    for row in 0..<rows {
+                        let o = row * inner
+                        for j in 0..<inner { out[o + j] = f(pa[offA + j * ia], pb[offB + j * ib]) }
+                        // Advance the multi-index over all but the innermost axis.
+                        var d = rank - 2
+                        while d >= 0 {
+                            index[d] += 1
+                            offA += sa[d]; offB += sb[d]
+                            if index[d] < shape[d] { break }
+                            offA -= sa[d] * shape[d]; offB -= sb[d] * shape[d]
+                            index[d] = 0
+                            d -= 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Strides of `shape` read as a tensor of `target` shape (0 along broadcast axes).
+    static func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
+        let pad = target.count - shape.count
+        let own = Shape.strides(shape)
+        return (0..<target.count).map { i in
+            i < pad || shape[i - pad] == 1 ? 0 : own[i - pad]
+        }
+    }
+}
+
+extension Tensor {
+    /// Sums a broadcast gradient back to `shape` (the inverse of broadcasting `shape` to `self.shape`).
+    public func summed(toShape target: [Int]) -> Tensor {
+        if shape == target { return self }
+        let pad = rank - target.count
+        precondition(pad >= 0, "sum(toShape:): cannot reduce shape \(shape) to \(target)")
+        var axes: [Int] = Array(0..<pad)
+        for i in 0..<target.count where target[i] == 1 && shape[i + pad] != 1 { axes.append(i + pad) }
+        return sum(alongAxes: axes, keepingDimensions: true).reshaped(target)
+    }
+
+    /// Elementwise sum of two tensors of the same shape, off the tape (gradient accumulation).
+    func adding(_ other: Tensor) -> Tensor {
+        precondition(shape == other.shape, "add: shapes \(shape) and \(other.shape) differ")
+        return BroadcastKernel.apply(self, other, op: "add") { $0 + $1 }
+    }
+}
