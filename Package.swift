@@ -11,9 +11,15 @@ let package = Package(
     products: [
         .executable(name: "geolens", targets: ["geolens"]),
         .library(name: "GeoLensTensor", targets: ["GeoLensTensor"]),
+        .library(name: "GeoLensNN", targets: ["GeoLensNN"]),
+        .library(name: "GeoLensGeo", targets: ["GeoLensGeo"]),
+        .library(name: "GeoLensEval", targets: ["GeoLensEval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries: the only places C headers enter the package.
@@ -32,12 +38,33 @@ let package = Package(
             name: "GeoLensTensor", dependencies: ["COpenBLAS"],
             path: "Sources/GeoLensTensor", swiftSettings: strictSwift),
 
+        // Layers, architectures, model cards and checkpoint formats (safetensors, PyTorch zip, ONNX).
+        .target(
+            name: "GeoLensNN",
+            dependencies: [
+                "GeoLensTensor",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            path: "Sources/GeoLensNN", swiftSettings: strictSwift),
+
+        // GDAL raster IO: readers, writers, tile datasets, scene tiling and stitching.
+        .target(
+            name: "GeoLensGeo", dependencies: ["CGDAL", "GeoLensTensor"],
+            path: "Sources/GeoLensGeo", swiftSettings: strictSwift),
+
+        // Streaming metrics: confusion matrix, calibration, uncertainty, bootstrap, shard states.
+        .target(
+            name: "GeoLensEval", dependencies: ["GeoLensTensor"],
+            path: "Sources/GeoLensEval", swiftSettings: strictSwift),
+
         // The command-line tool.
         .executableTarget(
             name: "geolens",
             dependencies: [
-                "GeoLensTensor",
+                "GeoLensTensor", "GeoLensNN", "GeoLensGeo", "GeoLensEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ],
             path: "Sources/geolens", swiftSettings: strictSwift),
 
@@ -46,9 +73,22 @@ let package = Package(
             name: "geolens-bench", dependencies: ["GeoLensTensor"],
             path: "Benchmarks/geolens-bench", swiftSettings: strictSwift),
 
+        // Reference-fixture loading shared by the test targets.
+        .target(
+            name: "GeoLensTestSupport", dependencies: ["GeoLensTensor"],
+            path: "Tests/GeoLensTestSupport"),
         .testTarget(
-            name: "GeoLensTensorTests", dependencies: ["GeoLensTensor"],
+            name: "GeoLensTensorTests", dependencies: ["GeoLensTensor", "GeoLensTestSupport"],
             path: "Tests/GeoLensTensorTests"),
+        .testTarget(
+            name: "GeoLensNNTests", dependencies: ["GeoLensNN", "GeoLensTestSupport"],
+            path: "Tests/GeoLensNNTests"),
+        .testTarget(
+            name: "GeoLensGeoTests", dependencies: ["GeoLensGeo", "GeoLensTestSupport"],
+            path: "Tests/GeoLensGeoTests"),
+        .testTarget(
+            name: "GeoLensEvalTests", dependencies: ["GeoLensEval", "GeoLensTestSupport"],
+            path: "Tests/GeoLensEvalTests"),
     ],
     swiftLanguageModes: [.v6]
 )

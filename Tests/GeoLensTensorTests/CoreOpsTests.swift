@@ -1,4 +1,5 @@
 import GeoLensTensor
+import GeoLensTestSupport
 import Testing
 
 @Suite("Core ops: arithmetic, math, reductions, layout, matmul")
