@@ -1,0 +1,102 @@
+public import GeoLensTensor
+import Synchronization
+
+/// Built-in architectures by name, built from a model card.
+///
+/// `unet` and `smp-unet-resnet18/34/50` are registered from the start; `register` adds more.
+public enum ModelRegistry {
+    public typealias Builder = @Sendable (_ card: ModelCard, _ generator: inout SeededGenerator) throws -> any SegmentationModel
+
+    private static let builders = Mutex<[String: Builder]>(builtIns)
+
+    /// Registers (or replaces) an architecture.
+    public static func register(_ name: String, builder: @escaping Builder) {
+        builders.withLock { $0[name] = builder }
+    }
+
+    /// Names of registered architectures, sorted.
+    public static var names: [String] { builders.withLock { $0.keys.sorted() } }
+
+    /// Builds the card's architecture with freshly initialized parameters (seeded).
+    public static func build(_ card: ModelCard, seed: UInt64 = 0) throws -> any SegmentationModel {
+        guard let builder = builders.withLock({ $0[card.architecture] }) else {
+            var message = "unknown architecture '\(card.architecture)'"
+            if let near = StrictDecoding.nearest(to: card.architecture, in: names) { message += " (did you mean '\(near)'?)" }
+            throw ModelCardError(message: message + "; built-in architectures: \(names.joined(separator: ", ")), or 'onnx'")
+        }
+        var generator = SeededGenerator(seed: seed)
+        return try builder(card, &generator)
+    }
+
+    private static let builtIns: [String: Builder] = {
+        var table: [String: Builder] = [
+            "unet": { card, generator in
+                let options = try ArchitectureOptions(card, allowed: ["base_channels", "depth", "bilinear"])
+                return ClassicUNet(inChannels: try options.inChannels(), classes: try options.classCount(),
+                                   baseChannels: try options.int("base_channels", default: 64),
+                                   depth: try options.int("depth", default: 4),
+                                   bilinear: try options.bool("bilinear", default: false), generator: &generator)
+            },
+        ]
+        for variant in ResNetEncoder.Variant.allCases {
+            table["smp-unet-\(variant.rawValue)"] = { card, generator in
+                let options = try ArchitectureOptions(card, allowed: ["encoder_depth", "decoder_channels"])
+                let depth = try options.int("encoder_depth", default: 5)
+                let decoder = try options.ints("decoder_channels", default: Array([256, 128, 64, 32, 16].prefix(depth)))
+                return SMPUnet(encoder: variant, inChannels: try options.inChannels(), classes: try options.classCount(),
+                               depth: depth, decoderChannels: decoder, generator: &generator)
+            }
+        }
+        return table
+    }()
+}
+
+/// Typed access to a card's `architecture_options`, rejecting unknown option names.
+struct ArchitectureOptions {
+    let card: ModelCard
+
+    init(_ card: ModelCard, allowed: [String]) throws {
+        self.card = card
+        for key in card.architectureOptions.keys where !allowed.contains(key) {
+            var message = "architecture '\(card.architecture)' has no option '\(key)'"
+            if let near = StrictDecoding.nearest(to: key, in: allowed) { message += " (did you mean '\(near)'?)" }
+            throw ModelCardError(message: message + "; options: \(allowed.joined(separator: ", "))")
+        }
+    }
+
+    func inChannels() throws -> Int {
+        guard let n = card.inChannels ?? card.bands?.count else {
+            throw ModelCardError(message: "model card for '\(card.architecture)' needs 'in_channels' (or 'bands')")
+        }
+        return n
+    }
+
+    func classCount() throws -> Int {
+        guard let n = card.classes?.count else {
+            throw ModelCardError(message: "model card for '\(card.architecture)' needs 'classes'")
+        }
+        return n
+    }
+
+    func int(_ key: String, default value: Int) throws -> Int {
+        guard let raw = card.architectureOptions[key] else { return value }
+        guard let v = raw.intValue, v > 0 else {
+            throw ModelCardError(message: "architecture option '\(key)' must be a positive integer")
+        }
+        return v
+    }
+
+    func bool(_ key: String, default value: Bool) throws -> Bool {
+        guard let raw = card.architectureOptions[key] else { return value }
+        guard let v = raw.boolValue else { throw ModelCardError(message: "architecture option '\(key)' must be true or false") }
+        return v
+    }
+
+    func ints(_ key: String, default value: [Int]) throws -> [Int] {
+        guard let raw = card.architectureOptions[key] else { return value }
+        guard let list = raw.arrayValue?.compactMap(\.intValue), list.count == raw.arrayValue?.count else {
+            throw ModelCardError(message: "architecture option '\(key)' must be a list of integers")
+        }
+        return list
+    }
+}

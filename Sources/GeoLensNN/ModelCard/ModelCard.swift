@@ -1,0 +1,155 @@
+public import Foundation
+
+/// The sidecar that tells GeoLens how to feed a checkpoint and name its outputs
+/// (`M.json` beside checkpoint `M`, or `--model-card`). Keys and defaults: CONTRACT.md.
+public struct ModelCard: Codable, Sendable, Equatable {
+    public enum Output: String, Codable, Sendable { case logits, probabilities }
+
+    /// `onnx` or a built-in architecture name (`unet`, `smp-unet-resnet34`, ...).
+    public var architecture: String
+    public var inChannels: Int?
+    public var classes: [String]?
+    /// 1-based raster bands fed to the model, in order (default: all).
+    public var bands: [Int]?
+    public var inputScale: Double
+    public var inputOffset: Double
+    public var mean: [Double]?
+    public var std: [Double]?
+    public var output: Output
+    public var tileSize: Int?
+    public var overlap: Int?
+    public var ignoreIndex: Int?
+    public var architectureOptions: [String: JSONValue]
+    /// Checkpoint key rewrites applied before matching (`{"from": "backbone.", "to": "encoder."}`).
+    public var rename: [RenameRule]
+    /// Load even when keys are missing, unexpected or of the wrong shape (reported, not fatal).
+    public var allowPartialLoad: Bool
+
+    public struct RenameRule: Codable, Sendable, Equatable {
+        /// A key prefix, or a regular expression when `regex` is true.
+        public var from: String
+        public var to: String
+        public var regex: Bool
+
+        public init(from: String, to: String, regex: Bool = false) {
+            self.from = from; self.to = to; self.regex = regex
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case from, to, regex }
+
+        public init(from decoder: Decoder) throws {
+            try StrictDecoding.rejectUnknownKeys(in: decoder, allowed: CodingKeys.self, context: "rename rule")
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            from = try c.decode(String.self, forKey: .from)
+            to = try c.decode(String.self, forKey: .to)
+            regex = try c.decodeIfPresent(Bool.self, forKey: .regex) ?? false
+        }
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case architecture, classes, bands, mean, std, output, overlap, rename
+        case inChannels = "in_channels", inputScale = "input_scale", inputOffset = "input_offset"
+        case tileSize = "tile_size", ignoreIndex = "ignore_index", architectureOptions = "architecture_options"
+        case allowPartialLoad = "allow_partial_load"
+    }
+
+    public init(architecture: String, inChannels: Int? = nil, classes: [String]? = nil, bands: [Int]? = nil,
+                inputScale: Double = 1, inputOffset: Double = 0, mean: [Double]? = nil, std: [Double]? = nil,
+                output: Output = .logits, tileSize: Int? = nil, overlap: Int? = nil, ignoreIndex: Int? = nil,
+                architectureOptions: [String: JSONValue] = [:], rename: [RenameRule] = [], allowPartialLoad: Bool = false) {
+        self.architecture = architecture
+        self.inChannels = inChannels
+        self.classes = classes
+        self.bands = bands
+        self.inputScale = inputScale
+        self.inputOffset = inputOffset
+        self.mean = mean
+        self.std = std
+        self.output = output
+        self.tileSize = tileSize
+        self.overlap = overlap
+        self.ignoreIndex = ignoreIndex
+        self.architectureOptions = architectureOptions
+        self.rename = rename
+        self.allowPartialLoad = allowPartialLoad
+    }
+
+    public init(from decoder: Decoder) throws {
+        try StrictDecoding.rejectUnknownKeys(in: decoder, allowed: CodingKeys.self, context: "model card")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            architecture: try c.decode(String.self, forKey: .architecture),
+            inChannels: try c.decodeIfPresent(Int.self, forKey: .inChannels),
+            classes: try c.decodeIfPresent([String].self, forKey: .classes),
+            bands: try c.decodeIfPresent([Int].self, forKey: .bands),
+            inputScale: try c.decodeIfPresent(Double.self, forKey: .inputScale) ?? 1,
+            inputOffset: try c.decodeIfPresent(Double.self, forKey: .inputOffset) ?? 0,
+            mean: try c.decodeIfPresent([Double].self, forKey: .mean),
+            std: try c.decodeIfPresent([Double].self, forKey: .std),
+            output: try c.decodeIfPresent(Output.self, forKey: .output) ?? .logits,
+            tileSize: try c.decodeIfPresent(Int.self, forKey: .tileSize),
+            overlap: try c.decodeIfPresent(Int.self, forKey: .overlap),
+            ignoreIndex: try c.decodeIfPresent(Int.self, forKey: .ignoreIndex),
+            architectureOptions: try c.decodeIfPresent([String: JSONValue].self, forKey: .architectureOptions) ?? [:],
+            rename: try c.decodeIfPresent([RenameRule].self, forKey: .rename) ?? [],
+            allowPartialLoad: try c.decodeIfPresent(Bool.self, forKey: .allowPartialLoad) ?? false)
+    }
+
+    /// Checks values that decode but make no sense, naming the key.
+    public func validate() throws(ModelCardError) {
+        func fail(_ key: String, _ why: String) -> ModelCardError { ModelCardError(message: "model card key '\(key)' \(why)") }
+        if let n = inChannels, n < 1 { throw fail("in_channels", "must be at least 1, got \(n)") }
+        if let classes, classes.isEmpty { throw fail("classes", "must name at least one class") }
+        if let classes, Set(classes).count != classes.count { throw fail("classes", "has duplicate names") }
+        if let bands {
+            if bands.isEmpty { throw fail("bands", "must list at least one band") }
+            if let bad = bands.first(where: { $0 < 1 }) { throw fail("bands", "holds \(bad); bands are 1-based") }
+            if let n = inChannels, n != bands.count {
+                throw fail("bands", "lists \(bands.count) bands but in_channels is \(n)")
+            }
+        }
+        let channels = inChannels ?? bands?.count
+        for (key, values) in [("mean", mean), ("std", std)] {
+            guard let values else { continue }
+            if let channels, values.count != channels {
+                throw fail(key, "has \(values.count) values for \(channels) input channels")
+            }
+            if values.contains(where: { !$0.isFinite }) { throw fail(key, "holds a non-finite value") }
+        }
+        if let std, std.contains(where: { $0 <= 0 }) { throw fail("std", "must be positive") }
+        if !inputScale.isFinite || inputScale == 0 { throw fail("input_scale", "must be finite and non-zero") }
+        if let t = tileSize, t < 1 { throw fail("tile_size", "must be positive, got \(t)") }
+        if let o = overlap, o < 0 || (tileSize.map { o >= $0 } ?? false) {
+            throw fail("overlap", "must be >= 0 and smaller than tile_size, got \(o)")
+        }
+    }
+
+    /// Reads and validates a card from JSON.
+    public static func load(from url: URL) throws -> ModelCard {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ModelCardError(message: "cannot read model card \(url.path): \(error.localizedDescription)")
+        }
+        do {
+            let card = try JSONDecoder().decode(ModelCard.self, from: data)
+            try card.validate()
+            return card
+        } catch let error as DecodingError {
+            throw ModelCardError(message: "model card \(url.path): \(error.readableDescription)")
+        } catch let error as ModelCardError {
+            throw ModelCardError(message: "\(url.path): \(error.message)")
+        }
+    }
+
+    /// The class names, or `class_0...` when the card names none.
+    public func classNames(count: Int) -> [String] {
+        classes ?? (0..<count).map { "class_\($0)" }
+    }
+}
+
+/// A model card that cannot be read or makes no sense.
+public struct ModelCardError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,89 @@
+public import GeoLensTensor
+
+/// A learnable tensor or a buffer (running statistics) owned by a module.
+///
+/// Parameters are reference objects so that loaders and optimizers can replace their values in
+/// place while the module tree keeps pointing at them. A trainable parameter's value is a leaf of
+/// the tape (`requiringGradient()`), so `gradients(of:wrt:)` can be taken with respect to it.
+public final class Parameter: @unchecked Sendable {
+    /// Parameters receive gradients and optimizer updates; buffers (running mean/variance) do not.
+    public enum Kind: String, Sendable { case parameter, buffer }
+
+    public let kind: Kind
+    /// The current value. Assigning keeps the kind; trainable values are re-attached to a fresh leaf.
+    public var value: Tensor {
+        didSet {
+            precondition(value.shape == oldValue.shape,
+                         "Parameter: new value of shape \(value.shape) replaces shape \(oldValue.shape)")
+            if kind == .parameter && !value.requiresGradient { value = value.requiringGradient() }
+        }
+    }
+
+    public init(_ value: Tensor, kind: Kind = .parameter) {
+        self.kind = kind
+        self.value = kind == .parameter ? value.requiringGradient() : value.detached()
+    }
+
+    public var shape: [Int] { value.shape }
+}
+
+/// A node of a model: a layer or a block of layers, named like the PyTorch module it mirrors.
+///
+/// Parameter names are the dotted paths PyTorch's `state_dict()` uses
+/// (`encoder.layer1.0.conv1.weight`), built from `children` and `parameters`.
+/// Forward passes take a `ForwardContext`, which carries train/eval mode, the dropout
+/// generator, and the capture of intermediate outputs by module path (for GradCAM).
+public protocol Module: AnyObject, Sendable {
+    /// Computes the module's output. Children are called through `context.apply(_:_:_:)`
+    /// so that their outputs can be captured by path.
+    func forward(_ x: Tensor, context: ForwardContext) -> Tensor
+
+    /// Direct sub-modules with their attribute names, in registration order.
+    var children: [(name: String, module: any Module)] { get }
+
+    /// The module's own parameters and buffers (not its children's), in registration order.
+    var parameters: [(name: String, parameter: Parameter)] { get }
+}
+
+extension Module {
+    public var children: [(name: String, module: any Module)] { [] }
+    public var parameters: [(name: String, parameter: Parameter)] { [] }
+
+    /// Every parameter and buffer of the tree, by dotted name, in PyTorch `state_dict()` order.
+    public func namedParameters(prefix: String = "") -> [(name: String, parameter: Parameter)] {
+        var result = parameters.map { (prefix + $0.name, $0.parameter) }
+        for (name, child) in children {
+            result += child.namedParameters(prefix: prefix + name + ".")
+        }
+        return result
+    }
+
+    /// Every module of the tree with its dotted path ("" for the root), parents before children.
+    public func namedModules(prefix: String = "") -> [(path: String, module: any Module)] {
+        var result: [(path: String, module: any Module)] = [(prefix, self)]
+        for (name, child) in children {
+            result += child.namedModules(prefix: prefix.isEmpty ? name : prefix + "." + name)
+        }
+        return result
+    }
+
+    /// Trainable parameters only (what an optimizer updates).
+    public var trainableParameters: [(name: String, parameter: Parameter)] {
+        namedParameters().filter { $0.parameter.kind == .parameter }
+    }
+
+    /// Number of scalars in trainable parameters.
+    public var parameterCount: Int {
+        trainableParameters.reduce(0) { $0 + $1.parameter.value.count }
+    }
+
+    /// Runs the module in evaluation mode with no tape recording (plain inference).
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        GradientMode.withoutRecording { forward(x, context: ForwardContext(mode: .evaluation)) }
+    }
+
+    /// Runs the module with an explicit context (training, MC dropout, captures).
+    public func callAsFunction(_ x: Tensor, context: ForwardContext) -> Tensor {
+        forward(x, context: context)
+    }
+}
