@@ -41,6 +41,10 @@ public final class SMPUnet: SegmentationModel {
     }
 
     public var defaultCAMLayer: String { camLayers[encoder.depth - 2] }
+
+    public var ignoredCheckpointKeyPrefixes: [String] {
+        (encoder.depth..<5).map { "encoder.layer\($0)." } + ["encoder.fc."]
+    }
 }
 
 /// smp `UnetDecoder`: upsample to the next skip's size (nearest), concatenate the skip, two conv-BN-ReLU.

@@ -8,4 +8,11 @@ public protocol SegmentationModel: Module {
     var camLayers: [String] { get }
     /// The deepest encoder feature map: the default GradCAM layer.
     var defaultCAMLayer: String { get }
+    /// Checkpoint key prefixes the architecture never uses and loading skips silently
+    /// (smp keeps encoder stages beyond `encoder_depth` in its state_dict).
+    var ignoredCheckpointKeyPrefixes: [String] { get }
+}
+
+extension SegmentationModel {
+    public var ignoredCheckpointKeyPrefixes: [String] { [] }
 }

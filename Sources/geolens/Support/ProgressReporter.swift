@@ -1,0 +1,63 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Progress of long work on stderr: a redrawn bar with rate and ETA on a terminal,
+/// plain lines every few seconds otherwise (logs of batch jobs stay readable).
+final class ProgressReporter {
+    private let label: String
+    private let total: Int
+    private let unit: String
+    private let isTerminal: Bool
+    private let start = Date()
+    private var lastPrint = Date.distantPast
+    private(set) var done = 0
+
+    init(_ label: String, total: Int, unit: String = "tiles") {
+        self.label = label
+        self.total = total
+        self.unit = unit
+        self.isTerminal = isatty(STDERR_FILENO) != 0 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+    }
+
+    /// Records `count` more finished items and redraws when due.
+    func advance(by count: Int = 1) {
+        done += count
+        let now = Date()
+        let interval: TimeInterval = isTerminal ? 0.1 : 10
+        if now.timeIntervalSince(lastPrint) >= interval || done == total {
+            lastPrint = now
+            draw(now: now)
+        }
+    }
+
+    /// Ends the bar with a summary line.
+    func finish() {
+        let elapsed = Date().timeIntervalSince(start)
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let line = "\(label): \(done)/\(total) \(unit) in \(Self.format(elapsed)) (\(String(format: "%.2f", rate)) \(unit)/s)"
+        FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + line + "\n").utf8))
+    }
+
+    private func draw(now: Date) {
+        let elapsed = now.timeIntervalSince(start)
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let remaining = rate > 0 ? Double(total - done) / rate : 0
+        let stats = "\(done)/\(total) \(unit), \(String(format: "%.2f", rate)) \(unit)/s, ETA \(Self.format(remaining))"
+        if isTerminal {
+            let width = 30
+            let filled = total > 0 ? min(width, width * done / total) : width
+            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(label) [\(bar)] \(stats)".utf8))
+        } else {
+            FileHandle.standardError.write(Data("\(label): \(stats)\n".utf8))
+        }
+    }
+
+    static func format(_ seconds: TimeInterval) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60)
+            : s >= 60 ? String(format: "%dm%02ds", s / 60, s % 60) : "\(s)s"
+    }
+}
