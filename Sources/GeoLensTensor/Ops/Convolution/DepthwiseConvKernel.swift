@@ -32,24 +32,25 @@ enum DepthwiseConvKernel {
     /// One output plane from one input plane and one `kH x kW` filter.
     private static func forwardPlane(_ src: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                                      into dst: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        let (kh, kw, dx) = (g.kernelHeight, g.kernelWidth, g.dilationX)
+        let (kw, dy, dx) = (g.kernelWidth, g.dilationY, g.dilationX)
         // Outputs whose taps are all inside the row: the first tap's lower bound, the last tap's upper.
-        let interiorLow = Im2Col.validOutputs(outCount: g.outWidth, inCount: g.inWidth, stride: g.strideX,
-                                              pad: g.padLeft, offset: 0).lowerBound
+        let interiorLow = Swift.min(g.outWidth, Im2Col.validOutputs(
+            outCount: g.outWidth, inCount: g.inWidth, stride: g.strideX, pad: g.padLeft, offset: 0).lowerBound)
         let interiorHigh = Swift.max(interiorLow, Im2Col.validOutputs(
             outCount: g.outWidth, inCount: g.inWidth, stride: g.strideX, pad: g.padLeft, offset: (kw - 1) * dx).upperBound)
-        let rowsValid = (0..<kh).map {
-            Im2Col.validOutputs(outCount: g.outHeight, inCount: g.inHeight, stride: g.strideY, pad: g.padTop, offset: $0 * g.dilationY)
-        }
         for oy in 0..<g.outHeight {
             let out = dst + oy * g.outWidth
             let top = oy * g.strideY - g.padTop
-            // Border outputs (and everything when the interior is empty): scalar, with bounds checks.
-            func border(_ ox: Int) {
+            // The taps ky whose input row top + ky * dy lies inside the image.
+            let kyLow = top >= 0 ? 0 : (-top + dy - 1) / dy
+            let kyHigh = Swift.min(g.kernelHeight, top > g.inHeight - 1 ? 0 : (g.inHeight - 1 - top) / dy + 1)
+            let taps = kyLow..<Swift.max(kyLow, kyHigh)
+            // Border outputs: scalar, with bounds checks on the column.
+            for ox in 0..<g.outWidth where ox < interiorLow || ox >= interiorHigh {
                 var total: Float = 0
                 let left = ox * g.strideX - g.padLeft
-                for ky in 0..<kh where rowsValid[ky].contains(oy) {
-                    let row = src + (top + ky * g.dilationY) * g.inWidth
+                for ky in taps {
+                    let row = src + (top + ky * dy) * g.inWidth
                     for kx in 0..<kw {
                         let ix = left + kx * dx
                         if ix >= 0 && ix < g.inWidth { total += w[ky * kw + kx] * row[ix] }
@@ -57,17 +58,15 @@ enum DepthwiseConvKernel {
                 }
                 out[ox] = total
             }
-            for ox in 0..<Swift.min(interiorLow, g.outWidth) { border(ox) }
-            for ox in interiorHigh..<g.outWidth { border(ox) }
-            guard interiorLow < interiorHigh else { continue }
             var ox = interiorLow
             if g.strideX == 1 {
                 while ox + 8 <= interiorHigh {
                     var acc = Vector()
-                    for ky in 0..<kh where rowsValid[ky].contains(oy) {
-                        let row = src + (top + ky * g.dilationY) * g.inWidth + ox - g.padLeft
+                    for ky in taps {
+                        let row = src + (top + ky * dy) * g.inWidth + ox - g.padLeft
+                        let filter = w + ky * kw
                         for kx in 0..<kw {
-                            acc = acc.addingProduct(Vector(repeating: w[ky * kw + kx]), VectorKernels.load(row + kx * dx))
+                            acc += Vector(repeating: filter[kx]) * VectorKernels.load(row + kx * dx)
                         }
                     }
                     VectorKernels.store(acc, out + ox)
@@ -76,8 +75,8 @@ enum DepthwiseConvKernel {
             }
             while ox < interiorHigh {
                 var total: Float = 0
-                for ky in 0..<kh where rowsValid[ky].contains(oy) {
-                    let row = src + (top + ky * g.dilationY) * g.inWidth + ox * g.strideX - g.padLeft
+                for ky in taps {
+                    let row = src + (top + ky * dy) * g.inWidth + ox * g.strideX - g.padLeft
                     for kx in 0..<kw { total += w[ky * kw + kx] * row[kx * dx] }
                 }
                 out[ox] = total

@@ -1,5 +1,8 @@
 /// Small SIMD loops shared by the convolution kernels. Written with explicit `SIMD8<Float>` so
 /// that reductions vectorize (the compiler may not reassociate a scalar float sum by itself).
+///
+/// Multiply and add stay separate operations: the package builds for baseline x86-64, where
+/// `addingProduct` (a fused multiply-add) becomes one libm `fmaf` call per lane.
 enum VectorKernels {
     typealias Vector = SIMD8<Float>
 
@@ -30,7 +33,7 @@ enum VectorKernels {
         let a = Vector(repeating: alpha)
         var i = 0
         while i + 8 <= count {
-            store(load(y + i).addingProduct(a, load(x + i)), y + i)
+            store(load(y + i) + a * load(x + i), y + i)
             i += 8
         }
         while i < count { y[i] += alpha * x[i]; i += 1 }
@@ -42,12 +45,12 @@ enum VectorKernels {
         var acc0 = Vector(), acc1 = Vector()
         var i = 0
         while i + 16 <= count {
-            acc0 = acc0.addingProduct(load(x + i), load(y + i))
-            acc1 = acc1.addingProduct(load(x + i + 8), load(y + i + 8))
+            acc0 += load(x + i) * load(y + i)
+            acc1 += load(x + i + 8) * load(y + i + 8)
             i += 16
         }
         if i + 8 <= count {
-            acc0 = acc0.addingProduct(load(x + i), load(y + i))
+            acc0 += load(x + i) * load(y + i)
             i += 8
         }
         var total = (acc0 + acc1).sum()
