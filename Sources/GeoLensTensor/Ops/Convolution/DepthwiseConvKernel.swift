@@ -2,9 +2,9 @@
 /// channel `c` reading input channel `c / (Cout / Cin)`).
 ///
 /// GEMM is a poor fit here (a 1 x kH*kW by kH*kW x pixels product per channel), so each (image,
-/// channel) plane is computed directly, in parallel over planes. Stride-1 interiors accumulate all
-/// taps of eight neighbouring outputs in one SIMD register and store once; borders and strided
-/// convolutions take a scalar path with bounds checks.
+/// channel) plane is computed directly, in parallel over planes. The forward pass first copies the
+/// input plane into a zero-padded scratch plane (no bounds checks afterwards); with stride 1 it then
+/// accumulates all taps of eight neighbouring outputs in one SIMD register and stores once.
 enum DepthwiseConvKernel {
     typealias Vector = VectorKernels.Vector
 
@@ -16,11 +16,14 @@ enum DepthwiseConvKernel {
                 weight.withUnsafeBufferPointer { wb in
                     epilogue.withKernel { ep in
                         let (src, w, dst) = (xb.baseAddress!, wb.baseAddress!, out.baseAddress!)
+                        let layout = PaddedPlane(g)
                         Parallel.forEach(g.batch * g.outChannels) { plane in
                             let (n, c) = plane.quotientAndRemainder(dividingBy: g.outChannels)
                             let result = dst + plane * g.outPlane
-                            forwardPlane(src + (n * g.inChannels + c / multiplier) * g.inPlane, weight: w + c * g.kernelArea,
-                                         into: result, g)
+                            ScratchBuffers.shared.withBuffer(count: layout.count) { padded in
+                                layout.fill(padded, from: src + (n * g.inChannels + c / multiplier) * g.inPlane, g)
+                                forwardPlane(padded, layout, weight: w + c * g.kernelArea, into: result, g)
+                            }
                             ep.apply(to: result, channels: c..<(c + 1), rowStride: g.outPlane, width: g.outPlane)
                         }
                     }
@@ -29,58 +32,70 @@ enum DepthwiseConvKernel {
         }
     }
 
-    /// One output plane from one input plane and one `kH x kW` filter.
-    private static func forwardPlane(_ src: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
+    /// The zero-padded copy of one input plane that `forwardPlane` reads: every tap of every output
+    /// (rounded up to whole SIMD vectors along the row) lands inside it, so no bounds are checked.
+    struct PaddedPlane {
+        let width: Int, height: Int
+        var count: Int { width * height }
+
+        init(_ g: ConvGeometry) {
+            let columns = g.strideX == 1 ? (g.outWidth + 7) / 8 * 8 : g.outWidth
+            width = (columns - 1) * g.strideX + (g.kernelWidth - 1) * g.dilationX + 1
+            height = (g.outHeight - 1) * g.strideY + (g.kernelHeight - 1) * g.dilationY + 1
+        }
+
+        /// Copies `src` (`[H, W]`) shifted by the top/left padding, zeros elsewhere.
+        func fill(_ dst: UnsafeMutablePointer<Float>, from src: UnsafePointer<Float>, _ g: ConvGeometry) {
+            let copied = Swift.max(0, Swift.min(g.inWidth, width - g.padLeft))
+            for row in 0..<height {
+                let line = dst + row * width
+                let iy = row - g.padTop
+                guard iy >= 0 && iy < g.inHeight && copied > 0 else {
+                    line.initialize(repeating: 0, count: width)
+                    continue
+                }
+                line.initialize(repeating: 0, count: g.padLeft)
+                (line + g.padLeft).initialize(from: src + iy * g.inWidth, count: copied)
+                (line + g.padLeft + copied).initialize(repeating: 0, count: width - g.padLeft - copied)
+            }
+        }
+    }
+
+    /// One output plane from one zero-padded input plane and one `kH x kW` filter.
+    private static func forwardPlane(_ padded: UnsafePointer<Float>, _ layout: PaddedPlane, weight w: UnsafePointer<Float>,
                                      into dst: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        let (kw, dy, dx) = (g.kernelWidth, g.dilationY, g.dilationX)
-        // Outputs whose taps are all inside the row: the first tap's lower bound, the last tap's upper.
-        let interiorLow = Swift.min(g.outWidth, Im2Col.validOutputs(
-            outCount: g.outWidth, inCount: g.inWidth, stride: g.strideX, pad: g.padLeft, offset: 0).lowerBound)
-        let interiorHigh = Swift.max(interiorLow, Im2Col.validOutputs(
-            outCount: g.outWidth, inCount: g.inWidth, stride: g.strideX, pad: g.padLeft, offset: (kw - 1) * dx).upperBound)
+        let (kh, kw, dy, dx, pitch) = (g.kernelHeight, g.kernelWidth, g.dilationY, g.dilationX, layout.width)
         for oy in 0..<g.outHeight {
             let out = dst + oy * g.outWidth
-            let top = oy * g.strideY - g.padTop
-            // The taps ky whose input row top + ky * dy lies inside the image.
-            let kyLow = top >= 0 ? 0 : (-top + dy - 1) / dy
-            let kyHigh = Swift.min(g.kernelHeight, top > g.inHeight - 1 ? 0 : (g.inHeight - 1 - top) / dy + 1)
-            let taps = kyLow..<Swift.max(kyLow, kyHigh)
-            // Border outputs: scalar, with bounds checks on the column.
-            for ox in 0..<g.outWidth where ox < interiorLow || ox >= interiorHigh {
-                var total: Float = 0
-                let left = ox * g.strideX - g.padLeft
-                for ky in taps {
-                    let row = src + (top + ky * dy) * g.inWidth
-                    for kx in 0..<kw {
-                        let ix = left + kx * dx
-                        if ix >= 0 && ix < g.inWidth { total += w[ky * kw + kx] * row[ix] }
-                    }
-                }
-                out[ox] = total
-            }
-            var ox = interiorLow
+            let top = padded + oy * g.strideY * pitch
             if g.strideX == 1 {
-                while ox + 8 <= interiorHigh {
+                var ox = 0
+                while ox < g.outWidth {
                     var acc = Vector()
-                    for ky in taps {
-                        let row = src + (top + ky * dy) * g.inWidth + ox - g.padLeft
+                    for ky in 0..<kh {
+                        let row = top + ky * dy * pitch + ox
                         let filter = w + ky * kw
                         for kx in 0..<kw {
                             acc += Vector(repeating: filter[kx]) * VectorKernels.load(row + kx * dx)
                         }
                     }
-                    VectorKernels.store(acc, out + ox)
+                    if ox + 8 <= g.outWidth {
+                        VectorKernels.store(acc, out + ox)
+                    } else {
+                        for lane in 0..<(g.outWidth - ox) { out[ox + lane] = acc[lane] }
+                    }
                     ox += 8
                 }
-            }
-            while ox < interiorHigh {
-                var total: Float = 0
-                for ky in taps {
-                    let row = src + (top + ky * dy) * g.inWidth + ox * g.strideX - g.padLeft
-                    for kx in 0..<kw { total += w[ky * kw + kx] * row[kx * dx] }
+            } else {
+                for ox in 0..<g.outWidth {
+                    var total: Float = 0
+                    let corner = top + ox * g.strideX
+                    for ky in 0..<kh {
+                        let row = corner + ky * dy * pitch
+                        for kx in 0..<kw { total += w[ky * kw + kx] * row[kx * dx] }
+                    }
+                    out[ox] = total
                 }
-                out[ox] = total
-                ox += 1
             }
         }
     }
