@@ -1,2 +1,43 @@
 import GeoLensTensor
-print("threads: \(Parallel.threadCount)")
+
+// geolens-bench: release-mode micro-benchmarks, kept out of the test run.
+//
+//   geolens-bench conv [--threads N] [--repeats R] [--filter SUBSTRING]
+//
+// prints one tab-separated line per case: name, median milliseconds per call, GFLOP/s.
+
+let usage = "usage: geolens-bench conv [--threads N] [--repeats R] [--filter SUBSTRING]"
+var arguments = Array(CommandLine.arguments.dropFirst())
+let command = arguments.isEmpty ? "conv" : arguments.removeFirst()
+var threads = 2, timing = Timing(), filter = ""
+while !arguments.isEmpty {
+    let flag = arguments.removeFirst()
+    guard let value = arguments.first else { fatalError("\(flag) needs a value\n\(usage)") }
+    arguments.removeFirst()
+    switch flag {
+    case "--threads": threads = Int(value) ?? threads
+    case "--repeats": timing.repeats = Int(value) ?? timing.repeats
+    case "--filter": filter = value
+    default: fatalError("unknown option \(flag)\n\(usage)")
+    }
+}
+
+switch command {
+case "conv":
+    Parallel.setThreadCount(threads)
+    print("# geolens conv, threads \(Parallel.threadCount)")
+    for bench in ConvBenchmark.all where filter.isEmpty || bench.name.contains(filter) {
+        let ms = bench.run(timing: timing)
+        let flops = Double(bench.multiplyAdds) * 2 * (bench.kind == .backward ? 2 : 1)
+        print("\(bench.name)\t\(String(format3(ms)))\t\(String(format3(flops / ms / 1e6)))")
+    }
+default:
+    fatalError("unknown benchmark \(command)\n\(usage)")
+}
+
+/// Three decimals without Foundation.
+func format3(_ v: Double) -> String {
+    let scaled = (v * 1000).rounded()
+    let whole = Int(scaled) / 1000, frac = abs(Int(scaled) % 1000)
+    return "\(whole)." + String(repeating: "0", count: 3 - String(frac).count) + String(frac)
+}

@@ -1,0 +1,25 @@
+/// Wall-clock timing for the benchmarks: warm-up calls, then the median of timed repeats.
+struct Timing {
+    var warmup = 2
+    var repeats = 10
+
+    /// The median time of one call of `body`, in milliseconds.
+    func medianMilliseconds(_ body: () -> Void) -> Double {
+        for _ in 0..<warmup { body() }
+        let clock = ContinuousClock()
+        var samples: [Double] = []
+        for _ in 0..<repeats {
+            let elapsed = clock.measure(body)
+            samples.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15)
+        }
+        samples.sort()
+        let mid = samples.count / 2
+        return samples.count % 2 == 1 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2
+    }
+}
+
+/// Keeps a result alive so the optimizer cannot drop the work that made it.
+@inline(never)
+func consume<T>(_ value: T) {
+    withExtendedLifetime(value) {}
+}

@@ -1,0 +1,67 @@
+/// The convolution forward pass as packed GEMMs: `y[n, group] = W[group] x im2col(x[n], group)`.
+///
+/// Work is split into (image, block of output rows) units run in parallel, each with its own im2col
+/// buffer from `ScratchBuffers` and single-threaded GEMMs. A 1x1 stride-1 convolution skips im2col
+/// (the image plane already is the GEMM operand), grouped convolutions run one GEMM per group on
+/// the shared column block, and depthwise convolutions go to the direct kernel instead.
+enum ConvForwardKernel {
+    /// `x` of `g.inputShape` convolved with `weight` of `g.weightShape`, then `epilogue`.
+    static func run(input x: Tensor, weight: Tensor, geometry g: ConvGeometry, epilogue: ConvEpilogue) -> Tensor {
+        if g.isDepthwise {
+            return DepthwiseConvKernel.forward(input: x, weight: weight, geometry: g, epilogue: epilogue)
+        }
+        return Tensor(shape: g.outputShape) { out in
+            guard out.count > 0 else { return }
+            x.withUnsafeBufferPointer { xb in
+                weight.withUnsafeBufferPointer { wb in
+                    epilogue.withKernel { ep in
+                        run(input: xb.baseAddress!, weight: wb.baseAddress!, output: out.baseAddress!, g, ep)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pointer form: writes every element of `output` (`g.outputShape`).
+    static func run(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                    _ g: ConvGeometry, _ epilogue: ConvEpilogue.Kernel) {
+        let units = ConvThreading.RowUnits(g, columns: ConvThreading.forwardColumns)
+        let columnFloats = g.isPointwise ? 0 : g.inChannels * g.kernelArea * units.rowsPerUnit * g.outWidth
+        ConvThreading.withSingleThreadedBLAS {
+            Parallel.forEach(units.count) { u in
+                let (n, rows) = units.unit(u)
+                let image = input + n * g.inChannels * g.inPlane
+                let result = output + n * g.outChannels * g.outPlane + rows.lowerBound * g.outWidth
+                if g.isPointwise {
+                    multiplyBlock(weight: weight, columns: image + rows.lowerBound * g.outWidth, columnStride: g.inPlane,
+                                  groupStride: g.inChannelsPerGroup * g.inPlane, rows: rows, result: result, g, epilogue)
+                } else {
+                    ScratchBuffers.shared.withBuffer(count: columnFloats) { columns in
+                        Im2Col.unfold(image, g, channels: 0..<g.inChannels, rows: rows, into: columns)
+                        let width = rows.count * g.outWidth
+                        multiplyBlock(weight: weight, columns: columns, columnStride: width,
+                                      groupStride: g.patchSize * width, rows: rows, result: result, g, epilogue)
+                    }
+                }
+            }
+        }
+    }
+
+    /// One GEMM per group for the output rows `rows` of one image, then the epilogue on the block.
+    /// `columns` is group 0's `patchSize x width` operand with row stride `columnStride`; group `i`'s
+    /// starts `i * groupStride` further.
+    @inline(__always)
+    private static func multiplyBlock(weight: UnsafePointer<Float>, columns: UnsafePointer<Float>, columnStride: Int,
+                                      groupStride: Int, rows: Range<Int>, result: UnsafeMutablePointer<Float>,
+                                      _ g: ConvGeometry, _ epilogue: ConvEpilogue.Kernel) {
+        let width = rows.count * g.outWidth
+        let outPerGroup = g.outChannelsPerGroup
+        for group in 0..<g.groups {
+            BLAS.sgemm(m: outPerGroup, n: width, k: g.patchSize,
+                       a: weight + group * outPerGroup * g.patchSize, lda: g.patchSize,
+                       b: columns + group * groupStride, ldb: columnStride,
+                       c: result + group * outPerGroup * g.outPlane, ldc: g.outPlane)
+        }
+        epilogue.apply(to: result, channels: 0..<g.outChannels, rowStride: g.outPlane, width: width)
+    }
+}

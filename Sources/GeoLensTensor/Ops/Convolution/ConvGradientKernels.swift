@@ -1,0 +1,146 @@
+/// Convolution gradients as GEMMs: the input gradient is `col2im(W^T x dy)`, the weight gradient
+/// `dy x im2col(x)^T` summed over images, the bias gradient a per-channel sum.
+///
+/// The transposed convolution uses the same kernels: its forward pass is `inputGradient` and its
+/// weight gradient is `weightGradient` with the roles of the two activations swapped.
+enum ConvGradientKernels {
+    /// d(loss)/d(input) of shape `g.inputShape`, from the output gradient `dy` (`g.outputShape`);
+    /// `epilogue` runs on the result (the transposed convolution's bias).
+    static func inputGradient(outputGradient dy: Tensor, weight: Tensor, geometry g: ConvGeometry,
+                              epilogue: ConvEpilogue = .none) -> Tensor {
+        if g.isDepthwise {
+            return DepthwiseConvKernel.inputGradient(outputGradient: dy, weight: weight, geometry: g, epilogue: epilogue)
+        }
+        return Tensor(shape: g.inputShape) { gx in
+            guard gx.count > 0 else { return }
+            dy.withUnsafeBufferPointer { dyb in
+                weight.withUnsafeBufferPointer { wb in
+                    epilogue.withKernel { ep in
+                        inputGradient(dy: dyb.baseAddress!, weight: wb.baseAddress!, result: gx.baseAddress!, g, ep)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Units are (image, group, block of input channels): each block's col2im writes only its own
+    /// channel planes, so units never overlap.
+    private static func inputGradient(dy: UnsafePointer<Float>, weight: UnsafePointer<Float>, result: UnsafeMutablePointer<Float>,
+                                      _ g: ConvGeometry, _ epilogue: ConvEpilogue.Kernel) {
+        let perGroup = g.inChannelsPerGroup
+        let channelsPerUnit = g.isPointwise ? perGroup
+            : Swift.max(1, Swift.min(perGroup, ConvThreading.inputGradientFloats / Swift.max(g.kernelArea * g.outPlane, 1)))
+        let blocksPerGroup = (perGroup + channelsPerUnit - 1) / channelsPerUnit
+        let units = g.batch * g.groups * blocksPerGroup
+        ConvThreading.withSingleThreadedBLAS {
+            Parallel.forEach(units) { u in
+                let n = u / (g.groups * blocksPerGroup)
+                let group = (u / blocksPerGroup) % g.groups
+                let first = (u % blocksPerGroup) * channelsPerUnit
+                let local = first..<Swift.min(perGroup, first + channelsPerUnit)
+                let channels = (group * perGroup + local.lowerBound)..<(group * perGroup + local.upperBound)
+                let image = result + n * g.inChannels * g.inPlane
+                let outPerGroup = g.outChannelsPerGroup
+                let a = weight + group * outPerGroup * g.patchSize + local.lowerBound * g.kernelArea
+                let b = dy + (n * g.outChannels + group * outPerGroup) * g.outPlane
+                let m = local.count * g.kernelArea
+                if g.isPointwise {
+                    BLAS.sgemm(transposeA: true, m: m, n: g.outPlane, k: outPerGroup, a: a, lda: g.patchSize,
+                               b: b, ldb: g.outPlane, c: image + channels.lowerBound * g.inPlane, ldc: g.inPlane)
+                } else {
+                    ScratchBuffers.shared.withBuffer(count: m * g.outPlane) { columns in
+                        BLAS.sgemm(transposeA: true, m: m, n: g.outPlane, k: outPerGroup, a: a, lda: g.patchSize,
+                                   b: b, ldb: g.outPlane, c: columns, ldc: g.outPlane)
+                        (image + channels.lowerBound * g.inPlane).initialize(repeating: 0, count: channels.count * g.inPlane)
+                        Im2Col.foldAdding(columns, g, channels: channels, into: image)
+                    }
+                }
+                epilogue.apply(to: image + channels.lowerBound * g.inPlane, channels: channels,
+                               rowStride: g.inPlane, width: g.inPlane)
+            }
+        }
+    }
+
+    /// d(loss)/d(weight) of shape `g.weightShape` from the input `x` and the output gradient `dy`.
+    static func weightGradient(input x: Tensor, outputGradient dy: Tensor, geometry g: ConvGeometry) -> Tensor {
+        if g.isDepthwise {
+            return DepthwiseConvKernel.weightGradient(input: x, outputGradient: dy, geometry: g)
+        }
+        let weightCount = Shape.count(g.weightShape)
+        let units = ConvThreading.RowUnits(g, columns: ConvThreading.weightGradientColumns)
+        let workers = Swift.max(1, Swift.min(Parallel.threadCount, units.count))
+        let columnFloats = g.isPointwise ? 0 : g.inChannels * g.kernelArea * units.rowsPerUnit * g.outWidth
+        // One partial sum per worker, added up at the end: workers never write the same memory.
+        let partials = Tensor(shape: [workers, weightCount]) { acc in
+            acc.initialize(repeating: 0)
+            x.withUnsafeBufferPointer { xb in
+                dy.withUnsafeBufferPointer { dyb in
+                    ConvThreading.withSingleThreadedBLAS {
+                        Parallel.forEach(workers) { worker in
+                            let mine = (units.count * worker / workers)..<(units.count * (worker + 1) / workers)
+                            ScratchBuffers.shared.withBuffer(count: columnFloats) { scratch in
+                                for u in mine {
+                                    accumulate(unit: units.unit(u), x: xb.baseAddress!, dy: dyb.baseAddress!, scratch: scratch,
+                                               into: acc.baseAddress! + worker * weightCount, g)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        guard workers > 1 else { return partials.reshaped(g.weightShape) }
+        return Tensor(shape: g.weightShape) { out in
+            partials.withUnsafeBufferPointer { p in
+                out.baseAddress!.update(from: p.baseAddress!, count: weightCount)
+                for worker in 1..<workers {
+                    VectorKernels.add(p.baseAddress! + worker * weightCount, into: out.baseAddress!, count: weightCount)
+                }
+            }
+        }
+    }
+
+    /// Adds one unit's `dy x columns^T` to the accumulator, group by group.
+    private static func accumulate(unit: (image: Int, rows: Range<Int>), x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                                   scratch: UnsafeMutablePointer<Float>, into acc: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+        let (n, rows) = unit
+        let width = rows.count * g.outWidth
+        let image = x + n * g.inChannels * g.inPlane
+        let gradient = dy + n * g.outChannels * g.outPlane + rows.lowerBound * g.outWidth
+        let columns: UnsafePointer<Float>, columnStride: Int, groupStride: Int
+        if g.isPointwise {
+            columns = image + rows.lowerBound * g.outWidth
+            columnStride = g.inPlane
+            groupStride = g.inChannelsPerGroup * g.inPlane
+        } else {
+            Im2Col.unfold(image, g, channels: 0..<g.inChannels, rows: rows, into: scratch)
+            columns = UnsafePointer(scratch)
+            columnStride = width
+            groupStride = g.patchSize * width
+        }
+        let outPerGroup = g.outChannelsPerGroup
+        for group in 0..<g.groups {
+            BLAS.sgemm(transposeB: true, m: outPerGroup, n: g.patchSize, k: width,
+                       a: gradient + group * outPerGroup * g.outPlane, lda: g.outPlane,
+                       b: columns + group * groupStride, ldb: columnStride, beta: 1,
+                       c: acc + group * outPerGroup * g.patchSize, ldc: g.patchSize)
+        }
+    }
+
+    /// d(loss)/d(bias): the output gradient summed over images and pixels, per channel.
+    static func biasGradient(outputGradient dy: Tensor) -> Tensor {
+        precondition(dy.rank == 4, "conv bias gradient: output gradient \(dy.shape) is not [N, C, H, W]")
+        let (batch, channels, plane) = (dy.shape[0], dy.shape[1], dy.shape[2] * dy.shape[3])
+        return Tensor(shape: [channels]) { out in
+            dy.withUnsafeBufferPointer { src in
+                Parallel.forEach(channels, minimumWork: Swift.max(1, 16_384 / Swift.max(batch * plane, 1))) { c in
+                    var total: Float = 0
+                    for n in 0..<batch {
+                        total += VectorKernels.sum(src.baseAddress! + (n * channels + c) * plane, count: plane)
+                    }
+                    out[c] = total
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+/// How convolution work is split between GeoLens workers and OpenBLAS.
+///
+/// Every GEMM-based convolution kernel cuts its work into independent units (an image and a block
+/// of output rows for the forward pass and the weight gradient; an image and a block of input
+/// channels for the input gradient, so that col2im scatters never overlap) and runs the units on
+/// `Parallel.forEach` workers, each calling a single-threaded `sgemm` on operands sized for its
+/// cache. Measured on 2 cores this beats one multi-threaded `sgemm` per image for every shape of
+/// the benchmark (the im2col copy and the epilogue run in parallel too, and small images still
+/// give enough units), so OpenBLAS is held at one thread while the units run.
+enum ConvThreading {
+    /// Output columns (pixels) per forward unit: the im2col block `patchSize x columns` then stays
+    /// within a few hundred KB, near the core's L2, while the GEMM stays wide enough to run at speed.
+    static let forwardColumns = 1024
+    /// Output columns per weight-gradient unit (the GEMM's inner dimension: longer is better).
+    static let weightGradientColumns = 4096
+    /// Floats of column matrix per input-gradient unit.
+    static let inputGradientFloats = 1 << 18
+
+    /// Runs `body` with OpenBLAS on one thread when GeoLens workers run in parallel, then restores it.
+    static func withSingleThreadedBLAS<R>(_ body: () -> R) -> R {
+        let previous = BLAS.threadCount
+        guard previous > 1, Parallel.threadCount > 1 else { return body() }
+        BLAS.setThreadCount(1)
+        defer { BLAS.setThreadCount(previous) }
+        return body()
+    }
+
+    /// Output rows per unit so that a unit holds about `columns` output pixels and every worker gets
+    /// at least one unit.
+    static func rowsPerUnit(_ g: ConvGeometry, columns: Int) -> Int {
+        var rows = Swift.max(1, columns / Swift.max(g.outWidth, 1))
+        let unitsPerImage = (Parallel.threadCount + g.batch - 1) / Swift.max(g.batch, 1)
+        rows = Swift.min(rows, Swift.max(1, (g.outHeight + unitsPerImage - 1) / unitsPerImage))
+        return Swift.min(rows, Swift.max(g.outHeight, 1))
+    }
+
+    /// The (image, output rows) units of a row-blocked kernel.
+    struct RowUnits {
+        let rowsPerUnit: Int
+        let blocksPerImage: Int
+        let outHeight: Int
+        var count: Int
+
+        init(_ g: ConvGeometry, columns: Int) {
+            rowsPerUnit = ConvThreading.rowsPerUnit(g, columns: columns)
+            blocksPerImage = (g.outHeight + rowsPerUnit - 1) / rowsPerUnit
+            outHeight = g.outHeight
+            count = g.batch * blocksPerImage
+        }
+
+        /// The image and output rows of unit `u`.
+        func unit(_ u: Int) -> (image: Int, rows: Range<Int>) {
+            let block = u % blocksPerImage
+            let start = block * rowsPerUnit
+            return (u / blocksPerImage, start..<Swift.min(outHeight, start + rowsPerUnit))
+        }
+    }
+}

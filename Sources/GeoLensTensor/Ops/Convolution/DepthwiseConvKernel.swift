@@ -1,0 +1,193 @@
+/// Direct kernels for depthwise convolutions (`groups == Cin`, weight `[Cout, 1, kH, kW]`, output
+/// channel `c` reading input channel `c / (Cout / Cin)`).
+///
+/// GEMM is a poor fit here (a 1 x kH*kW by kH*kW x pixels product per channel), so each (image,
+/// channel) plane is computed directly, in parallel over planes. The forward pass first copies the
+/// input plane into a zero-padded scratch plane (no bounds checks afterwards); with stride 1 it then
+/// accumulates all taps of eight neighbouring outputs in one SIMD register and stores once.
+enum DepthwiseConvKernel {
+    typealias Vector = VectorKernels.Vector
+
+    static func forward(input x: Tensor, weight: Tensor, geometry g: ConvGeometry, epilogue: ConvEpilogue) -> Tensor {
+        let multiplier = g.outChannelsPerGroup
+        return Tensor(shape: g.outputShape) { out in
+            guard out.count > 0 else { return }
+            x.withUnsafeBufferPointer { xb in
+                weight.withUnsafeBufferPointer { wb in
+                    epilogue.withKernel { ep in
+                        let (src, w, dst) = (xb.baseAddress!, wb.baseAddress!, out.baseAddress!)
+                        let layout = PaddedPlane(g)
+                        Parallel.forEach(g.batch * g.outChannels) { plane in
+                            let (n, c) = plane.quotientAndRemainder(dividingBy: g.outChannels)
+                            let result = dst + plane * g.outPlane
+                            ScratchBuffers.shared.withBuffer(count: layout.count) { padded in
+                                layout.fill(padded, from: src + (n * g.inChannels + c / multiplier) * g.inPlane, g)
+                                forwardPlane(padded, layout, weight: w + c * g.kernelArea, into: result, g)
+                            }
+                            ep.apply(to: result, channels: c..<(c + 1), rowStride: g.outPlane, width: g.outPlane)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The zero-padded copy of one input plane that `forwardPlane` reads: every tap of every output
+    /// (rounded up to whole SIMD vectors along the row) lands inside it, so no bounds are checked.
+    struct PaddedPlane {
+        let width: Int, height: Int
+        var count: Int { width * height }
+
+        init(_ g: ConvGeometry) {
+            let columns = g.strideX == 1 ? (g.outWidth + 7) / 8 * 8 : g.outWidth
+            width = (columns - 1) * g.strideX + (g.kernelWidth - 1) * g.dilationX + 1
+            height = (g.outHeight - 1) * g.strideY + (g.kernelHeight - 1) * g.dilationY + 1
+        }
+
+        /// Copies `src` (`[H, W]`) shifted by the top/left padding, zeros elsewhere.
+        func fill(_ dst: UnsafeMutablePointer<Float>, from src: UnsafePointer<Float>, _ g: ConvGeometry) {
+            let copied = Swift.max(0, Swift.min(g.inWidth, width - g.padLeft))
+            for row in 0..<height {
+                let line = dst + row * width
+                let iy = row - g.padTop
+                guard iy >= 0 && iy < g.inHeight && copied > 0 else {
+                    line.initialize(repeating: 0, count: width)
+                    continue
+                }
+                line.initialize(repeating: 0, count: g.padLeft)
+                (line + g.padLeft).initialize(from: src + iy * g.inWidth, count: copied)
+                (line + g.padLeft + copied).initialize(repeating: 0, count: width - g.padLeft - copied)
+            }
+        }
+    }
+
+    /// One output plane from one zero-padded input plane and one `kH x kW` filter.
+    private static func forwardPlane(_ padded: UnsafePointer<Float>, _ layout: PaddedPlane, weight w: UnsafePointer<Float>,
+                                     into dst: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+        let (kh, kw, dy, dx, pitch) = (g.kernelHeight, g.kernelWidth, g.dilationY, g.dilationX, layout.width)
+        for oy in 0..<g.outHeight {
+            let out = dst + oy * g.outWidth
+            let top = padded + oy * g.strideY * pitch
+            if g.strideX == 1 {
+                var ox = 0
+                while ox < g.outWidth {
+                    var acc = Vector()
+                    for ky in 0..<kh {
+                        let row = top + ky * dy * pitch + ox
+                        let filter = w + ky * kw
+                        for kx in 0..<kw {
+                            acc += Vector(repeating: filter[kx]) * VectorKernels.load(row + kx * dx)
+                        }
+                    }
+                    if ox + 8 <= g.outWidth {
+                        VectorKernels.store(acc, out + ox)
+                    } else {
+                        for lane in 0..<(g.outWidth - ox) { out[ox + lane] = acc[lane] }
+                    }
+                    ox += 8
+                }
+            } else {
+                for ox in 0..<g.outWidth {
+                    var total: Float = 0
+                    let corner = top + ox * g.strideX
+                    for ky in 0..<kh {
+                        let row = corner + ky * dy * pitch
+                        for kx in 0..<kw { total += w[ky * kw + kx] * row[kx * dx] }
+                    }
+                    out[ox] = total
+                }
+            }
+        }
+    }
+
+    /// d(loss)/d(input); `epilogue` runs on each input-channel plane (the transposed convolution's bias).
+    static func inputGradient(outputGradient dy: Tensor, weight: Tensor, geometry g: ConvGeometry,
+                              epilogue: ConvEpilogue) -> Tensor {
+        let multiplier = g.outChannelsPerGroup
+        return Tensor(shape: g.inputShape) { gx in
+            guard gx.count > 0 else { return }
+            dy.withUnsafeBufferPointer { dyb in
+                weight.withUnsafeBufferPointer { wb in
+                    epilogue.withKernel { ep in
+                        let (src, w, dst) = (dyb.baseAddress!, wb.baseAddress!, gx.baseAddress!)
+                        Parallel.forEach(g.batch * g.inChannels) { plane in
+                            let (n, c) = plane.quotientAndRemainder(dividingBy: g.inChannels)
+                            let result = dst + plane * g.inPlane
+                            result.initialize(repeating: 0, count: g.inPlane)
+                            for m in 0..<multiplier {
+                                let outChannel = c * multiplier + m
+                                scatterPlane(src + (n * g.outChannels + outChannel) * g.outPlane,
+                                             weight: w + outChannel * g.kernelArea, into: result, g)
+                            }
+                            ep.apply(to: result, channels: c..<(c + 1), rowStride: g.inPlane, width: g.inPlane)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the contribution of one output-gradient plane to its input plane.
+    private static func scatterPlane(_ gy: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
+                                     into gx: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+        for ky in 0..<g.kernelHeight {
+            let rows = Im2Col.validOutputs(outCount: g.outHeight, inCount: g.inHeight, stride: g.strideY,
+                                           pad: g.padTop, offset: ky * g.dilationY)
+            for kx in 0..<g.kernelWidth {
+                let cols = Im2Col.validOutputs(outCount: g.outWidth, inCount: g.inWidth, stride: g.strideX,
+                                               pad: g.padLeft, offset: kx * g.dilationX)
+                guard !cols.isEmpty else { continue }
+                let tap = w[ky * g.kernelWidth + kx]
+                let offsetX = kx * g.dilationX - g.padLeft
+                for oy in rows {
+                    let from = gy + oy * g.outWidth
+                    let to = gx + (oy * g.strideY - g.padTop + ky * g.dilationY) * g.inWidth + offsetX
+                    if g.strideX == 1 {
+                        VectorKernels.axpy(tap, from + cols.lowerBound, into: to + cols.lowerBound, count: cols.count)
+                    } else {
+                        for ox in cols { to[ox * g.strideX] += tap * from[ox] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// d(loss)/d(weight): for each output channel and tap, the sum over images and pixels of the
+    /// output gradient times the input it multiplied. Parallel over output channels.
+    static func weightGradient(input x: Tensor, outputGradient dy: Tensor, geometry g: ConvGeometry) -> Tensor {
+        let multiplier = g.outChannelsPerGroup
+        return Tensor(shape: g.weightShape) { gw in
+            x.withUnsafeBufferPointer { xb in
+                dy.withUnsafeBufferPointer { dyb in
+                    let (src, grad, dst) = (xb.baseAddress!, dyb.baseAddress!, gw.baseAddress!)
+                    Parallel.forEach(g.outChannels) { c in
+                        for ky in 0..<g.kernelHeight {
+                            let rows = Im2Col.validOutputs(outCount: g.outHeight, inCount: g.inHeight, stride: g.strideY,
+                                                           pad: g.padTop, offset: ky * g.dilationY)
+                            for kx in 0..<g.kernelWidth {
+                                let cols = Im2Col.validOutputs(outCount: g.outWidth, inCount: g.inWidth, stride: g.strideX,
+                                                               pad: g.padLeft, offset: kx * g.dilationX)
+                                let offsetX = kx * g.dilationX - g.padLeft
+                                var total: Float = 0
+                                for n in 0..<g.batch where !cols.isEmpty {
+                                    let input = src + (n * g.inChannels + c / multiplier) * g.inPlane
+                                    let gradient = grad + (n * g.outChannels + c) * g.outPlane
+                                    for oy in rows {
+                                        let from = gradient + oy * g.outWidth
+                                        let xs = input + (oy * g.strideY - g.padTop + ky * g.dilationY) * g.inWidth + offsetX
+                                        if g.strideX == 1 {
+                                            total += VectorKernels.dot(from + cols.lowerBound, xs + cols.lowerBound, count: cols.count)
+                                        } else {
+                                            for ox in cols { total += from[ox] * xs[ox * g.strideX] }
+                                        }
+                                    }
+                                }
+                                dst[c * g.kernelArea + ky * g.kernelWidth + kx] = total
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

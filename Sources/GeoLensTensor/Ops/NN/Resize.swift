@@ -1,0 +1,111 @@
+/// Spatial resizing of NCHW tensors: ONNX Resize semantics (`resized`) and PyTorch
+/// `F.interpolate` semantics (`upsampled`), both differentiable.
+///
+/// Each axis is reduced to a table of source taps (`ResizeAxis`) once per call; the kernels then
+/// walk output rows plane by plane, blending at most two rows and two columns per output pixel.
+extension Tensor {
+    /// ONNX Resize on the last two axes to `height` x `width`. `scales` (out / in per axis) default to the
+    /// size ratio; give them when the graph specifies scales whose ratio is not exact.
+    public func resized(height: Int, width: Int, mode: ResizeMode, coordinates: CoordinateTransform,
+                        scales: (height: Float, width: Float)? = nil) -> Tensor {
+        let layout = PlaneLayout(shape, op: "resized", minimumRank: 2)
+        precondition(height >= 1 && width >= 1 && layout.height >= 1 && layout.width >= 1,
+                     "resized: cannot resize shape \(shape) to \(height) x \(width)")
+        let rows = ResizeAxis.onnx(input: layout.height, output: height, scale: scales?.height,
+                                   mode: mode, transform: coordinates)
+        let columns = ResizeAxis.onnx(input: layout.width, output: width, scale: scales?.width,
+                                      mode: mode, transform: coordinates)
+        return ResizeKernel(rows: rows, columns: columns, inputShape: shape).apply(to: self)
+    }
+
+    /// PyTorch F.interpolate: mode nearest (= asymmetric + floor), bilinear with align_corners true/false.
+    public func upsampled(height: Int, width: Int, bilinear: Bool, alignCorners: Bool = false) -> Tensor {
+        let layout = PlaneLayout(shape, op: "upsampled", minimumRank: 2)
+        precondition(height >= 1 && width >= 1 && layout.height >= 1 && layout.width >= 1,
+                     "upsampled: cannot resize shape \(shape) to \(height) x \(width)")
+        let rows = ResizeAxis.pytorch(input: layout.height, output: height, bilinear: bilinear, alignCorners: alignCorners)
+        let columns = ResizeAxis.pytorch(input: layout.width, output: width, bilinear: bilinear, alignCorners: alignCorners)
+        return ResizeKernel(rows: rows, columns: columns, inputShape: shape).apply(to: self)
+    }
+}
+
+/// A separable two-tap resize of every plane, with its forward and backward.
+struct ResizeKernel: Sendable {
+    let rows: ResizeAxis
+    let columns: ResizeAxis
+    let inputShape: [Int]
+
+    func apply(to x: Tensor) -> Tensor {
+        let y = forward(x)
+        return Tape.record(y, op: "resize", x) { g in backward(g) }
+    }
+
+    private var layout: PlaneLayout { PlaneLayout(inputShape, op: "resize", minimumRank: 2) }
+
+    func forward(_ x: Tensor) -> Tensor {
+        let layout = layout
+        let (outH, outW, inW, inPlane) = (rows.count, columns.count, layout.width, layout.planeSize)
+        let nearest = rows.isNearest && columns.isNearest
+        return Tensor(shape: PlaneLayout.shape(inputShape, height: outH, width: outW)) { out in
+            x.withUnsafeBufferPointer { src in
+                columns.lower.withUnsafeBufferPointer { c0 in
+                columns.upper.withUnsafeBufferPointer { c1 in
+                columns.upperWeight.withUnsafeBufferPointer { cw in
+                    ParallelKernels.forEachPlane(layout.planes, planeSize: outH * outW) { p in
+                        let plane = src.baseAddress! + p * inPlane
+                        for oh in 0..<outH {
+                            let dst = out.baseAddress! + (p * outH + oh) * outW
+                            let top = plane + rows.lower[oh] * inW
+                            if nearest {
+                                for ow in 0..<outW { dst[ow] = top[c0[ow]] }
+                                continue
+                            }
+                            let bottom = plane + rows.upper[oh] * inW
+                            let h1 = rows.upperWeight[oh], h0 = 1 - h1
+                            for ow in 0..<outW {
+                                let w1 = cw[ow], w0 = 1 - w1
+                                dst[ow] = h0 * (w0 * top[c0[ow]] + w1 * top[c1[ow]])
+                                    + h1 * (w0 * bottom[c0[ow]] + w1 * bottom[c1[ow]])
+                            }
+                        }
+                    }
+                }
+                }
+                }
+            }
+        }
+    }
+
+    /// Scatters each output gradient back to its (up to four) source pixels with the forward weights.
+    func backward(_ g: Tensor) -> Tensor {
+        let layout = layout
+        let (outH, outW, inW, inPlane) = (rows.count, columns.count, layout.width, layout.planeSize)
+        return Tensor(shape: inputShape) { dx in
+            dx.initialize(repeating: 0)
+            g.withUnsafeBufferPointer { gp in
+                columns.lower.withUnsafeBufferPointer { c0 in
+                columns.upper.withUnsafeBufferPointer { c1 in
+                columns.upperWeight.withUnsafeBufferPointer { cw in
+                    ParallelKernels.forEachPlane(layout.planes, planeSize: outH * outW) { p in
+                        let plane = dx.baseAddress! + p * inPlane
+                        for oh in 0..<outH {
+                            let grad = gp.baseAddress! + (p * outH + oh) * outW
+                            let top = plane + rows.lower[oh] * inW
+                            let bottom = plane + rows.upper[oh] * inW
+                            let h1 = rows.upperWeight[oh], h0 = 1 - h1
+                            for ow in 0..<outW {
+                                let w1 = cw[ow], w0 = 1 - w1, v = grad[ow]
+                                top[c0[ow]] += h0 * w0 * v
+                                top[c1[ow]] += h0 * w1 * v
+                                bottom[c0[ow]] += h1 * w0 * v
+                                bottom[c1[ow]] += h1 * w1 * v
+                            }
+                        }
+                    }
+                }
+                }
+                }
+            }
+        }
+    }
+}
