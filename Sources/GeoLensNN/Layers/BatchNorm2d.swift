@@ -1,4 +1,5 @@
 public import GeoLensTensor
+import Synchronization
 
 /// `torch.nn.BatchNorm2d`: `weight`, `bias`, and buffers `running_mean`, `running_var`,
 /// `num_batches_tracked` (PyTorch's key names and update rule, momentum 0.1 by default).
@@ -11,6 +12,7 @@ public final class BatchNorm2d: Module {
     public let batchesTracked: Parameter
     public let epsilon: Float
     public let momentum: Float
+    private let foldedIntoConvolution = Atomic<Bool>(false)
 
     public init(_ channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
         weight = Parameter(Tensor(shape: [channels], repeating: 1))
@@ -29,6 +31,7 @@ public final class BatchNorm2d: Module {
 
     public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
         guard context.isTraining else {
+            if foldedIntoConvolution.load(ordering: .relaxed) { return x }
             return x.batchNorm(mean: runningMean.value, variance: runningVariance.value,
                                weight: weight.value, bias: bias.value, epsilon: epsilon)
         }
@@ -39,6 +42,8 @@ public final class BatchNorm2d: Module {
         batchesTracked.value = batchesTracked.value + 1
         return y
     }
+
+    func markFolded(_ value: Bool) { foldedIntoConvolution.store(value, ordering: .relaxed) }
 
     /// The per-channel affine map this layer applies in evaluation mode: y = x * scale + shift.
     /// Used to fold batch norm into the preceding convolution for inference.

@@ -1,6 +1,11 @@
 public import GeoLensTensor
+import Synchronization
 
 /// `torch.nn.Conv2d`: parameters `weight` [out, in/groups, kH, kW] and optional `bias` [out].
+///
+/// For inference a following batch norm can be folded into the convolution
+/// (`foldBatchNorm(_:)`): evaluation-mode passes then use the folded weight and bias and the
+/// batch norm passes its input through. Training passes always use the original parameters.
 public final class Conv2d: Module {
     public let weight: Parameter
     public let bias: Parameter?
@@ -8,6 +13,7 @@ public final class Conv2d: Module {
     public let padding: Padding2D
     public let dilation: (Int, Int)
     public let groups: Int
+    private let folded = Mutex<(weight: Tensor, bias: Tensor)?>(nil)
 
     /// A convolution initialized as PyTorch does (uniform in +-1/sqrt(fan_in) for weight and bias).
     public init(_ inChannels: Int, _ outChannels: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
@@ -41,8 +47,38 @@ public final class Conv2d: Module {
     public var inChannels: Int { weight.shape[1] * groups }
 
     public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
-        x.conv2d(weight: weight.value, bias: bias?.value, stride: stride, padding: padding,
-                 dilation: dilation, groups: groups)
+        if !context.isTraining, let fold = folded.withLock({ $0 }) {
+            return x.conv2d(weight: fold.weight, bias: fold.bias, stride: stride, padding: padding,
+                            dilation: dilation, groups: groups)
+        }
+        return x.conv2d(weight: weight.value, bias: bias?.value, stride: stride, padding: padding,
+                        dilation: dilation, groups: groups)
+    }
+
+    /// Folds `batchNorm`'s evaluation-mode affine map into this convolution's weight and bias:
+    /// w' = w * gamma / sqrt(var + eps) per output channel, b' = (b - mean) * gamma / sqrt(var + eps) + beta.
+    public func foldBatchNorm(_ batchNorm: BatchNorm2d) {
+        let (scale, shift) = batchNorm.evaluationAffine
+        precondition(scale.count == outChannels,
+                     "Conv2d.foldBatchNorm: batch norm of \(scale.count) channels after a convolution with \(outChannels) outputs")
+        let perChannel = weight.value.count / outChannels
+        let w = weight.value.detached().withUnsafeBufferPointer { src in
+            Tensor(shape: weight.shape) { out in
+                for o in 0..<outChannels {
+                    for i in 0..<perChannel { out[o * perChannel + i] = src[o * perChannel + i] * scale[o] }
+                }
+            }
+        }
+        let b0 = bias?.value.scalars ?? [Float](repeating: 0, count: outChannels)
+        let b = Tensor(shape: [outChannels], scalars: (0..<outChannels).map { b0[$0] * scale[$0] + shift[$0] })
+        folded.withLock { $0 = (w, b) }
+        batchNorm.markFolded(true)
+    }
+
+    /// Drops a folded batch norm (after the parameters change).
+    public func unfoldBatchNorm(_ batchNorm: BatchNorm2d) {
+        folded.withLock { $0 = nil }
+        batchNorm.markFolded(false)
     }
 }
 

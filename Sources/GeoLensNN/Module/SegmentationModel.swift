@@ -1,4 +1,4 @@
-public import GeoLensTensor
+import GeoLensTensor
 
 /// A model that maps [N, inChannels, H, W] images to [N, classCount, H, W] class scores.
 public protocol SegmentationModel: Module {
