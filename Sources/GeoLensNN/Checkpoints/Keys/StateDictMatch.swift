@@ -8,6 +8,11 @@ public struct StateDictMatch: Sendable, Equatable {
         public let name: String
         public let expected: [Int]
         public let found: [Int]
+        public init(name: String, expected: [Int], found: [Int]) {
+            self.name = name
+            self.expected = expected
+            self.found = found
+        }
         public var description: String { "\(name) (checkpoint \(found), model \(expected))" }
     }
 

@@ -69,8 +69,11 @@ indirect enum PickleValue {
         case .float(let d): return String(d)
         case .string(let s): return s
         case .object(let o) where o.type == .posixPath:
-            return o.arguments.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
-                .joined(separator: "/")
+            // PosixPath pickles its parts: ("/", "data", "tiles").
+            return o.arguments.reduce("") { path, part in
+                guard case .string(let s) = part else { return path }
+                return path.isEmpty || path.hasSuffix("/") ? path + s : path + "/" + s
+            }
         default: return nil
         }
     }
