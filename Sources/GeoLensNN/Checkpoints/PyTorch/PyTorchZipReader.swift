@@ -1,4 +1,5 @@
 public import Foundation
+import GeoLensTensor
 import ZIPFoundation
 
 /// Reads the zip checkpoints `torch.save` writes since PyTorch 1.6 (`.pt`, `.pth`, `.bin`, and
@@ -7,8 +8,9 @@ import ZIPFoundation
 /// Layout: `<archive>/data.pkl` (the pickled object), `<archive>/data/<key>` (one raw storage per
 /// key), `<archive>/byteorder` (`little`), `<archive>/version`. `data.pkl` is interpreted by
 /// `SafeUnpickler`; the state dict is then found with `TorchStateDictLocator` and each tensor
-/// view is converted from its storage, extracted once per storage key and shared by the views
-/// that use it (a storage is copied out of the archive once, then converted once into tensors).
+/// view is converted from its storage. A Float32 tensor alone in its storage (the usual weight)
+/// is streamed from the archive straight into tensor storage (one copy); other storages are
+/// extracted once, shared by the views that use them, converted, and freed after their last view.
 public enum PyTorchZipReader {
     /// Reads the state dict stored in the zip checkpoint at `url`.
     public static func read(_ url: URL) throws(CheckpointError) -> StateDict {
@@ -33,22 +35,57 @@ public enum PyTorchZipReader {
         let located = try TorchStateDictLocator.locate(root, file: url)
 
         var dict = StateDict(format: located.format, metadata: located.metadata)
+        let users = Dictionary(grouping: located.tensors.indices) { located.tensors[$0].1.storage.key }
         var storages: [String: [UInt8]] = [:]
-        for (name, view) in located.tensors {
+        for (index, (name, view)) in located.tensors.enumerated() {
             let key = view.storage.key
-            if storages[key] == nil {
-                let path = prefix + "data/" + key
-                guard let entry = archive[path] else {
-                    throw CheckpointError.truncated(url, "tensor \(name) needs storage \(path), which the archive lacks")
-                }
-                storages[key] = try extract(entry, from: archive, url: url)
+            let path = prefix + "data/" + key
+            guard let entry = archive[path] else {
+                throw CheckpointError.truncated(url, "tensor \(name) needs storage \(path), which the archive lacks")
             }
+            if users[key]!.count == 1, TorchTensorView.isWholeFloat32Storage(view) {
+                // The common case (a weight alone in its storage): stream it straight into the tensor.
+                dict[name] = .float(try extractFloat32(entry, shape: view.shape, from: archive, name: name, url: url))
+                continue
+            }
+            if storages[key] == nil { storages[key] = try extract(entry, from: archive, url: url) }
             let result = storages[key]!.withUnsafeBytes { bytes in
                 Result { () throws(CheckpointError) in try TorchTensorView.entry(view, storage: bytes, name: name, file: url) }
             }
             dict[name] = try result.get()
+            if users[key]!.last == index { storages[key] = nil }   // free a storage after its last view
         }
         return dict
+    }
+
+    /// A Float32 tensor filled by streaming the archive entry into its storage: one copy.
+    private static func extractFloat32(_ entry: Entry, shape: [Int], from archive: Archive, name: String,
+                                       url: URL) throws(CheckpointError) -> Tensor {
+        let byteCount = shape.reduce(1, *) * 4
+        guard entry.uncompressedSize == UInt64(byteCount) else {
+            throw CheckpointError.truncated(url, "tensor \(name): storage \(entry.path) has \(entry.uncompressedSize) bytes, "
+                                                 + "expected \(byteCount)")
+        }
+        struct Overflow: Error {}
+        var filled = 0
+        var failure: (any Error)?
+        let tensor = Tensor(shape: shape) { out in
+            let destination = UnsafeMutableRawBufferPointer(out)
+            do {
+                _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                    guard filled + chunk.count <= byteCount else { throw Overflow() }
+                    chunk.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: destination[filled..<filled + chunk.count]))
+                    filled += chunk.count
+                }
+            } catch {
+                failure = error
+            }
+        }
+        guard failure == nil, filled == byteCount else {
+            throw CheckpointError.corrupt(url, "archive entry \(entry.path) of tensor \(name) cannot be extracted "
+                                               + "(\(failure.map { "\($0)" } ?? "\(filled) of \(byteCount) bytes"))")
+        }
+        return tensor
     }
 
     /// Refuses big-endian archives (`byteorder` other than `little`); archives without the record

@@ -49,6 +49,17 @@ enum TorchTensorView {
         return true
     }
 
+    /// True for a row-major Float32 view of a whole storage, which needs no conversion on a
+    /// little-endian machine.
+    static func isWholeFloat32Storage(_ view: TorchTensorReference) -> Bool {
+        #if _endian(little)
+        return view.storage.dtype == .float32 && view.offset == 0 && isRowMajor(view)
+            && view.shape.reduce(1, *) == view.storage.elementCount
+        #else
+        return false
+        #endif
+    }
+
     /// Storage element indices (relative to the offset) of the view's elements in row-major order.
     static func gatherIndices(shape: [Int], strides: [Int]) -> [Int] {
         let count = shape.reduce(1, *)
