@@ -1,0 +1,97 @@
+import Foundation
+import GeoLensNN
+import Yams
+
+/// A config file (JSON or YAML) as a tree, with `--set key.path=value` overrides applied,
+/// decoded strictly into a typed config.
+///
+/// Every failure is a usage error naming the file and the key: unknown keys (with the nearest
+/// valid key), missing required keys, wrong types, and values out of range (`validate()`).
+struct ConfigDocument {
+    private(set) var root: [String: JSONValue]
+    let source: String
+
+    /// Reads `url` as YAML (a superset of JSON), or starts empty when there is no file.
+    init(file url: URL?) throws {
+        guard let url else {
+            root = [:]
+            source = "command-line flags"
+            return
+        }
+        source = url.path
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw Failure.usage("cannot read config \(url.path): \(error.localizedDescription)")
+        }
+        let parsed: Any?
+        do { parsed = try Yams.load(yaml: text) } catch {
+            throw Failure.usage("config \(url.path) is not valid JSON or YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+        }
+        guard let tree = parsed.map(Self.jsonValue), case .object(let object) = tree else {
+            throw Failure.usage("config \(url.path) must be a mapping of keys to values at the top level")
+        }
+        root = object
+    }
+
+    /// Sets `value` at a dotted key path, replacing what is there. Values are parsed as YAML
+    /// scalars or flow collections (`4`, `true`, `0.5`, `[1, 2]`, `text`).
+    mutating func set(_ assignment: String) throws {
+        guard let eq = assignment.firstIndex(of: "="), eq != assignment.startIndex else {
+            throw Failure.usage("--set expects KEY=VALUE, got '\(assignment)'")
+        }
+        let path = assignment[..<eq].split(separator: ".").map(String.init)
+        let raw = String(assignment[assignment.index(after: eq)...])
+        let value = ((try? Yams.load(yaml: raw)) ?? nil).map(Self.jsonValue) ?? .string(raw)
+        root = Self.setting(value, at: path[...], in: root)
+    }
+
+    /// Sets `value` at `key` only when the document has no value there (flags below config files).
+    mutating func setDefault(_ key: String, _ value: JSONValue?) {
+        guard let value else { return }
+        if root[key] == nil { root[key] = value }
+    }
+
+    /// Sets `value` at `key`, replacing the file's value (explicit flags win over the file).
+    mutating func override(_ key: String, _ value: JSONValue?) {
+        guard let value else { return }
+        root[key] = value
+    }
+
+    /// Decodes the tree into `T`, turning decoding errors into one readable usage error.
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        do {
+            let data = try JSONEncoder().encode(JSONValue.object(root))
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw Failure.usage("\(source): \(error.readableDescription)")
+        }
+    }
+
+    private static func setting(_ value: JSONValue, at path: ArraySlice<String>, in object: [String: JSONValue]) -> [String: JSONValue] {
+        var object = object
+        guard let head = path.first else { return object }
+        if path.count == 1 {
+            object[head] = value
+        } else {
+            var child: [String: JSONValue] = [:]
+            if case .object(let existing)? = object[head] { child = existing }
+            object[head] = .object(setting(value, at: path.dropFirst(), in: child))
+        }
+        return object
+    }
+
+    static func jsonValue(_ any: Any) -> JSONValue {
+        switch any {
+        case let v as Bool: return .bool(v)
+        case let v as Int: return .number(Double(v))
+        case let v as Double: return .number(v)
+        case let v as String: return .string(v)
+        case let v as [Any]: return .array(v.map(jsonValue))
+        case let v as [String: Any]: return .object(v.mapValues(jsonValue))
+        case let v as [AnyHashable: Any]:
+            return .object(Dictionary(uniqueKeysWithValues: v.map { ("\($0.key)", jsonValue($0.value)) }))
+        case is NSNull: return .null
+        default: return .string("\(any)")
+        }
+    }
+}
