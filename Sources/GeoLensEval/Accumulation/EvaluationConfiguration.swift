@@ -1,0 +1,71 @@
+/// What the model's output tensor holds.
+public enum ModelOutputKind: String, Sendable, Codable, Equatable {
+    /// Raw scores; a softmax over the class axis is applied per pixel.
+    case logits
+    /// Class probabilities, used as they are.
+    case probabilities
+}
+
+/// The fixed facts of an evaluation: class names, the ignored label, the output kind and the
+/// number of calibration bins. Shard states merge only when these agree.
+public struct EvaluationConfiguration: Sendable, Codable, Equatable {
+    /// Class names in class-index order (C = `classes.count`).
+    public var classes: [String]
+    /// Label value excluded from every metric (counted in `ignored_pixels`), if any.
+    public var ignoreIndex: Int?
+    /// Whether the model emits logits or probabilities.
+    public var output: ModelOutputKind
+    /// Equal-width calibration bins (METRICS.md: 15).
+    public var calibrationBins: Int
+
+    public init(classes: [String], ignoreIndex: Int? = nil, output: ModelOutputKind = .logits, calibrationBins: Int = 15) {
+        precondition(!classes.isEmpty, "EvaluationConfiguration: at least one class name is needed")
+        precondition(calibrationBins >= 1, "EvaluationConfiguration: calibrationBins must be at least 1, got \(calibrationBins)")
+        self.classes = classes
+        self.ignoreIndex = ignoreIndex
+        self.output = output
+        self.calibrationBins = calibrationBins
+    }
+
+    /// Number of classes C.
+    public var classCount: Int { classes.count }
+
+    private enum CodingKeys: String, CodingKey {
+        case classes
+        case ignoreIndex = "ignore_index"
+        case output
+        case calibrationBins = "calibration_bins"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(classes, forKey: .classes)
+        try c.encode(ignoreIndex, forKey: .ignoreIndex)
+        try c.encode(output, forKey: .output)
+        try c.encode(calibrationBins, forKey: .calibrationBins)
+    }
+}
+
+/// Which pixels of a batch carry usable image data (false = nodata). Pixels are indexed like the
+/// labels: image-major, then row, then column (N * H * W entries).
+public enum PixelValidity: Sendable {
+    /// Every pixel is valid (non-finite model outputs are still excluded).
+    case all
+    /// One flag per pixel.
+    case flags([Bool])
+    /// One bit per pixel, least significant bit first within each byte (GDAL mask bands packed).
+    case bitmask([UInt8])
+
+    /// Checks the mask covers `pixelCount` pixels.
+    func check(pixelCount: Int) {
+        switch self {
+        case .all: break
+        case .flags(let flags):
+            precondition(flags.count == pixelCount,
+                         "PixelValidity: \(flags.count) flags for \(pixelCount) pixels (N * H * W)")
+        case .bitmask(let bytes):
+            precondition(bytes.count * 8 >= pixelCount,
+                         "PixelValidity: bitmask of \(bytes.count) bytes covers fewer than \(pixelCount) pixels")
+        }
+    }
+}
