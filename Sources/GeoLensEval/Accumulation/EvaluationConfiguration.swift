@@ -37,6 +37,21 @@ public struct EvaluationConfiguration: Sendable, Codable, Equatable {
         case calibrationBins = "calibration_bins"
     }
 
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        classes = try c.decode([String].self, forKey: .classes)
+        ignoreIndex = try c.decodeIfPresent(Int.self, forKey: .ignoreIndex)
+        output = try c.decode(ModelOutputKind.self, forKey: .output)
+        calibrationBins = try c.decode(Int.self, forKey: .calibrationBins)
+        guard !classes.isEmpty else {
+            throw DecodingError.dataCorruptedError(forKey: .classes, in: c, debugDescription: "classes is empty; list at least one class name")
+        }
+        guard calibrationBins >= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .calibrationBins, in: c,
+                                                   debugDescription: "calibration_bins is \(calibrationBins); it must be at least 1")
+        }
+    }
+
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(classes, forKey: .classes)

@@ -25,6 +25,15 @@ public struct ClassMetrics: Sendable, Equatable {
 /// which is torchmetrics' `average="macro"` with `ignore_index`. Micro precision, recall
 /// and F1 all equal the overall accuracy for single-label segmentation, so only `f1Micro`
 /// is reported.
+///
+/// Conventions where torchmetrics 1.9 differs (METRICS.md wins; the reference generator
+/// `scripts/reference/metrics_torchmetrics.py` records each difference per fixture case):
+/// - a per-class 0/0 is nil here; torchmetrics returns 0 (`zero_division=0`).
+/// - with no scored pixel the summary ratios and kappa are nil; torchmetrics returns 0 (NaN for kappa).
+/// - an `ignore_index` inside 0..<C only removes the pixels labelled with it; a class still
+///   predicted then counts IoU 0 in `miou`, whereas torchmetrics' JaccardIndex also drops that
+///   class from the macro average and its denominator from the micro IoU.
+/// - labels outside 0..<C are excluded here (torchmetrics rejects them).
 public struct SegmentationMetrics: Sendable, Equatable {
     /// Number of scored pixels N.
     public var pixels: Int64
