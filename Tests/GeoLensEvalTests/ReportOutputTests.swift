@@ -102,3 +102,18 @@ struct ReportOutputTests {
         #expect(error.code == .writeFailed && error.message.contains("child.json"))
     }
 }
+
+extension ReportOutputTests {
+    @Test("An output directory holds the four files, and its state.json reproduces metrics.json")
+    func outputDirectory() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("geolens-out-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let options = BootstrapOptions(resamples: 40, seed: 5)
+        try EvaluationOutputs.write(Self.state, to: directory, geolensVersion: "9.9.9", bootstrap: options)
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        #expect(names == ["confusion.csv", "metrics.json", "per_tile.csv", "state.json"])
+        let reloaded = try EvaluationState.load(from: directory.appendingPathComponent("state.json"))
+        let again = try MetricsReport(state: reloaded, geolensVersion: "9.9.9", bootstrap: options).jsonData()
+        #expect(try Data(contentsOf: directory.appendingPathComponent("metrics.json")) == again)
+    }
+}

@@ -74,12 +74,15 @@ enum ImagePass {
                                 let shift = Double(best)
                                 var total = 0.0
                                 var weighted = 0.0
-                                for c in 0..<classes {
+                                for c in 0..<classes where c != top {
                                     let d = Double(scores[c * plane + p]) - shift
                                     let e = exp(d)
                                     total += e
                                     weighted += e * d
                                 }
+                                // The top class has d = 0 and e = 1 exactly; adding it last keeps
+                                // the sum order fixed and saves one exponential per pixel.
+                                total += 1
                                 confidence = 1 / total
                                 entropy = Swift.max(0, log(total) - weighted / total)
                             case .probabilities:
