@@ -105,3 +105,18 @@ struct AccumulatorInputTests {
         }
     }
 }
+
+extension AccumulatorInputTests {
+    @Test("Image validity: non-finite bands and per-band nodata values invalidate a pixel")
+    func imageValidity() {
+        // 1 image, 2 bands, 1 x 4 pixels.
+        let images = Tensor(shape: [1, 2, 1, 4], scalars: [0, -9999, 1, .nan, /* band 2 */ 5, 5, 0, 5])
+        guard case .flags(let flags) = PixelValidity.image(images, nodata: [-9999, 0]) else {
+            Issue.record("expected per-pixel flags")
+            return
+        }
+        #expect(flags == [true, false, false, false])
+        guard case .flags(let noNodata) = PixelValidity.image(images) else { return }
+        #expect(noNodata == [true, true, true, false])
+    }
+}

@@ -30,7 +30,8 @@ public struct EvaluationAccumulator: Sendable {
     /// - Parameters:
     ///   - output: `[N, C, H, W]` logits or probabilities, as `configuration.output` says.
     ///   - labels: N * H * W reference class ids, image-major.
-    ///   - valid: which pixels hold data (default: all).
+    ///   - valid: which pixels hold image data (nodata and non-finite image pixels marked false,
+    ///     e.g. with `PixelValidity.image(_:nodata:)`; default: all).
     ///   - tileIDs: one id per image; images sharing an id add into one tile. Default:
     ///     sequential ids `image_000000`, ... (not stable across shards: pass real ids when sharding).
     public mutating func add(_ output: Tensor, labels: [Int32], valid: PixelValidity = .all, tileIDs: [String]? = nil) {

@@ -60,27 +60,3 @@ public struct EvaluationConfiguration: Sendable, Codable, Equatable {
         try c.encode(calibrationBins, forKey: .calibrationBins)
     }
 }
-
-/// Which pixels of a batch carry usable image data (false = nodata). Pixels are indexed like the
-/// labels: image-major, then row, then column (N * H * W entries).
-public enum PixelValidity: Sendable {
-    /// Every pixel is valid (non-finite model outputs are still excluded).
-    case all
-    /// One flag per pixel.
-    case flags([Bool])
-    /// One bit per pixel, least significant bit first within each byte (GDAL mask bands packed).
-    case bitmask([UInt8])
-
-    /// Checks the mask covers `pixelCount` pixels.
-    func check(pixelCount: Int) {
-        switch self {
-        case .all: break
-        case .flags(let flags):
-            precondition(flags.count == pixelCount,
-                         "PixelValidity: \(flags.count) flags for \(pixelCount) pixels (N * H * W)")
-        case .bitmask(let bytes):
-            precondition(bytes.count * 8 >= pixelCount,
-                         "PixelValidity: bitmask of \(bytes.count) bytes covers fewer than \(pixelCount) pixels")
-        }
-    }
-}
