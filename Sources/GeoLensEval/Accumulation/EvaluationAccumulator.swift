@@ -37,6 +37,7 @@ public struct EvaluationAccumulator: Sendable {
     public mutating func add(_ output: Tensor, labels: [Int32], valid: PixelValidity = .all, tileIDs: [String]? = nil) {
         let (images, plane) = checkBatch(output, labelCount: labels.count, valid: valid)
         let ids = resolveTileIDs(tileIDs, images: images)
+        guard images > 0, plane > 0 else { return }
         let edges = CalibrationBins.edges(binCount: configuration.calibrationBins)
         var tallies = [TileTally?](repeating: nil, count: images)
         output.withUnsafeBufferPointer { scores in
@@ -84,11 +85,12 @@ public struct EvaluationAccumulator: Sendable {
         let (images, plane) = checkBatch(samples[0], labelCount: labels?.count, valid: valid)
         precondition(tileIDs.count == images, "addMonteCarloDropout: \(tileIDs.count) tile ids for \(images) images")
         var results = [(sum: Double, pixels: Int64)](repeating: (0, 0), count: images)
-        Self.withBuffers(samples[...]) { buffers in
+        guard images > 0, plane > 0 else { return }
+        Self.withBasePointers(samples[...]) { bases in
             Self.withOptionalBuffer(labels) { labels in
                 valid.withView { validity in
                     let batch = MonteCarloDropoutPass.Batch(
-                        samples: buffers, labels: labels, validity: validity,
+                        samples: bases, labels: labels, validity: validity,
                         classCount: configuration.classCount, planeSize: plane,
                         ignoreIndex: configuration.ignoreIndex, kind: configuration.output)
                     results.withUnsafeMutableBufferPointer { out in
@@ -132,10 +134,11 @@ public struct EvaluationAccumulator: Sendable {
         }
     }
 
-    private static func withBuffers<R>(_ tensors: ArraySlice<Tensor>, _ collected: [UnsafeBufferPointer<Float>] = [],
-                                       _ body: ([UnsafeBufferPointer<Float>]) -> R) -> R {
-        guard let first = tensors.first else { return body(collected) }
-        return first.withUnsafeBufferPointer { withBuffers(tensors.dropFirst(), collected + [$0], body) }
+    /// Runs `body` with the base addresses of every tensor's elements.
+    private static func withBasePointers<R>(_ tensors: ArraySlice<Tensor>, _ collected: [UnsafePointer<Float>] = [],
+                                            _ body: (UnsafeBufferPointer<UnsafePointer<Float>>) -> R) -> R {
+        guard let first = tensors.first else { return collected.withUnsafeBufferPointer(body) }
+        return first.withUnsafeBufferPointer { withBasePointers(tensors.dropFirst(), collected + [$0.baseAddress!], body) }
     }
 
     private static func withOptionalBuffer<R>(_ values: [Int32]?, _ body: (UnsafeBufferPointer<Int32>?) -> R) -> R {

@@ -7,7 +7,8 @@ import Foundation
 enum MonteCarloDropoutPass {
     /// The T `[N, C, H, W]` outputs of one batch plus the pixel selection, borrowed for the pass.
     struct Batch {
-        let samples: [UnsafeBufferPointer<Float>]
+        /// Base addresses of the T sample outputs (a raw buffer, so the pixel loop does no reference counting).
+        let samples: UnsafeBufferPointer<UnsafePointer<Float>>
         /// N * H * W labels when the pixels should match the scored pixels; nil to use every valid pixel.
         let labels: UnsafeBufferPointer<Int32>?
         let validity: ValidityView
@@ -38,7 +39,7 @@ enum MonteCarloDropoutPass {
                     for c in 0..<classes { mean[c] = 0 }
                     var meanOfEntropies = 0.0
                     for sample in batch.samples {
-                        let scores = sample.baseAddress! + image * classes * plane + p
+                        let scores = sample + image * classes * plane + p
                         var best = scores[0]
                         for c in 0..<classes {
                             let v = scores[c * plane]
