@@ -1,0 +1,101 @@
+/// The mergeable state of an evaluation (`state.json`): the configuration, the model identity
+/// and one `TileTally` per tile, keyed by tile id.
+///
+/// Dataset totals are never accumulated directly: `totals` sums the tile tallies in sorted
+/// tile-id order. Integer counts are exact whatever the order, and every floating-point sum
+/// (entropy, calibration confidences, mutual information) is formed from the same per-tile
+/// values in the same order, so `merge` of any shard split gives bit-identical metrics to one
+/// unsharded run (as long as each tile is scored in one shard, which `--shard` guarantees).
+/// Memory is O(tiles x (C^2 + bins)): nothing grows with the number of pixels.
+public struct EvaluationState: Sendable, Equatable {
+    /// Version of the state.json layout.
+    public static let formatVersion = 1
+
+    public var configuration: EvaluationConfiguration
+    /// The checkpoint evaluated, when the caller knows it.
+    public var model: ModelIdentity?
+    /// Per-tile tallies keyed by tile id.
+    public private(set) var tiles: [String: TileTally]
+
+    /// An empty state.
+    public init(configuration: EvaluationConfiguration, model: ModelIdentity? = nil) {
+        self.configuration = configuration
+        self.model = model
+        self.tiles = [:]
+    }
+
+    /// Adds `tally` to tile `id` (creating it if new).
+    public mutating func record(_ tally: TileTally, tile id: String) {
+        precondition(tally.confusion.classCount == configuration.classCount,
+                     "EvaluationState.record: tally has \(tally.confusion.classCount) classes, state has \(configuration.classCount)")
+        if tiles[id] == nil {
+            tiles[id] = tally
+        } else {
+            tiles[id]!.merge(tally)
+        }
+    }
+
+    /// Tile ids in the order totals are summed (and per-tile rows are listed).
+    public var sortedTileIDs: [String] { tiles.keys.sorted() }
+
+    /// The dataset totals: every tile tally added in sorted tile-id order.
+    public var totals: TileTally {
+        var total = TileTally(classCount: configuration.classCount, calibrationBins: configuration.calibrationBins)
+        for id in sortedTileIDs { total.merge(tiles[id]!) }
+        return total
+    }
+
+    /// Confusion matrices of the tiles, in sorted tile-id order (the bootstrap's resampling units).
+    public var tileConfusionMatrices: [ConfusionMatrix] { sortedTileIDs.map { tiles[$0]!.confusion } }
+
+    /// Confusion-matrix metrics of the whole run.
+    public var metrics: SegmentationMetrics { SegmentationMetrics(totals.confusion) }
+
+    // MARK: Merge
+
+    /// Combines shard states into the state one run over all their tiles would have produced.
+    ///
+    /// - Throws: `EvaluationError` when the shards disagree on the configuration or model, or
+    ///   when a tile id appears in more than one shard (the shards overlap: re-run with disjoint
+    ///   `--shard I/N` values).
+    public static func merge(_ states: [EvaluationState]) throws -> EvaluationState {
+        guard let first = states.first else {
+            throw EvaluationError(.configurationMismatch, "merge: no shard state given; pass at least one state.json")
+        }
+        var merged = EvaluationState(configuration: first.configuration, model: first.model)
+        for (index, state) in states.enumerated() {
+            if let mismatch = first.configuration.firstDifference(from: state.configuration) {
+                throw EvaluationError(.configurationMismatch,
+                    "merge: shard \(index) has \(mismatch) different from shard 0; merge only shards of the same evaluation")
+            }
+            if let a = merged.model, let b = state.model, a.sha256 != b.sha256 {
+                throw EvaluationError(.modelMismatch,
+                    "merge: shard \(index) evaluated model \(b.path) (sha256 \(b.sha256)), shard 0 evaluated \(a.path) (sha256 \(a.sha256)); merge shards of one checkpoint")
+            }
+            if merged.model == nil { merged.model = state.model }
+            for (id, tally) in state.tiles {
+                guard merged.tiles[id] == nil else {
+                    throw EvaluationError(.duplicateTile,
+                        "merge: tile \"\(id)\" appears in more than one shard (again in shard \(index)); shards must hold disjoint tiles")
+                }
+                merged.tiles[id] = tally
+            }
+        }
+        return merged
+    }
+}
+
+extension EvaluationConfiguration {
+    /// The first key on which `other` differs, described with both values, or nil.
+    func firstDifference(from other: EvaluationConfiguration) -> String? {
+        if classes != other.classes { return "classes \(other.classes) (expected \(classes))" }
+        if ignoreIndex != other.ignoreIndex {
+            return "ignore_index \(other.ignoreIndex.map(String.init) ?? "null") (expected \(ignoreIndex.map(String.init) ?? "null"))"
+        }
+        if output != other.output { return "output \(other.output.rawValue) (expected \(output.rawValue))" }
+        if calibrationBins != other.calibrationBins {
+            return "calibration_bins \(other.calibrationBins) (expected \(calibrationBins))"
+        }
+        return nil
+    }
+}
