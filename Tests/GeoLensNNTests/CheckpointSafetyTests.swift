@@ -60,6 +60,31 @@ struct CheckpointSafetyTests {
         #expect(b == 1.5)
     }
 
+    /// A tuple nested 100 000 levels deep (100 kB of TUPLE1 opcodes) and a list
+    /// containing itself: taken apart without recursion, whether loading succeeds or fails.
+    @Test func deeplyNestedAndCyclicPicklesAreReleasedWithoutRecursion() throws {
+        let deep: [UInt8] = [0x80, 0x02, 0x29] + [UInt8](repeating: 0x85, count: 100_000)
+        var loaded = SafeUnpickler(deep + [0x2E], file: nil, entry: "data.pkl")
+        let root = try loaded.load()
+        loaded.dismantle(root)
+        guard case .tuple(let outer) = root else { Issue.record("not a tuple"); return }
+        #expect(outer.items.isEmpty, "dismantled in place")
+
+        var failing = SafeUnpickler(deep + [0x30, 0x30, 0x2E], file: nil, entry: "data.pkl")
+        #expect(throws: CheckpointError.self) { try failing.load() }
+        failing.dismantle(nil)
+
+        let cycle: [UInt8] = [0x80, 0x02, 0x5D, 0x71, 0x00, 0x68, 0x00, 0x61, 0x2E]   // l = []; l.append(l)
+        var cyclic = SafeUnpickler(cycle, file: nil, entry: "data.pkl")
+        let list = try cyclic.load()
+        guard case .list(let items) = list, case .list(let inner)? = items.items.first else {
+            Issue.record("not a self-containing list"); return
+        }
+        #expect(inner === items)
+        cyclic.dismantle(list)
+        #expect(items.items.isEmpty)
+    }
+
     /// Every prefix cut and several flipped bytes of each readable fixture: a value or a
     /// `CheckpointError`, never a crash or another error type.
     @Test(arguments: ["state_dict.pth", "lightning.ckpt", "state_dict.safetensors"])

@@ -31,8 +31,10 @@ public enum PyTorchZipReader {
 
         let pickle = try extract(pickleEntry, from: archive, url: url)
         var unpickler = SafeUnpickler(pickle, file: url, entry: pickleEntry.path)
-        let root = try unpickler.load()
-        let located = try TorchStateDictLocator.locate(root, file: url)
+        var root: PickleValue?
+        defer { unpickler.dismantle(root) }
+        root = try unpickler.load()
+        let located = try TorchStateDictLocator.locate(root!, file: url)
 
         var dict = StateDict(format: located.format, metadata: located.metadata)
         let users = Dictionary(grouping: located.tensors.indices) { located.tensors[$0].1.storage.key }
