@@ -151,9 +151,10 @@ struct SafeUnpickler {
     private func resolve(_ module: String, _ name: String) throws(CheckpointError) -> AllowedGlobal {
         guard let global = AllowedGlobal(module: module, name: name) else {
             throw CheckpointError(.forbiddenGlobal, file: file,
-                                  "\(entry) references the Python global \(module).\(name), which a weights file "
-                                  + "never needs; it was refused and nothing was executed. Only load checkpoints "
-                                  + "from sources you trust, or re-save the weights with torch.save(model.state_dict(), path)")
+                                  "\(entry) references the Python global \(module).\(name), which is not among the "
+                                  + "globals a state dict needs; it was refused and nothing was executed. Load checkpoints "
+                                  + "only from sources you trust, or re-save the weights with torch.save(model.state_dict(), path) "
+                                  + "or as .safetensors")
         }
         return global
     }
