@@ -60,6 +60,35 @@ struct CheckpointSafetyTests {
         #expect(b == 1.5)
     }
 
+    /// Views that reach outside their storage, or whose arithmetic would overflow, are errors.
+    @Test func hostileTensorViewsAreRefused() throws {
+        let storage = TorchStorageReference(key: "0", dtype: .float32, elementCount: 6)
+        let bytes = [UInt8](repeating: 0, count: 24)
+        let views = [
+            TorchTensorReference(storage: storage, offset: 4, shape: [2, 2], strides: [2, 1]),
+            TorchTensorReference(storage: storage, offset: 0, shape: [2, 3], strides: [Int.max / 2, 1]),
+            TorchTensorReference(storage: storage, offset: Int.max / 8, shape: [0], strides: [1]),
+        ]
+        for view in views {
+            let result = bytes.withUnsafeBytes { raw in
+                Result { () throws(CheckpointError) in try TorchTensorView.entry(view, storage: raw, name: "w", file: nil) }
+            }
+            #expect(throws: CheckpointError.self, "\(view)") { try result.get() }
+        }
+        let ok = TorchTensorReference(storage: storage, offset: 1, shape: [2, 2], strides: [1, 2])
+        let result = [Float](repeating: 0, count: 6).indices.map { Float($0) }.withUnsafeBytes { raw in
+            Result { () throws(CheckpointError) in try TorchTensorView.entry(ok, storage: raw, name: "w", file: nil) }
+        }
+        guard case .float(let tensor) = try result.get() else { Issue.record("not a float tensor"); return }
+        #expect(tensor.scalars == [1, 3, 2, 4], "element (i, j) is storage[1 + i + 2 j]")
+
+        let huge: [PickleValue] = [.storage(storage), .int(0), .tuple(PickleList([.int(1 << 31), .int(1 << 31)])),
+                                   .tuple(PickleList([.int(1), .int(1)]))]
+        #expect(throws: CheckpointError.self) {
+            try AllowedGlobal.rebuildTensor.apply(huge) { CheckpointError.corrupt(nil, $0) }
+        }
+    }
+
     /// A tuple nested 100 000 levels deep (100 kB of TUPLE1 opcodes) and a list
     /// containing itself: taken apart without recursion, whether loading succeeds or fails.
     @Test func deeplyNestedAndCyclicPicklesAreReleasedWithoutRecursion() throws {

@@ -166,6 +166,10 @@ struct TorchStorageReference {
 
 /// `torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, ...)`.
 struct TorchTensorReference {
+    /// No real tensor or storage has more elements (2^40, 4 TiB of Float32); larger counts in a
+    /// pickle are corruption and would overflow byte arithmetic.
+    static let maximumElements = 1 << 40
+
     let storage: TorchStorageReference
     let offset: Int
     let shape: [Int]

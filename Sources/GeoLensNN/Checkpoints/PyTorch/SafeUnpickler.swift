@@ -171,7 +171,8 @@ struct SafeUnpickler {
     /// Resolves `('storage', storage_type, key, location, numel)` to a storage reference.
     private func persistentLoad(_ id: PickleValue, _ at: Int) throws(CheckpointError) -> PickleValue {
         guard case .tuple(let tuple) = id, case let fields = tuple.items, fields.count >= 5, case .string("storage") = fields[0],
-              case .string(let key) = fields[2], let count = fields[4].intValue, count >= 0 else {
+              case .string(let key) = fields[2], let count = fields[4].intValue, count >= 0,
+              count <= TorchTensorReference.maximumElements else {
             throw corrupt(at, "has a persistent id that is not a torch storage record")
         }
         let dtype: CheckpointDType
