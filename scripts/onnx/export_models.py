@@ -227,6 +227,9 @@ def write_tiny_external(out):
     path = os.path.join(out, "tiny_external.onnx")
     export(model, path, 17, 4)
     proto = onnx.load(path)
+    data_path = os.path.join(out, "tiny_external.onnx.data")
+    if os.path.exists(data_path):
+        os.remove(data_path)
     onnx.save_model(proto, path, save_as_external_data=True, all_tensors_to_one_file=True,
                     location="tiny_external.onnx.data", size_threshold=0)
     x = np.round(np.random.default_rng(2).standard_normal((1, 4, 16, 16)), 3).astype(np.float32)
@@ -240,6 +243,132 @@ def write_tiny_external(out):
         "output": {"shape": list(y.shape), "data": rounded(y)},
     }
     with open(os.path.join(out, "tiny_external.json"), "w") as f:
+        json.dump(record, f, separators=(",", ":"))
+
+
+def op_zoo_graph(opset):
+    """A hand-made graph touching every supported operator the smp exports do not (or only in one
+    opset form): ConvTranspose, pooling with ceil_mode, Split, negative-step Slice, Gemm, MatMul,
+    Softmax, ReduceMean, Squeeze/Unsqueeze, Expand, reflect Pad, Resize by scales and sizes,
+    Range/Equal/Where, runtime Gather/Cast/Reshape. Axes-like values are attributes or inputs as
+    `opset` requires."""
+    rng = np.random.default_rng(opset)
+    inits, nodes = [], []
+
+    def const(name, array):
+        inits.append(numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+    def ints(name, values):
+        return const(name, np.array(values, dtype=np.int64))
+
+    def node(op, inputs, name, n_out=1, **attrs):
+        outputs = [name] if n_out == 1 else [f"{name}_{i}" for i in range(n_out)]
+        nodes.append(helper.make_node(op, inputs, outputs, name=name, **attrs))
+        return outputs[0] if n_out == 1 else outputs
+
+    def weights(name, shape):
+        return const(name, rng.standard_normal(shape).astype(np.float32))
+
+    def axes_node(op, data, axes, name, **attrs):
+        if opset >= 13 and op in ("Squeeze", "Unsqueeze"):
+            return node(op, [data, ints(name + "_axes", axes)], name, **attrs)
+        if opset >= 18 and op == "ReduceMean":
+            return node(op, [data, ints(name + "_axes", axes)], name, **attrs)
+        return node(op, [data], name, axes=axes, **attrs)
+
+    x = "x"
+    conv = node("Conv", [x, weights("w_conv", (4, 3, 3, 3)), weights("b_conv", (4,))], "conv_same",
+                strides=[2, 2], auto_pad="SAME_UPPER")
+    bn = node("BatchNormalization", [conv, const("bn_g", np.ones(4, np.float32) * 1.5), weights("bn_b", (4,)),
+                                     weights("bn_m", (4,)), const("bn_v", np.full(4, 2.0, np.float32))], "bn", epsilon=1e-3)
+    relu6 = node("Clip", [bn, const("zero", np.float32(0)), const("six", np.float32(6))], "relu6")
+    deconv = node("ConvTranspose", [relu6, weights("w_deconv", (4, 2, 3, 3))], "deconv",
+                  strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1])
+    avg = node("AveragePool", [deconv], "avgpool_ceil", kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1)
+    mx = node("MaxPool", [x], "maxpool", kernel_shape=[2, 2], strides=[2, 2])
+    cat = node("Concat", [avg, mx], "concat", axis=1)
+    act = node("HardSwish", [cat], "hardswish") if opset >= 14 else cat  # HardSwish is opset 14+
+    act = node("HardSigmoid", [act], "hardsigmoid", alpha=0.3, beta=0.4)
+    act = node("LeakyRelu", [act], "leakyrelu", alpha=0.2)
+    act = node("Erf", [act], "erf")
+    act = node("Tanh", [act], "tanh")
+    if opset >= 13:
+        parts = node("Split", [cat, ints("split_sizes", [2, 3])], "split", n_out=2, axis=1)
+    else:
+        parts = node("Split", [cat], "split", n_out=2, axis=1, split=[2, 3])
+    sliced = node("Slice", [parts[1], ints("sl_starts", [-1]), ints("sl_ends", [-1000000]), ints("sl_axes", [3]),
+                            ints("sl_steps", [-2])], "slice_reverse")
+    tr = node("Transpose", [sliced], "transpose", perm=[0, 2, 3, 1])
+    flat = node("Flatten", [tr], "flatten", axis=2)
+    gemm = node("Gemm", [flat, weights("w_gemm", (4, 9)), weights("b_gemm", (4,))], "gemm", transB=1)
+    mm = node("MatMul", [gemm, weights("w_mm", (4, 7))], "matmul")
+    node("Softmax", [mm], "softmax", axis=-1)
+    mean = axes_node("ReduceMean", act, [2, 3], "reducemean", keepdims=1)
+    sq = axes_node("Squeeze", mean, [2, 3], "squeeze")
+    unsq = axes_node("Unsqueeze", sq, [0], "unsqueeze")
+    node("Expand", [unsq, ints("expand_shape", [2, 1, 5])], "expand")
+    node("InstanceNormalization", [cat, const("in_s", np.ones(5, np.float32)), const("in_b", np.zeros(5, np.float32))], "instnorm")
+    node("Pad", [x, ints("pads", [0, 0, 1, 2, 0, 0, 2, 1])], "pad_reflect", mode="reflect")
+    node("GlobalAveragePool", [x], "gap")
+    roi = const("roi", np.array([], np.float32))  # required (if empty) before opset 13
+    node("Resize", [x, roi, const("rs_scales", np.array([1, 1, 1.5, 0.5], np.float32))], "resize_scales", mode="linear")
+    node("Resize", [x, roi, const("no_scales", np.array([], np.float32)), ints("rs_sizes", [1, 3, 7, 9])],
+         "resize_sizes", mode="nearest")
+    shape = node("Shape", [x], "shape")
+    hw = node("Gather", [shape, ints("hw_idx", [2, 3])], "gather_hw")
+    node("ConstantOfShape", [hw], "fill", value=numpy_helper.from_array(np.array([0.5], np.float32)))
+    rng4 = node("Range", [const("r0", np.int64(0)), const("r4", np.int64(4)), const("r1", np.int64(1))], "range")
+    eq = node("Equal", [rng4, ints("eq_ref", [0, 1, 5, 3])], "equal")
+    picked = node("Where", [eq, rng4, ints("where_else", [9, 9, 9, 9])], "where_int")
+    node("Cast", [picked], "cast_picked", to=TensorProto.FLOAT)
+    same = node("Equal", [x, x], "equal_runtime")
+    node("Where", [same, node("Sqrt", [node("Relu", [x], "relu")], "sqrt"),
+                   node("Exp", [node("Sub", [x, node("Div", [x, const("two", np.float32(2))], "div")], "sub")], "exp")],
+         "where_runtime")
+    node("Pow", [x, const("p2", np.float32(2))], "pow")
+    node("Mul", [x, node("Sigmoid", [x], "sigmoid")], "swish")
+    node("Gather", [x, ints("ch_idx", [0, 2])], "gather_channels", axis=1)
+    node("Cast", [node("Cast", [x], "cast_int", to=TensorProto.INT64)], "cast_back", to=TensorProto.FLOAT)
+    batch = node("Gather", [shape, ints("b_idx", [0])], "gather_batch")
+    node("Reshape", [node("Dropout", [x], "dropout"), node("Concat", [batch, ints("minus1", [-1])], "target", axis=0)], "reshape")
+    node("Identity", [act], "identity")
+    node("Add", [cat, const("bias5", rng.standard_normal((1, 5, 1, 1)).astype(np.float32))], "add_bcast")
+    if opset >= 18:
+        node("Pad", [x, ints("pads_hw", [1, 0, 0, 2]), const("pad_value", np.float32(0.5)), ints("pad_axis_list", [2, 3])],
+             "pad_axes")
+        node("Split", [x], "split_uneven", n_out=3, axis=2, num_outputs=3)
+        node("Shape", [x], "shape_tail", start=-2)
+    outputs = [o for n in nodes for o in n.output]
+    graph = helper.make_graph(
+        nodes, f"op_zoo_{opset}", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3, "h", "w"])],
+        [onnx.ValueInfoProto(name=o) for o in outputs], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    # Outputs carry no declared types (onnxruntime reports them); the checker wants them, so it
+    # is not run here; onnxruntime validates the graph when it loads it.
+    return model
+
+
+def write_op_zoo(out, opset):
+    """op_zoo_op<N>.onnx plus the shape and value onnxruntime gives every tensor."""
+    path = os.path.join(out, f"op_zoo_op{opset}.onnx")
+    onnx.save(op_zoo_graph(opset), path)
+    x = np.round(np.random.default_rng(1).standard_normal((1, 3, 10, 12)), 3).astype(np.float32)
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    names = [o.name for o in session.get_outputs()]
+    values = session.run(names, {"x": x})
+    tall = np.zeros((2, 3, 14, 12), dtype=np.float32)
+    record = {
+        "opset": opset,
+        "input": {"shape": list(x.shape), "data": rounded(x, 3)},
+        "tensorShapes": {n: list(np.asarray(v).shape) for n, v in zip(names, values)},
+        "tensorShapesOther": all_tensor_shapes(path, {"x": tall}),
+        "otherInputShape": list(tall.shape),
+        "tensorValues": {n: {"shape": list(np.asarray(v).shape), "data": rounded(np.asarray(v, dtype=np.float32))}
+                         for n, v in zip(names, values)},
+    }
+    with open(os.path.join(out, f"op_zoo_op{opset}.json"), "w") as f:
         json.dump(record, f, separators=(",", ":"))
 
 
@@ -259,6 +388,8 @@ def main():
         write_unsupported(args.out)
         write_conv_bn(args.out)
         write_tiny_external(args.out)
+        for opset in (11, 13, 18):
+            write_op_zoo(args.out, opset)
     if args.full:
         os.makedirs(args.full, exist_ok=True)
         for name, opset, bands, classes, build in full_models():
