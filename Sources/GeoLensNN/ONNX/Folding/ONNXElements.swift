@@ -17,7 +17,7 @@ enum ONNXElements {
     var asInts: [Int] {
         switch self {
         case .ints(let v): return v
-        case .floats(let v): return v.map { $0.isFinite ? Int($0) : ($0 > 0 ? Int.max : Int.min) }
+        case .floats(let v): return v.map(ONNXConstant.saturatingInt)
         }
     }
 
@@ -103,7 +103,7 @@ enum ONNXElements {
                 case "Div":
                     guard y != 0 else { throw ONNXShapeMath.fail(node, "integer division by zero while folding constants") }
                     return x / y
-                case "Pow": return Int(Foundation.pow(Double(x), Double(y)))
+                case "Pow": return ONNXConstant.saturatingInt(Float(Foundation.pow(Double(x), Double(y))))
                 default: return x == y ? 1 : 0
                 }
             })

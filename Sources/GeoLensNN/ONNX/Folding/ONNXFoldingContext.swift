@@ -20,7 +20,8 @@ struct ONNXFoldingContext {
             throw ONNXError(.shapeInference, "node '\(node.name)' (\(node.opType)) lacks its required input \(index)")
         }
         guard let shape = shapes[name] else {
-            throw ONNXError(.shapeInference, "node '\(node.name)' (\(node.opType)) reads '\(name)', which no earlier node, initializer or graph input produces; the graph is not topologically valid")
+            throw ONNXError(.shapeInference, "node '\(node.name)' (\(node.opType)) reads '\(name)', "
+                + "which no earlier node, initializer or graph input produces; the graph is not topologically valid")
         }
         return shape
     }
@@ -38,7 +39,9 @@ struct ONNXFoldingContext {
     /// The integers of a constant input that a shape depends on; throws naming the node otherwise.
     func requireInts(_ node: ONNXNode, _ index: Int, _ what: String) throws -> [Int] {
         guard let value = constant(node, index) else {
-            throw ONNXError(.shapeInference, "node '\(node.name)' (\(node.opType)): its \(what) (input '\(node.input(index) ?? "")') is computed at run time from tensor values, so shapes cannot be fixed before running; GeoLens needs it to follow from the input shape")
+            throw ONNXError(.shapeInference, "node '\(node.name)' (\(node.opType)): "
+                + "its \(what) (input '\(node.input(index) ?? "")') is computed at run time from tensor values, "
+                + "so shapes cannot be fixed before running; GeoLens needs it to follow from the input shape")
         }
         return value.ints
     }

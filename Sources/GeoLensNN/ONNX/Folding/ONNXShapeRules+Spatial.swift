@@ -103,8 +103,9 @@ extension ONNXShapeRules {
                 guard sizes.count == axes.count else { throw ONNXShapeMath.fail(node, "sizes \(sizes) do not match axes \(axes)") }
                 for (a, s) in zip(axes, sizes) { out[a] = s }
             } else {
-                guard let scales = ctx.constant(node, scalesIndex)?.floats, scales.count == axes.count else {
-                    throw ONNXShapeMath.fail(node, "needs constant scales or sizes (one per axis of \(input))")
+                guard let scales = ctx.constant(node, scalesIndex)?.floats, scales.count == axes.count,
+                      scales.allSatisfy({ $0.isFinite && $0 > 0 && $0 < 1e6 }) else {
+                    throw ONNXShapeMath.fail(node, "needs constant positive scales or sizes (one per axis of \(input))")
                 }
                 for (a, s) in zip(axes, scales) { out[a] = Int((Float(input[a]) * s).rounded(.down)) }
             }

@@ -63,12 +63,21 @@ public struct ONNXConstant: Sendable {
         }
     }
 
+    /// `value` truncated toward zero, saturating at the ends of `Int` (NaN becomes 0) so that
+    /// values read from a file can never trap.
+    static func saturatingInt(_ value: Float) -> Int {
+        if value.isNaN { return 0 }
+        if value >= 0x1p63 { return Int.max }
+        if value < -0x1p63 { return Int.min }
+        return Int(value)
+    }
+
     /// Every element as an Int (floats truncated toward zero, as ONNX `Cast` does).
     public var ints: [Int] {
         switch storage {
         case .integer(let values): return values
         case .float(let tensor):
-            return tensor.scalars.map { $0.isFinite ? Int($0) : ($0 > 0 ? Int.max : Int.min) }
+            return tensor.scalars.map(Self.saturatingInt)
         }
     }
 }

@@ -51,11 +51,13 @@ public struct ONNXModel: Sendable {
         do {
             proto = try Onnx_ModelProto(serializedBytes: bytes)
         } catch {
-            throw ONNXError(.malformedModel, "'\(url.path)' (\(bytes.count) bytes) is not a valid ONNX model: the file is truncated, corrupt or in another format; export or download it again", cause: error)
+            throw ONNXError(.malformedModel, "'\(url.path)' (\(bytes.count) bytes) is not a valid ONNX model: "
+                + "the file is truncated, corrupt or in another format; export or download it again", cause: error)
         }
         guard proto.irVersion > 0, proto.hasGraph, !proto.graph.node.isEmpty, !proto.opsetImport.isEmpty else {
             let missing = proto.irVersion <= 0 ? "an IR version" : !proto.hasGraph || proto.graph.node.isEmpty ? "a graph with nodes" : "operator set imports"
-            throw ONNXError(.malformedModel, "'\(url.path)' (\(bytes.count) bytes) lacks \(missing), so it is not a complete ONNX model; the file may be truncated: export or download it again")
+            throw ONNXError(.malformedModel, "'\(url.path)' (\(bytes.count) bytes) lacks \(missing), "
+                + "so it is not a complete ONNX model; the file may be truncated: export or download it again")
         }
         let graph = try ONNXProtoConversion(modelURL: url).graph(proto.graph)
         let imports = proto.opsetImport.map { ONNXOpsetImport(domain: $0.domain, version: Int($0.version)) }

@@ -27,15 +27,20 @@ public enum ONNXOperatorSupport {
     public static func validate(_ model: ONNXModel) throws {
         let defaultImports = model.opsetImports.filter { $0.domain.isEmpty || $0.domain == "ai.onnx" }
         guard let opset = defaultImports.first?.version else {
-            throw ONNXError(.unsupportedOpset, "'\(model.url.path)' imports no default ONNX operator set (imports: \(model.opsetImports.map(\.description).joined(separator: ", "))); export it with opset_version between \(opsetVersions.lowerBound) and \(opsetVersions.upperBound)")
+            throw ONNXError(.unsupportedOpset, "'\(model.url.path)' imports no default ONNX operator set (imports: "
+                + "\(model.opsetImports.map(\.description).joined(separator: ", "))); "
+                + "export it with opset_version between \(opsetVersions.lowerBound) and \(opsetVersions.upperBound)")
         }
         guard opsetVersions.contains(opset) else {
-            throw ONNXError(.unsupportedOpset, "'\(model.url.path)' uses ONNX operator set \(opset); GeoLens runs operator sets \(opsetVersions.lowerBound) to \(opsetVersions.upperBound): export the model again with opset_version=17 (torch.onnx.export) or convert it with onnx.version_converter")
+            throw ONNXError(.unsupportedOpset, "'\(model.url.path)' uses ONNX operator set \(opset); "
+                + "GeoLens runs operator sets \(opsetVersions.lowerBound) to \(opsetVersions.upperBound): "
+                + "export the model again with opset_version=17 (torch.onnx.export) or convert it with onnx.version_converter")
         }
         let foreign = model.graph.nodes.filter { !$0.isDefaultDomain }
         if !foreign.isEmpty {
             let listed = grouped(foreign) { "\($0.domain)::\($0.opType)" }
-            throw ONNXError(.unsupportedOpset, "'\(model.url.path)' uses operators outside the default ONNX domain, which GeoLens does not run: \(listed); export without custom operators")
+            throw ONNXError(.unsupportedOpset, "'\(model.url.path)' uses operators outside the default ONNX domain, "
+                + "which GeoLens does not run: \(listed); export without custom operators")
         }
         let unsupported = model.graph.nodes.filter { !supportedOperators.contains($0.opType) }
         if !unsupported.isEmpty {

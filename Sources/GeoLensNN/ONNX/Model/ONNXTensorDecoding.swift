@@ -27,14 +27,24 @@ final class ONNXTensorDecoder {
             throw ONNXError(.invalidTensor,
                             "\(label) has element type \(type) (code \(proto.dataType)), which GeoLens cannot use")
         }
-        let count = Shape.count(shape)
+        // Dimensions come from the file: refuse products that overflow before anything is allocated.
+        var count = 1
+        for d in shape + [width] {
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow, product < 1 << 40 else {
+                throw ONNXError(.invalidTensor, "\(label) declares dimensions \(shape), far too large to be real; the file is corrupt")
+            }
+            count = product
+        }
+        count /= width
         if proto.dataLocation == .external {
             let bytes = try externalBytes(proto, byteCount: count * width, label: label)
             return try ONNXRawTensorBytes.decode(bytes, type: type, shape: shape, label: label)
         }
         if !proto.rawData.isEmpty {
             guard proto.rawData.count == count * width else {
-                throw ONNXError(.invalidTensor, "\(label): raw_data holds \(proto.rawData.count) bytes but shape \(shape) of \(type) needs \(count * width); the file is truncated or corrupt")
+                throw ONNXError(.invalidTensor, "\(label): "
+                    + "raw_data holds \(proto.rawData.count) bytes but shape \(shape) of \(type) needs \(count * width); the file is truncated or corrupt")
             }
             return try ONNXRawTensorBytes.decode(proto.rawData, type: type, shape: shape, label: label)
         }
@@ -78,7 +88,8 @@ final class ONNXTensorDecoder {
         var entries: [String: String] = [:]
         for entry in proto.externalData { entries[entry.key] = entry.value }
         guard let location = entries["location"], !location.isEmpty else {
-            throw ONNXError(.externalData, "\(label) is marked as external data but has no 'location' entry; re-save the model with onnx.save_model(..., save_as_external_data=True)")
+            throw ONNXError(.externalData, "\(label) is marked as external data but has no 'location' entry; "
+                + "re-save the model with onnx.save_model(..., save_as_external_data=True)")
         }
         guard !location.hasPrefix("/"), !location.split(separator: "/").contains("..") else {
             throw ONNXError(.externalData, "\(label): external data location '\(location)' must be a relative path inside the model's folder")
