@@ -58,3 +58,44 @@ struct ONNXOperatorSupportTests {
         #expect(!ONNXOperatorSupport.supportedOperators.contains("LSTM"))
     }
 }
+
+@Suite("ONNX graph checks")
+struct ONNXGraphCheckTests {
+    @Test("an initializer with absurd dimensions is refused, not allocated")
+    func absurdDimensions() throws {
+        var model = ONNXFixtures.reluModel(opset: 17)
+        var tensor = Onnx_TensorProto()
+        tensor.name = "huge"
+        tensor.dataType = 1
+        tensor.dims = [1 << 31, 1 << 31]
+        model.graph.initializer = [tensor]
+        let error = try #require(throws: ONNXError.self) { try ONNXModel.load(ONNXFixtures.write(model)) }
+        #expect(error.code == .invalidTensor)
+        #expect(error.message.contains("'huge'"))
+    }
+
+    @Test("nodes stored out of order are planned in dependency order; cycles are refused")
+    func ordering() throws {
+        var model = ONNXFixtures.reluModel(opset: 13)
+        var first = model.graph.node[0]
+        var second = first
+        second.name = "sig"
+        second.opType = "Sigmoid"
+        second.input = ["y"]
+        second.output = ["z"]
+        model.graph.node = [second, first]
+        var z = Onnx_ValueInfoProto()
+        z.name = "z"
+        model.graph.output = [z]
+        let plan = try ONNXModel.load(ONNXFixtures.write(model)).plan(for: [:])
+        #expect(plan.steps.map(\.name) == ["act", "sig"])
+        #expect(plan.tensorShapes["z"] == [4])
+
+        first.input = ["z"]
+        model.graph.node = [second, first]
+        let cyclic = try ONNXModel.load(ONNXFixtures.write(model))
+        let error = try #require(throws: ONNXError.self) { try cyclic.plan(for: [:]) }
+        #expect(error.code == .malformedModel)
+        #expect(error.message.contains("cycle"))
+    }
+}
