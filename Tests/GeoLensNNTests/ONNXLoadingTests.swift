@@ -34,6 +34,14 @@ struct ONNXLoadingTests {
             #expect(scalars.allSatisfy { $0.isFinite })
             #expect(scalars.contains { $0 != 0 })
         }
+        // Values numpy gives for the stem weight (float16 -> float32 is exact).
+        let stem = try #require(model.graph.initializers["onnx::Conv_325_fp16"])
+        #expect(stem.shape == [64, 13, 7, 7])
+        #expect(Array(try #require(stem.floatTensor).scalars.prefix(4)) == [-0.0084381103515625, -0.01491546630859375, -0.007381439208984375, 0.00661468505859375])
+        // The Cast to float is folded into a float32 constant under the original name.
+        let plan = try model.plan(for: ["image": [1, 13, 64, 64]])
+        #expect(plan.constants["onnx::Conv_325"]?.floatTensor?.scalars == stem.floatTensor?.scalars)
+        #expect(plan.constants["onnx::Conv_325"]?.elementType == .float)
         #expect(ONNXRawTensorBytes.float(fromHalf: 0x3C00) == 1)
         #expect(ONNXRawTensorBytes.float(fromHalf: 0xC000) == -2)
         #expect(ONNXRawTensorBytes.float(fromHalf: 0x7BFF) == 65504)

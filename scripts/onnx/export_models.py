@@ -14,7 +14,9 @@ integer shape subgraphs. For each model `<name>.json` holds:
 With --full the same architectures at full width are written to that folder (never committed).
 Hand-made graphs: `unsupported_ops.onnx` (ops outside the supported set), `conv_bn.onnx` with
 `conv_bn.json` (a Conv + BatchNormalization pair and its numpy-folded weights) and
-`tiny_external.onnx` + `tiny_external.onnx.data` (weights in an external data file).
+`tiny_external.onnx` + `tiny_external.onnx.data` (weights in an external data file), and
+`op_zoo_op{11,13,18}.onnx` with `.json` (every supported operator the smp exports lack, in each
+opset's form, with onnxruntime's shape and value for every tensor at two input shapes).
 """
 
 import argparse
