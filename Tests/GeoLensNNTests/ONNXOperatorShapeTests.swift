@@ -79,6 +79,13 @@ struct ONNXOperatorShapeTests {
         #expect(try attrs("resize_scales").floats["scales"] == [1, 1, 1.5, 0.5])
         #expect(try attrs("resize_sizes").ints["sizes"] == [1, 3, 7, 9])
         #expect(plan.step(producing: "reshape")?.inputs == ["dropout"])
+        #expect(try attrs("softmax").ints["axis"] == [1])
+        #expect(try attrs("softmax").ints["coerce_to_2d"] == [opset >= 13 ? 0 : 1])
+        #expect(try attrs("bn").floats["epsilon"] == [1e-3])
+        #expect(try attrs("gemm").floats["alpha"] == [1])
+        #expect(try attrs("gemm").ints["transB"] == [1])
+        #expect(try attrs("leakyrelu").floats["alpha"] == [0.2])
+        #expect(try attrs("instnorm").floats["epsilon"] == [1e-5])
         if opset >= 18 {
             #expect(try attrs("split_uneven_0").ints["split"] == [4, 4, 2])
             #expect(try attrs("pad_axes").ints["pads"] == [0, 0, 1, 0, 0, 0, 0, 2])

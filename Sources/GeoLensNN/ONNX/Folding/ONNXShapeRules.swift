@@ -15,8 +15,27 @@ struct ONNXInferredNode {
 /// normalise attributes across operator set versions (e.g. Squeeze axes moved from an attribute
 /// to an input in opset 13) so that plan steps look the same whatever the export.
 enum ONNXShapeRules {
+    /// ONNX defaults of float attributes executors read, written into resolved attributes when absent.
+    static let floatDefaults: [String: [String: Float]] = [
+        "BatchNormalization": ["epsilon": 1e-5], "InstanceNormalization": ["epsilon": 1e-5],
+        "LeakyRelu": ["alpha": 0.01], "HardSigmoid": ["alpha": 0.2, "beta": 0.5], "Gemm": ["alpha": 1, "beta": 1],
+    ]
+    /// ONNX defaults of integer attributes executors read.
+    static let intDefaults: [String: [String: Int]] = [
+        "Gemm": ["transA": 0, "transB": 0], "AveragePool": ["count_include_pad": 0], "ConvTranspose": ["group": 1],
+    ]
+
     static func infer(_ node: ONNXNode, _ ctx: ONNXFoldingContext, opset: Int) throws -> ONNXInferredNode {
         var attrs = copiedAttributes(node)
+        for (key, value) in floatDefaults[node.opType] ?? [:] where attrs.floats[key] == nil { attrs.floats[key] = [value] }
+        for (key, value) in intDefaults[node.opType] ?? [:] where attrs.ints[key] == nil { attrs.ints[key] = [value] }
+        if node.opType == "Softmax" {
+            // Before opset 13 Softmax flattens to 2-D at `axis` (default 1); from 13 it works along `axis` (default -1).
+            let rank = try ctx.shape(node, 0).count
+            let axis = try node.int("axis", default: opset >= 13 ? -1 : 1)
+            attrs.ints["axis"] = [try ONNXShapeMath.axis(axis, rank: rank, node: node)]
+            attrs.ints["coerce_to_2d"] = [opset >= 13 ? 0 : 1]
+        }
         let x = { (i: Int) throws -> [Int] in try ctx.shape(node, i) }
         func same(_ type: ONNXElementType? = nil) throws -> ONNXInferredNode {
             ONNXInferredNode(outputShapes: [try x(0)], outputTypes: [type ?? ctx.type(node, 0)], attributes: attrs)
