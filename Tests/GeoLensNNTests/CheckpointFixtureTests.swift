@@ -19,9 +19,11 @@ struct CheckpointExpectations: Decodable {
     let safetensorsMetadata: [String: String]
     let files: [String: [Entry]]
     let refused: [String: String]
+    /// Damaged copies of state_dict.pth and a fragment their error must contain.
+    let damaged: [String: String]
 
     enum CodingKeys: String, CodingKey {
-        case torch, lightning, files, refused
+        case torch, lightning, files, refused, damaged
         case payloadMarker = "payload_marker"
         case safetensorsMetadata = "safetensors_metadata"
     }
@@ -118,6 +120,14 @@ struct CheckpointFixtureTests {
         #expect(error.code == .legacyPickle)
         #expect(error.description.contains("legacy.pth"))
         #expect(error.description.contains("torch.save(model.state_dict(), path)"))
+    }
+
+    @Test(arguments: ["damaged_big_endian.pth", "damaged_missing_storage.pth"])
+    func damagedArchivesNameTheProblem(_ name: String) throws {
+        let fragment = try #require(try CheckpointExpectations.load().damaged[name])
+        let error = try #require(throws: CheckpointError.self) { try CheckpointReader.read(CheckpointExpectations.url(name)) }
+        #expect(error.message.contains(fragment), "\(error)")
+        #expect(error.description.contains(name))
     }
 
     @Test func unknownContentIsReportedWithTheFileName() throws {

@@ -74,6 +74,7 @@ struct CheckpointSafetensorsTests {
         (#"{"__metadata__":{"n":3}}"#, 0, .corrupt, "__metadata__ key n"),
         (#"{"w": [1, 2"#, 0, .corrupt, "not well-formed JSON"),
         (#"[1, 2]"#, 0, .corrupt, "not a JSON object"),
+        (String(repeating: "[", count: 100_000), 0, .corrupt, "not well-formed JSON"),
     ]
 
     @Test func invalidHeadersGiveOneClearError() throws {

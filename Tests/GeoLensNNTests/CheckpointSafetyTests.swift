@@ -60,6 +60,60 @@ struct CheckpointSafetyTests {
         #expect(b == 1.5)
     }
 
+    /// Views that reach outside their storage, or whose arithmetic would overflow, are errors.
+    @Test func hostileTensorViewsAreRefused() throws {
+        let storage = TorchStorageReference(key: "0", dtype: .float32, elementCount: 6)
+        let bytes = [UInt8](repeating: 0, count: 24)
+        let views = [
+            TorchTensorReference(storage: storage, offset: 4, shape: [2, 2], strides: [2, 1]),
+            TorchTensorReference(storage: storage, offset: 0, shape: [2, 3], strides: [Int.max / 2, 1]),
+            TorchTensorReference(storage: storage, offset: Int.max / 8, shape: [0], strides: [1]),
+        ]
+        for view in views {
+            let result = bytes.withUnsafeBytes { raw in
+                Result { () throws(CheckpointError) in try TorchTensorView.entry(view, storage: raw, name: "w", file: nil) }
+            }
+            #expect(throws: CheckpointError.self, "\(view)") { try result.get() }
+        }
+        let ok = TorchTensorReference(storage: storage, offset: 1, shape: [2, 2], strides: [1, 2])
+        let result = [Float](repeating: 0, count: 6).indices.map { Float($0) }.withUnsafeBytes { raw in
+            Result { () throws(CheckpointError) in try TorchTensorView.entry(ok, storage: raw, name: "w", file: nil) }
+        }
+        guard case .float(let tensor) = try result.get() else { Issue.record("not a float tensor"); return }
+        #expect(tensor.scalars == [1, 3, 2, 4], "element (i, j) is storage[1 + i + 2 j]")
+
+        let huge: [PickleValue] = [.storage(storage), .int(0), .tuple(PickleList([.int(1 << 31), .int(1 << 31)])),
+                                   .tuple(PickleList([.int(1), .int(1)]))]
+        #expect(throws: CheckpointError.self) {
+            try AllowedGlobal.rebuildTensor.apply(huge) { CheckpointError.corrupt(nil, $0) }
+        }
+    }
+
+    /// A tuple nested 100 000 levels deep (100 kB of TUPLE1 opcodes) and a list
+    /// containing itself: taken apart without recursion, whether loading succeeds or fails.
+    @Test func deeplyNestedAndCyclicPicklesAreReleasedWithoutRecursion() throws {
+        let deep: [UInt8] = [0x80, 0x02, 0x29] + [UInt8](repeating: 0x85, count: 100_000)
+        var loaded = SafeUnpickler(deep + [0x2E], file: nil, entry: "data.pkl")
+        let root = try loaded.load()
+        loaded.dismantle(root)
+        guard case .tuple(let outer) = root else { Issue.record("not a tuple"); return }
+        #expect(outer.items.isEmpty, "dismantled in place")
+
+        var failing = SafeUnpickler(deep + [0x30, 0x30, 0x2E], file: nil, entry: "data.pkl")
+        #expect(throws: CheckpointError.self) { try failing.load() }
+        failing.dismantle(nil)
+
+        let cycle: [UInt8] = [0x80, 0x02, 0x5D, 0x71, 0x00, 0x68, 0x00, 0x61, 0x2E]   // l = []; l.append(l)
+        var cyclic = SafeUnpickler(cycle, file: nil, entry: "data.pkl")
+        let list = try cyclic.load()
+        guard case .list(let items) = list, case .list(let inner)? = items.items.first else {
+            Issue.record("not a self-containing list"); return
+        }
+        #expect(inner === items)
+        cyclic.dismantle(list)
+        #expect(items.items.isEmpty)
+    }
+
     /// Every prefix cut and several flipped bytes of each readable fixture: a value or a
     /// `CheckpointError`, never a crash or another error type.
     @Test(arguments: ["state_dict.pth", "lightning.ckpt", "state_dict.safetensors"])

@@ -16,6 +16,7 @@ Files written into fixtures/checkpoints/:
 - malicious_*.pth        real torch zip layouts whose data.pkl calls os.system, builtins.eval,
                          subprocess.Popen or posix.system (hand-written opcodes, never executed here).
 - legacy.pth             the pre-1.6 non-zip format (_use_new_zipfile_serialization=False).
+- damaged_*.pth          state_dict.pth with a big-endian byteorder record, or with a storage removed.
 - expected.json          names, kinds, shapes and all values of the tensors of each readable file.
 
 Payloads in the malicious files would create PAYLOAD_MARKER; the Swift tests check it never appears.
@@ -166,6 +167,23 @@ def malicious_pickles():
             "malicious_posix_system.pth": (posix, "posix.system")}
 
 
+def write_damaged_archives(source):
+    """Copies of state_dict.pth with one record changed: a big-endian byteorder, a storage removed."""
+    with zipfile.ZipFile(source) as z:
+        records = {i.filename: z.read(i.filename) for i in z.infolist()}
+    prefix = next(n for n in records if n.endswith("data.pkl"))[: -len("data.pkl")]
+    variants = {
+        "damaged_big_endian.pth": ({prefix + "byteorder": b"big"}, None, "byte order"),
+        "damaged_missing_storage.pth": ({}, prefix + "data/0", "lacks"),
+    }
+    for name, (replace, drop, _) in variants.items():
+        with zipfile.ZipFile(os.path.join(OUT, name), "w", compression=zipfile.ZIP_STORED) as z:
+            for entry, data in records.items():
+                if entry != drop:
+                    z.writestr(entry, replace.get(entry, data))
+    return {name: fragment for name, (_, _, fragment) in variants.items()}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     sd = make_state_dict()
@@ -178,6 +196,8 @@ def main():
               os.path.join(OUT, "state_dict.safetensors"), metadata=metadata)
 
     lightning_sd, lightning_source = make_lightning(os.path.join(OUT, "lightning.ckpt"))
+
+    damaged = write_damaged_archives(os.path.join(OUT, "state_dict.pth"))
 
     refused = {}
     for name, (payload, global_name) in malicious_pickles().items():
@@ -197,6 +217,7 @@ def main():
             "lightning.ckpt": entries(lightning_sd),
         },
         "refused": refused,
+        "damaged": damaged,
     }
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)

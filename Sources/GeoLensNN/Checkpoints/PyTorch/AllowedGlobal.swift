@@ -112,6 +112,14 @@ enum AllowedGlobal: Equatable {
               size.allSatisfy({ $0 >= 0 }), stride.allSatisfy({ $0 >= 0 }) else {
             throw fail("_rebuild_tensor_v2 of storage \(storage.key) has an invalid offset, size or stride")
         }
+        var elements = 1
+        for dim in size {
+            let (product, overflow) = elements.multipliedReportingOverflow(by: dim)
+            guard !overflow, product <= TorchTensorReference.maximumElements else {
+                throw fail("_rebuild_tensor_v2 of storage \(storage.key) has an impossible size \(size)")
+            }
+            elements = product
+        }
         return TorchTensorReference(storage: storage, offset: offset, shape: size, strides: stride)
     }
 }

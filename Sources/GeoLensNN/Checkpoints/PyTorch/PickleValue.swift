@@ -1,8 +1,10 @@
 /// A value built by `SafeUnpickler`: plain data only, never a live Python object.
 ///
-/// Lists and dictionaries are reference types because pickle fills them after creating and
-/// memoizing them (EMPTY_DICT, BINPUT, ..., SETITEMS): every memo reference must see the items.
-indirect enum PickleValue {
+/// Containers are reference types: pickle fills lists and dicts after creating and memoizing them
+/// (EMPTY_DICT, BINPUT, ..., SETITEMS), so every memo reference must see the items; and a
+/// structure nested a million levels deep must be taken apart iteratively (`dismantle(_:)`)
+/// rather than by recursive deinitialization, which would overflow the stack.
+enum PickleValue {
     case none
     case bool(Bool)
     case int(Int64)
@@ -11,7 +13,7 @@ indirect enum PickleValue {
     case float(Double)
     case string(String)
     case bytes([UInt8])
-    case tuple([PickleValue])
+    case tuple(PickleList)
     case list(PickleList)
     case dict(PickleDict)
     /// An allow-listed global (a callable or type), resolved but never executed.
@@ -54,8 +56,7 @@ indirect enum PickleValue {
     /// The elements of a tuple or list.
     var sequence: [PickleValue]? {
         switch self {
-        case .tuple(let items): return items
-        case .list(let list): return list.items
+        case .tuple(let list), .list(let list): return list.items
         default: return nil
         }
     }
@@ -77,9 +78,31 @@ indirect enum PickleValue {
         default: return nil
         }
     }
+
+    /// Empties every container reachable from `roots` with an explicit work list, so releasing
+    /// them afterwards frees one level at a time whatever the nesting depth (or cycles).
+    static func dismantle(_ roots: [PickleValue]) {
+        var work = roots
+        while let value = work.popLast() {
+            switch value {
+            case .tuple(let list), .list(let list):
+                work.append(contentsOf: list.items)
+                list.items = []
+            case .dict(let dict):
+                work.append(contentsOf: dict.removeAll())
+            case .object(let object):
+                work.append(contentsOf: object.arguments)
+                if let state = object.state { work.append(state) }
+                object.arguments = []
+                object.state = nil
+            default:
+                continue
+            }
+        }
+    }
 }
 
-/// A mutable Python list.
+/// A Python list or tuple (tuples are never mutated after they are built).
 final class PickleList {
     var items: [PickleValue]
     init(_ items: [PickleValue] = []) { self.items = items }
@@ -115,12 +138,18 @@ final class PickleDict {
     }
 
     var count: Int { keys.count }
+
+    /// Removes and returns every key and value.
+    func removeAll() -> [PickleValue] {
+        defer { keys = []; values = []; stringIndex = [:] }
+        return keys + values
+    }
 }
 
 /// An instance of an allow-listed class: its type, constructor arguments and BUILD state.
 final class PickleObject {
     let type: AllowedGlobal
-    let arguments: [PickleValue]
+    var arguments: [PickleValue]
     var state: PickleValue?
     init(type: AllowedGlobal, arguments: [PickleValue]) {
         self.type = type
@@ -137,6 +166,10 @@ struct TorchStorageReference {
 
 /// `torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, ...)`.
 struct TorchTensorReference {
+    /// No real tensor or storage has more elements (2^40, 4 TiB of Float32); larger counts in a
+    /// pickle are corruption and would overflow byte arithmetic.
+    static let maximumElements = 1 << 40
+
     let storage: TorchStorageReference
     let offset: Int
     let shape: [Int]

@@ -12,6 +12,10 @@ import ZIPFoundation
 /// is streamed from the archive straight into tensor storage (one copy); other storages are
 /// extracted once, shared by the views that use them, converted, and freed after their last view.
 public enum PyTorchZipReader {
+    /// `data.pkl` holds names and shapes only (tensor bytes are separate entries): anything larger
+    /// than this is a hostile or broken archive, refused before it is decompressed.
+    static let maximumPickleBytes: UInt64 = 1 << 30
+
     /// Reads the state dict stored in the zip checkpoint at `url`.
     public static func read(_ url: URL) throws(CheckpointError) -> StateDict {
         let archive: Archive
@@ -29,10 +33,16 @@ public enum PyTorchZipReader {
         let prefix = String(pickleEntry.path.dropLast("data.pkl".count))
         try checkByteOrder(archive, prefix: prefix, url: url)
 
+        guard pickleEntry.uncompressedSize <= maximumPickleBytes else {
+            throw CheckpointError.corrupt(url, "\(pickleEntry.path) declares \(pickleEntry.uncompressedSize) bytes, more than "
+                                               + "any state dict's pickle (\(maximumPickleBytes))")
+        }
         let pickle = try extract(pickleEntry, from: archive, url: url)
         var unpickler = SafeUnpickler(pickle, file: url, entry: pickleEntry.path)
-        let root = try unpickler.load()
-        let located = try TorchStateDictLocator.locate(root, file: url)
+        var root: PickleValue?
+        defer { unpickler.dismantle(root) }
+        root = try unpickler.load()
+        let located = try TorchStateDictLocator.locate(root!, file: url)
 
         var dict = StateDict(format: located.format, metadata: located.metadata)
         let users = Dictionary(grouping: located.tensors.indices) { located.tensors[$0].1.storage.key }
@@ -48,7 +58,14 @@ public enum PyTorchZipReader {
                 dict[name] = .float(try extractFloat32(entry, shape: view.shape, from: archive, name: name, url: url))
                 continue
             }
-            if storages[key] == nil { storages[key] = try extract(entry, from: archive, url: url) }
+            if storages[key] == nil {
+                let declared = view.storage.elementCount * view.storage.dtype.byteSize
+                guard entry.uncompressedSize == UInt64(declared) else {
+                    throw CheckpointError.truncated(url, "tensor \(name): storage \(path) has \(entry.uncompressedSize) bytes, "
+                                                         + "expected \(declared)")
+                }
+                storages[key] = try extract(entry, from: archive, url: url)
+            }
             let result = storages[key]!.withUnsafeBytes { bytes in
                 Result { () throws(CheckpointError) in try TorchTensorView.entry(view, storage: bytes, name: name, file: url) }
             }
@@ -104,7 +121,7 @@ public enum PyTorchZipReader {
     /// The bytes of one archive entry, CRC-checked.
     private static func extract(_ entry: Entry, from archive: Archive, url: URL) throws(CheckpointError) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(min(entry.uncompressedSize, 1 << 32)))
+        bytes.reserveCapacity(Int(min(entry.uncompressedSize, 1 << 26)))   // a hint, not trusted
         do {
             _ = try archive.extract(entry, skipCRC32: false) { chunk in bytes.append(contentsOf: chunk) }
         } catch {

@@ -14,6 +14,8 @@ struct SafeUnpickler {
     private var stack: [PickleValue] = []
     private var marks: [Int] = []
     private var memo: [Int: PickleValue] = [:]
+    /// Every value popped, kept until `dismantle` so that none is freed recursively mid-stream.
+    private var popped: [PickleValue] = []
     /// The checkpoint file and the archive entry, for error messages.
     let file: URL?
     let entry: String
@@ -65,14 +67,14 @@ struct SafeUnpickler {
         case 0x43: stack.append(.bytes(try readSlice(try readInteger(1, at), at)))   // SHORT_BINBYTES
         case 0x42: stack.append(.bytes(try readSlice(try readInteger(4, at), at)))   // BINBYTES
         case 0x8E, 0x96: stack.append(.bytes(try readSlice(try readInteger(8, at), at)))  // BINBYTES8, BYTEARRAY8
-        case 0x29: stack.append(.tuple([]))                                // EMPTY_TUPLE
+        case 0x29: stack.append(.tuple(PickleList()))                      // EMPTY_TUPLE
         case 0x85, 0x86, 0x87:                                             // TUPLE1, TUPLE2, TUPLE3
             let n = Int(opcode - 0x84)
             guard stack.count >= n else { throw underflow(at, "TUPLE\(n)") }
             let items = Array(stack.suffix(n))
             stack.removeLast(n)
-            stack.append(.tuple(items))
-        case 0x74: stack.append(.tuple(try popMark(at)))                   // TUPLE
+            stack.append(.tuple(PickleList(items)))
+        case 0x74: stack.append(.tuple(PickleList(try popMark(at))))       // TUPLE
         case 0x5D: stack.append(.list(PickleList()))                       // EMPTY_LIST
         case 0x6C: stack.append(.list(PickleList(try popMark(at))))        // LIST
         case 0x7D: stack.append(.dict(PickleDict()))                       // EMPTY_DICT
@@ -135,14 +137,24 @@ struct SafeUnpickler {
         }
     }
 
+    /// Empties the stack, the memo and `extra` (the loaded value, once the caller is done with it)
+    /// iteratively; see `PickleValue.dismantle(_:)`. Call it once, whether `load()` threw or not.
+    mutating func dismantle(_ extra: PickleValue?) {
+        PickleValue.dismantle(stack + popped + Array(memo.values) + (extra.map { [$0] } ?? []))
+        stack = []
+        popped = []
+        memo = [:]
+    }
+
     // MARK: Values
 
     private func resolve(_ module: String, _ name: String) throws(CheckpointError) -> AllowedGlobal {
         guard let global = AllowedGlobal(module: module, name: name) else {
             throw CheckpointError(.forbiddenGlobal, file: file,
-                                  "\(entry) references the Python global \(module).\(name), which a weights file "
-                                  + "never needs; it was refused and nothing was executed. Only load checkpoints "
-                                  + "from sources you trust, or re-save the weights with torch.save(model.state_dict(), path)")
+                                  "\(entry) references the Python global \(module).\(name), which is not among the "
+                                  + "globals a state dict needs; it was refused and nothing was executed. Load checkpoints "
+                                  + "only from sources you trust, or re-save the weights with torch.save(model.state_dict(), path) "
+                                  + "or as .safetensors")
         }
         return global
     }
@@ -158,8 +170,9 @@ struct SafeUnpickler {
 
     /// Resolves `('storage', storage_type, key, location, numel)` to a storage reference.
     private func persistentLoad(_ id: PickleValue, _ at: Int) throws(CheckpointError) -> PickleValue {
-        guard case .tuple(let fields) = id, fields.count >= 5, case .string("storage") = fields[0],
-              case .string(let key) = fields[2], let count = fields[4].intValue, count >= 0 else {
+        guard case .tuple(let tuple) = id, case let fields = tuple.items, fields.count >= 5, case .string("storage") = fields[0],
+              case .string(let key) = fields[2], let count = fields[4].intValue, count >= 0,
+              count <= TorchTensorReference.maximumElements else {
             throw corrupt(at, "has a persistent id that is not a torch storage record")
         }
         let dtype: CheckpointDType
@@ -179,6 +192,7 @@ struct SafeUnpickler {
 
     private mutating func pop(_ at: Int, _ op: String) throws(CheckpointError) -> PickleValue {
         guard let value = stack.popLast(), stack.count >= (marks.last ?? 0) else { throw underflow(at, op) }
+        popped.append(value)
         return value
     }
 
@@ -191,6 +205,7 @@ struct SafeUnpickler {
         guard let mark = marks.popLast(), mark <= stack.count else { throw corrupt(at, "uses a MARK that was never set") }
         let items = Array(stack[mark...])
         stack.removeSubrange(mark...)
+        popped.append(contentsOf: items)
         return items
     }
 

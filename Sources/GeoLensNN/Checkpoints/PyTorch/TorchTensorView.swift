@@ -16,14 +16,12 @@ enum TorchTensorView {
             throw CheckpointError.truncated(file, "tensor \(name): storage \(view.storage.key) has \(storage.count) bytes, "
                                                   + "expected \(view.storage.elementCount) x \(dtype.byteSize)")
         }
-        let count = view.shape.reduce(1, *)
-        if count > 0 {
-            var last = view.offset
-            for (size, stride) in zip(view.shape, view.strides) { last += (size - 1) * stride }
-            guard last < view.storage.elementCount else {
-                throw CheckpointError.corrupt(file, "tensor \(name) of shape \(view.shape), strides \(view.strides) and offset "
-                                                    + "\(view.offset) reaches element \(last) of a \(view.storage.elementCount)-element storage")
-            }
+        let count = view.shape.reduce(1, *)   // overflow-checked in AllowedGlobal.rebuildTensor
+        let inBounds = count == 0 ? view.offset <= view.storage.elementCount
+                                  : lastElement(view).map { $0 < view.storage.elementCount } ?? false
+        guard inBounds else {
+            throw CheckpointError.corrupt(file, "tensor \(name) of shape \(view.shape), strides \(view.strides) and offset "
+                                                + "\(view.offset) reaches past its \(view.storage.elementCount)-element storage")
         }
         let source = storage.baseAddress.map { UnsafeRawPointer($0) + view.offset * dtype.byteSize }
             ?? UnsafeRawPointer(bitPattern: 64)!
@@ -37,6 +35,19 @@ enum TorchTensorView {
             let values = dtype.convertIntegers(from: source, count: count, gather: indices)
             return .integer(IntegerTensor(shape: view.shape, values: values, dtype: dtype))
         }
+    }
+
+    /// The storage index of the view's last element, `offset + sum((size - 1) * stride)`
+    /// (the offset itself for an empty view), or nil when that overflows.
+    static func lastElement(_ view: TorchTensorReference) -> Int? {
+        var last = view.offset
+        for (size, stride) in zip(view.shape, view.strides) where size > 0 {
+            let (span, overflow) = (size - 1).multipliedReportingOverflow(by: stride)
+            let (sum, overflowSum) = last.addingReportingOverflow(span)
+            guard !overflow, !overflowSum else { return nil }
+            last = sum
+        }
+        return last
     }
 
     /// True when the strides are those of a contiguous row-major array (size-1 dimensions ignored).
