@@ -153,12 +153,13 @@ enum ActivationMath {
     static let sqrtTwoOverPi: Float = 0.79788456080286536
     static let geluKappa: Float = 0.044715
 
-    /// The logistic function without overflow: e^x / (1 + e^x) for negative x.
+    /// The logistic function without overflow: with e = exp(-|x|), 1 / (1 + e) for x >= 0 and
+    /// e / (1 + e) otherwise. One exp and a select, no data-dependent branch.
     @inline(__always)
     static func sigmoid(_ x: Float) -> Float {
-        if x >= 0 { return 1 / (1 + _expf(-x)) }
-        let e = _expf(x)
-        return e / (1 + e)
+        let e = _expf(-Swift.abs(x))
+        let s = 1 / (1 + e)
+        return x >= 0 ? s : e * s
     }
 
     /// sqrt(2/pi) * (x + 0.044715 x^3), the argument of tanh in the approximate GELU.
