@@ -103,7 +103,7 @@ struct GELU: ElementwiseActivation {
     func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + _erff(x * ActivationMath.sqrtHalf)) }
     func gradient(_ g: Float, input x: Float, output y: Float) -> Float {
         let cdf = 0.5 * (1 + _erff(x * ActivationMath.sqrtHalf))
-        let pdf = _expf(-0.5 * x * x) * ActivationMath.inverseSqrtTwoPi
+        let pdf = FastExponential.ofNonPositive(-0.5 * x * x) * ActivationMath.inverseSqrtTwoPi
         return g * (cdf + x * pdf)
     }
 }
@@ -157,7 +157,7 @@ enum ActivationMath {
     /// e / (1 + e) otherwise. One exp and a select, no data-dependent branch.
     @inline(__always)
     static func sigmoid(_ x: Float) -> Float {
-        let e = _expf(-Swift.abs(x))
+        let e = FastExponential.ofNonPositive(-Swift.abs(x))
         let s = 1 / (1 + e)
         return x >= 0 ? s : e * s
     }

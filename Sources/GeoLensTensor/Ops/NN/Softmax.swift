@@ -76,7 +76,7 @@ enum SoftmaxKernel {
                     for k in 0..<n {
                         let row = base + k * inner
                         for i in 0..<width {
-                            let e = _expf(src[row + i] - maxima[i])
+                            let e = FastExponential.ofNonPositive(src[row + i] - maxima[i])
                             sums[i] += e
                             if !logarithm { out[row + i] = e }
                         }
@@ -120,7 +120,7 @@ enum SoftmaxKernel {
                             let row = base + k * inner
                             for i in 0..<width {
                                 let j = row + i
-                                dx[j] = logarithm ? gp[j] - _expf(yp[j]) * sums[i] : yp[j] * (gp[j] - sums[i])
+                                dx[j] = logarithm ? gp[j] - FastExponential.ofNonPositive(yp[j]) * sums[i] : yp[j] * (gp[j] - sums[i])
                             }
                         }
                     }
