@@ -11,12 +11,17 @@ enum FastExponential {
     private static let ln2Low: Float = -2.12194440e-4
     /// ln(FLT_MIN): below it the result would be subnormal.
     private static let lowest: Float = -87.336544
+    private static let roundingBias: Float = 12_582_912
 
     @inline(__always)
     static func ofNonPositive(_ x: Float) -> Float {
         // NaN fails both comparisons and is clamped to `lowest`; the final select restores it.
         let clamped = x > lowest ? (x < 0 ? x : 0) : lowest
-        let n = (clamped * log2e).rounded(.toNearestOrEven)
+        // Round to the nearest integer by adding 1.5 * 2^23: the integer lands in the low mantissa bits.
+        // (`rounded()` would be a libm call on baseline x86-64, which has no SSE4.1 round instruction.)
+        let shifted = clamped * log2e + roundingBias
+        let n = shifted - roundingBias
+        let exponent = Int32(bitPattern: shifted.bitPattern) &- Int32(bitPattern: roundingBias.bitPattern)
         let r = clamped - n * ln2High - n * ln2Low
         var p: Float = 1.9875691500e-4
         p = p * r + 1.3981999507e-3
@@ -25,7 +30,7 @@ enum FastExponential {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         let polynomial = p * r * r + r + 1
-        let scale = Float(bitPattern: UInt32(truncatingIfNeeded: Int32(n) + 127) << 23)
+        let scale = Float(bitPattern: UInt32(bitPattern: (exponent &+ 127) << 23))
         let value = polynomial * scale
         return x.isNaN ? x : (x < lowest ? 0 : value)
     }
