@@ -1,3 +1,4 @@
+import Foundation
 import GeoLensTensor
 import GeoLensTestSupport
 import Testing
@@ -78,6 +79,34 @@ struct NNBehaviourTests {
             }
         }
         #expect(logits.logSoftmax().scalars.allSatisfy { $0.isFinite && $0 <= 0 })
+    }
+
+    @Test("Sigmoid and softmax agree with double-precision formulas over a wide range")
+    func exponentialAccuracy() {
+        let grid = (0...4000).map { Float($0) * 0.05 - 100 }
+        let x = Tensor(shape: [grid.count], scalars: grid)
+        let sigmoid = x.sigmoid().scalars
+        var worst: Double = 0
+        for (i, v) in grid.enumerated() {
+            let exact = 1 / (1 + Foundation.exp(-Double(v)))
+            worst = max(worst, abs(Double(sigmoid[i]) - exact) / max(exact, 1e-30))
+        }
+        #expect(worst < 1e-6, "sigmoid relative error \(worst)")
+        let logits = Tensor(shape: [1, grid.count], scalars: grid.map { $0 * 0.9 })
+        let p = logits.softmax(alongAxis: 1).scalars
+        let logp = logits.logSoftmax(alongAxis: 1).scalars
+        let top = Double(grid.map { $0 * 0.9 }.max()!)
+        let total = grid.reduce(0.0) { $0 + Foundation.exp(Double($1 * 0.9) - top) }
+        var worstP: Double = 0, worstLog: Double = 0
+        for (i, v) in grid.enumerated() {
+            let exactLog = Double(v * 0.9) - top - Foundation.log(total)
+            worstLog = max(worstLog, abs(Double(logp[i]) - exactLog))
+            let exact = Foundation.exp(exactLog)
+            if exact > 1e-30 { worstP = max(worstP, abs(Double(p[i]) - exact) / exact) }
+        }
+        #expect(worstP < 1e-5 && worstLog < 1e-4, "softmax relative error \(worstP), log-softmax error \(worstLog)")
+        #expect(Tensor(shape: [3], scalars: [.nan, 0, 1]).sigmoid().scalars[0].isNaN)
+        #expect(Tensor(shape: [2], scalars: [-.infinity, 0]).softmax(alongAxis: 0).scalars == [0, 1])
     }
 
     @Test("Inference does not record the tape")

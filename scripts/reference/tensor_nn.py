@@ -117,6 +117,8 @@ def pooling_cases():
         ("onnx_max_asym_pads_ceil", "MaxPool", [1, 0, 0, 1], 1, {}),
         ("onnx_avg_asym_pads_include", "AveragePool", [0, 1, 2, 0], 0, {"count_include_pad": 1}),
         ("onnx_avg_asym_pads_exclude", "AveragePool", [0, 1, 2, 0], 0, {"count_include_pad": 0}),
+        ("onnx_avg_asym_pads_ceil_include", "AveragePool", [1, 0, 0, 1], 1, {"count_include_pad": 1}),
+        ("onnx_avg_asym_pads_ceil_exclude", "AveragePool", [1, 0, 0, 1], 1, {"count_include_pad": 0}),
     ]:
         t = randn(1, 2, 7, 8, seed=45)
         node = helper.make_node(op, ["X"], ["Y"], kernel_shape=[3, 3], strides=[2, 2], pads=pads, ceil_mode=ceil, **extra)

@@ -20,9 +20,7 @@ extension Tensor {
         let y = Tensor(shape: PlaneLayout.shape(shape, height: 1, width: 1)) { out in
             withUnsafeBufferPointer { src in
                 ParallelKernels.forEachPlane(layout.planes, planeSize: planeSize) { p in
-                    var acc: Double = 0
-                    for v in src[p * planeSize ..< (p + 1) * planeSize] { acc += Double(v) }
-                    out[p] = Float(acc / Double(planeSize))
+                    out[p] = Float(BlockStatistics.sum(src.baseAddress! + p * planeSize, planeSize) / Double(planeSize))
                 }
             }
         }

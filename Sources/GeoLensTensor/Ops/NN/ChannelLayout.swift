@@ -63,18 +63,11 @@ struct ChannelLayout: Sendable {
                 x.withUnsafeBufferPointer { src in
                     forEachChannel { ch in
                         var sum: Double = 0
-                        for i in 0..<n {
-                            let base = (i * c + ch) * inner
-                            for j in base ..< base + inner { sum += Double(src[j]) }
-                        }
+                        for i in 0..<n { sum += BlockStatistics.sum(src.baseAddress! + (i * c + ch) * inner, inner) }
                         let mu = sum / count
                         var squares: Double = 0
                         for i in 0..<n {
-                            let base = (i * c + ch) * inner
-                            for j in base ..< base + inner {
-                                let d = Double(src[j]) - mu
-                                squares += d * d
-                            }
+                            squares += BlockStatistics.squaredDeviations(src.baseAddress! + (i * c + ch) * inner, inner, mean: mu)
                         }
                         meanOut[ch] = mu
                         varOut[ch] = squares / count

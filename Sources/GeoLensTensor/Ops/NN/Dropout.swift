@@ -43,7 +43,7 @@ enum DropoutKernel {
     }
 
     private static func multiply(_ x: Tensor, mask: Tensor, run: Int) -> Tensor {
-        if run == 1 { return x.zipChunked(mask.reshaped(x.shape)) { $0 * $1 } }
+        if run == 1 { return x.zipChunked(mask.reshaped(x.shape), Product()) }
         return Tensor(shape: x.shape) { out in
             x.withUnsafeBufferPointer { src in
                 mask.withUnsafeBufferPointer { m in

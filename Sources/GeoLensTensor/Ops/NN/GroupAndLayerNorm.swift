@@ -74,11 +74,9 @@ struct BlockNormalization: Sendable {
                     inverseStd.withUnsafeMutableBufferPointer { stdOut in
                         forEachBlock { blk in
                             let base = blk * len
-                            var sum: Double = 0
-                            for j in base ..< base + len { sum += Double(src[j]) }
-                            let mu = sum / Double(len)
-                            var squares: Double = 0
-                            for j in base ..< base + len { let d = Double(src[j]) - mu; squares += d * d }
+                            let block = src.baseAddress! + base
+                            let mu = BlockStatistics.sum(block, len) / Double(len)
+                            let squares = BlockStatistics.squaredDeviations(block, len, mean: mu)
                             let rstd = Float(1 / (squares / Double(len) + eps).squareRoot())
                             meanOut[blk] = Float(mu); stdOut[blk] = rstd
                             let firstParameter = (blk % groups) * cpg

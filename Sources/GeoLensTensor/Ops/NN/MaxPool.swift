@@ -22,34 +22,46 @@ enum MaxPoolKernel {
     static func forward(_ x: Tensor, _ geo: Pool2DGeometry, keepIndices: Bool) -> (Tensor, [Int32]) {
         let (rows, cols) = (geo.rows, geo.columns)
         let inPlane = geo.inputPlaneSize, outPlane = geo.outputPlaneSize
-        let total = geo.planes * outPlane
-        var indices = [Int32](repeating: -1, count: keepIndices ? total : 0)
+        let rowTaps = TapRange.all(rows), columnTaps = TapRange.all(cols)
+        var indices = [Int32](repeating: -1, count: keepIndices ? geo.planes * outPlane : 0)
         let y = indices.withUnsafeMutableBufferPointer { indexBuffer in
             Tensor(shape: geo.outputShape) { out in
                 x.withUnsafeBufferPointer { src in
                     ParallelKernels.forEachPlane(geo.planes, planeSize: inPlane) { p in
                         let plane = src.baseAddress! + p * inPlane
+                        let (inW, dH, dW) = (cols.input, rows.dilation, cols.dilation)
                         for oh in 0..<rows.output {
-                            let h0 = rows.start(oh)
+                            let rt = rowTaps[oh]
+                            let outRow = p * outPlane + oh * cols.output
                             for ow in 0..<cols.output {
-                                let w0 = cols.start(ow)
-                                var best = -Float.infinity, bestIndex = -1
-                                for kh in 0..<rows.kernel {
-                                    let ih = h0 + kh * rows.dilation
-                                    if ih < 0 || ih >= rows.input { continue }
-                                    let row = ih * cols.input
-                                    for kw in 0..<cols.kernel {
-                                        let iw = w0 + kw * cols.dilation
-                                        if iw < 0 || iw >= cols.input { continue }
-                                        let v = plane[row + iw]
-                                        if v > best || v.isNaN || bestIndex < 0 {
-                                            best = v; bestIndex = row + iw
+                                let ct = columnTaps[ow]
+                                var best = -Float.infinity
+                                if keepIndices {
+                                    // Training: track the first maximum (NaN wins, as in PyTorch).
+                                    var bestIndex = -1
+                                    for kh in rt.first..<rt.end {
+                                        let row = (rt.origin + kh * dH) * inW
+                                        for kw in ct.first..<ct.end {
+                                            let v = plane[row + ct.origin + kw * dW]
+                                            if v > best || v.isNaN || bestIndex < 0 { best = v; bestIndex = row + ct.origin + kw * dW }
                                         }
                                     }
+                                    indexBuffer[outRow + ow] = Int32(bestIndex)
+                                } else {
+                                    // Inference: branch-free maximum. A running sum becomes NaN when any tap is
+                                    // NaN (or on inf - inf); only then is the window rescanned for a real NaN.
+                                    var probe: Float = 0
+                                    for kh in rt.first..<rt.end {
+                                        let row = plane + (rt.origin + kh * dH) * inW + ct.origin
+                                        for kw in ct.first..<ct.end {
+                                            let v = row[kw * dW]
+                                            best = v > best ? v : best
+                                            probe += v
+                                        }
+                                    }
+                                    if probe.isNaN && windowHasNaN(plane, rt, ct, inW, dH, dW) { best = .nan }
                                 }
-                                let o = p * outPlane + oh * cols.output + ow
-                                out[o] = best
-                                if keepIndices { indexBuffer[o] = Int32(bestIndex) }
+                                out[outRow + ow] = best
                             }
                         }
                     }
@@ -57,6 +69,17 @@ enum MaxPoolKernel {
             }
         }
         return (y, indices)
+    }
+
+    /// True when a tap of the window is NaN.
+    private static func windowHasNaN(_ plane: UnsafePointer<Float>, _ rt: TapRange, _ ct: TapRange,
+                                     _ inW: Int, _ dH: Int, _ dW: Int) -> Bool {
+        for kh in rt.first..<rt.end {
+            for kw in ct.first..<ct.end where plane[(rt.origin + kh * dH) * inW + ct.origin + kw * dW].isNaN {
+                return true
+            }
+        }
+        return false
     }
 
     /// Routes each output gradient to the input element that was the maximum of its window.
@@ -74,6 +97,24 @@ enum MaxPoolKernel {
                     }
                 }
             }
+        }
+    }
+}
+
+/// The kernel taps of one window that fall inside the input: taps `first..<end`, tap k at `origin + k * dilation`.
+struct TapRange: Sendable {
+    let origin: Int
+    let first: Int
+    let end: Int
+
+    /// The valid taps of every output position along `axis`.
+    static func all(_ axis: PoolAxis) -> [TapRange] {
+        (0..<axis.output).map { o in
+            let origin = axis.start(o)
+            var first = 0, end = axis.kernel
+            while first < end && origin + first * axis.dilation < 0 { first += 1 }
+            while end > first && origin + (end - 1) * axis.dilation >= axis.input { end -= 1 }
+            return TapRange(origin: origin, first: first, end: end)
         }
     }
 }

@@ -50,10 +50,24 @@ struct PlaneLayout {
     }
 }
 
+/// A scalar function as a value, so generic kernels specialize for it (closures would cost a call per element).
+protocol ElementwiseFunction: Sendable {
+    func callAsFunction(_ x: Float) -> Float
+}
+
+/// A scalar function of two values, as a value type for the same reason.
+protocol ElementwiseCombination: Sendable {
+    func callAsFunction(_ a: Float, _ b: Float) -> Float
+}
+
+/// a * b.
+struct Product: ElementwiseCombination {
+    func callAsFunction(_ a: Float, _ b: Float) -> Float { a * b }
+}
+
 extension Tensor {
     /// `f` applied to every element, off the tape, in parallel chunks for large tensors.
-    @inline(__always)
-    func mapChunked(_ f: (Float) -> Float) -> Tensor {
+    func mapChunked<F: ElementwiseFunction>(_ f: F) -> Tensor {
         Tensor(shape: shape) { out in
             withUnsafeBufferPointer { x in
                 ParallelKernels.forEachChunk(out.count) { range in
@@ -64,8 +78,7 @@ extension Tensor {
     }
 
     /// `f(self[i], other[i])` for tensors of one shape, off the tape, in parallel chunks.
-    @inline(__always)
-    func zipChunked(_ other: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+    func zipChunked<F: ElementwiseCombination>(_ other: Tensor, _ f: F) -> Tensor {
         precondition(shape == other.shape, "elementwise: shapes \(shape) and \(other.shape) differ")
         return Tensor(shape: shape) { out in
             withUnsafeBufferPointer { a in

@@ -42,6 +42,9 @@ struct ResizeKernel: Sendable {
 
     private var layout: PlaneLayout { PlaneLayout(inputShape, op: "resize", minimumRank: 2) }
 
+    /// Separable forward: each needed input row is blended horizontally once into a scratch row, then
+    /// output rows are vertical blends of two scratch rows. The arithmetic is PyTorch's
+    /// h0 * (w0 * x00 + w1 * x01) + h1 * (w0 * x10 + w1 * x11), so results are bit-identical to the direct form.
     func forward(_ x: Tensor) -> Tensor {
         let layout = layout
         let (outH, outW, inW, inPlane) = (rows.count, columns.count, layout.width, layout.planeSize)
@@ -53,20 +56,50 @@ struct ResizeKernel: Sendable {
                 columns.upperWeight.withUnsafeBufferPointer { cw in
                     ParallelKernels.forEachPlane(layout.planes, planeSize: outH * outW) { p in
                         let plane = src.baseAddress! + p * inPlane
-                        for oh in 0..<outH {
-                            let dst = out.baseAddress! + (p * outH + oh) * outW
-                            let top = plane + rows.lower[oh] * inW
-                            if nearest {
+                        let outPlane = out.baseAddress! + p * outH * outW
+                        if nearest {
+                            for oh in 0..<outH {
+                                let dst = outPlane + oh * outW
+                                if oh > 0 && rows.lower[oh] == rows.lower[oh - 1] {
+                                    dst.update(from: dst - outW, count: outW)
+                                    continue
+                                }
+                                let top = plane + rows.lower[oh] * inW
                                 for ow in 0..<outW { dst[ow] = top[c0[ow]] }
-                                continue
                             }
-                            let bottom = plane + rows.upper[oh] * inW
-                            let h1 = rows.upperWeight[oh], h0 = 1 - h1
+                            return
+                        }
+                        // Two scratch rows holding horizontally blended input rows `held[0]` and `held[1]`.
+                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * outW)
+                        defer { scratch.deallocate() }
+                        var slots = (scratch, scratch + outW)
+                        var held = (-1, -1)
+                        func blend(_ r: Int, into row: UnsafeMutablePointer<Float>) {
+                            let input = plane + r * inW
                             for ow in 0..<outW {
-                                let w1 = cw[ow], w0 = 1 - w1
-                                dst[ow] = h0 * (w0 * top[c0[ow]] + w1 * top[c1[ow]])
-                                    + h1 * (w0 * bottom[c0[ow]] + w1 * bottom[c1[ow]])
+                                let w1 = cw[ow]
+                                row[ow] = (1 - w1) * input[c0[ow]] + w1 * input[c1[ow]]
                             }
+                        }
+                        for oh in 0..<outH {
+                            let (r0, r1) = (rows.lower[oh], rows.upper[oh])
+                            if held.0 != r0 {
+                                if held.1 == r0 {
+                                    slots = (slots.1, slots.0)
+                                    held = (held.1, held.0)
+                                } else {
+                                    blend(r0, into: slots.0)
+                                    held.0 = r0
+                                }
+                            }
+                            if held.1 != r1 {
+                                blend(r1, into: slots.1)
+                                held.1 = r1
+                            }
+                            let dst = outPlane + oh * outW
+                            let h1 = rows.upperWeight[oh], h0 = 1 - h1
+                            let (top, bottom) = slots
+                            for ow in 0..<outW { dst[ow] = h0 * top[ow] + h1 * bottom[ow] }
                         }
                     }
                 }

@@ -66,19 +66,24 @@ enum SoftmaxKernel {
                     defer { maxima.deallocate() }
                     let sums = maxima + width
                     for i in 0..<width { maxima[i] = -.infinity; sums[i] = 0 }
+                    // Branch-free maximum; a NaN input still yields NaN outputs through x - max below.
                     for k in 0..<n {
                         let row = base + k * inner
                         for i in 0..<width {
                             let value = src[row + i]
-                            if value > maxima[i] || value.isNaN { maxima[i] = value }
+                            maxima[i] = value > maxima[i] ? value : maxima[i]
                         }
                     }
                     for k in 0..<n {
                         let row = base + k * inner
-                        for i in 0..<width {
-                            let e = _expf(src[row + i] - maxima[i])
-                            sums[i] += e
-                            if !logarithm { out[row + i] = e }
+                        if logarithm {
+                            for i in 0..<width { sums[i] += FastExponential.ofNonPositive(src[row + i] - maxima[i]) }
+                        } else {
+                            for i in 0..<width {
+                                let e = FastExponential.ofNonPositive(src[row + i] - maxima[i])
+                                sums[i] += e
+                                out[row + i] = e
+                            }
                         }
                     }
                     if logarithm {
@@ -120,7 +125,7 @@ enum SoftmaxKernel {
                             let row = base + k * inner
                             for i in 0..<width {
                                 let j = row + i
-                                dx[j] = logarithm ? gp[j] - _expf(yp[j]) * sums[i] : yp[j] * (gp[j] - sums[i])
+                                dx[j] = logarithm ? gp[j] - FastExponential.ofNonPositive(yp[j]) * sums[i] : yp[j] * (gp[j] - sums[i])
                             }
                         }
                     }
