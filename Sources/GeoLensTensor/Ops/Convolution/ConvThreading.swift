@@ -41,7 +41,7 @@ enum ConvThreading {
         let rowsPerUnit: Int
         let blocksPerImage: Int
         let outHeight: Int
-        var count: Int
+        let count: Int
 
         init(_ g: ConvGeometry, columns: Int) {
             rowsPerUnit = ConvThreading.rowsPerUnit(g, columns: columns)
