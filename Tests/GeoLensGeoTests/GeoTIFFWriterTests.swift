@@ -1,5 +1,6 @@
 import Foundation
 import GeoLensGeo
+import GeoLensTensor
 import Testing
 
 @Suite struct GeoTIFFWriterTests {
@@ -78,5 +79,26 @@ import Testing
         } throws: { error in
             (error as? GeoError)?.code == .writeFailed && "\(error)".contains("file/out.tif")
         }
+    }
+}
+
+@Suite struct GeoTIFFWriterConvenienceTests {
+    @Test func tensorAndClassIdWritersRoundTrip() throws {
+        let dir = try TemporaryDirectory()
+        let georeference = Georeference(geoTransform: GeoFixtures.transform, crs: GeoFixtures.utm33)
+        let values = (0..<(2 * 5 * 7)).map { Float($0) * 0.5 - 3 }
+        let attribution = dir.file("attr.tif")
+        try GeoTIFFWriter.writeFloat32(Tensor(shape: [1, 2, 5, 7], scalars: values), to: attribution,
+                                       georeference: georeference, bandDescriptions: ["vis", "nir"])
+        let read = try Raster(path: attribution)
+        #expect(read.bandCount == 2 && read.width == 7 && read.height == 5)
+        #expect(read.bands.map(\.bandDescription) == ["vis", "nir"])
+        #expect(differences(try read.read().values.scalars, values) == nil)
+        #expect(read.geoTransform == GeoFixtures.transform && read.crs?.epsg == 32633)
+        let ids = dir.file("ids.tif")
+        try GeoTIFFWriter.writeClassIds([0, 1, 2, 255], width: 2, height: 2, to: ids, georeference: georeference)
+        let classes = try Raster(path: ids)
+        #expect(classes.bands[0].nodata == 255 && classes.bands[0].colorInterpretation == "Palette")
+        #expect(try classes.read().validity == [true, true, true, false])
     }
 }

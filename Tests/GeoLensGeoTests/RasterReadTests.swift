@@ -116,3 +116,23 @@ final class Mutex8: @unchecked Sendable {
     func set(_ i: Int, _ value: Bool) { lock.lock(); flags[i] = value; lock.unlock() }
     var all: Bool { lock.lock(); defer { lock.unlock() }; return flags.allSatisfy { $0 } }
 }
+
+/// GDAL mask bands (not nodata) decide validity too.
+@Suite(.enabled(if: GeoFixtures.hasGDALPrograms, "gdal_translate (gdal-bin) is not installed"))
+struct MaskBandTests {
+    @Test func perDatasetMaskMarksPixelsInvalid() throws {
+        let dir = try TemporaryDirectory()
+        let source = dir.file("src.tif"), masked = dir.file("masked.tif")
+        try GeoFixtures.write(source, width: 20, height: 10, bands: 2, type: .uint16, nodata: 7,
+                              nodataPixels: [(1, 1), (19, 9)])
+        // An internal per-dataset mask made from band 1's validity, and no nodata value left.
+        try GeoFixtures.run("gdal_translate", ["-q", "-mask", "1", "-a_nodata", "none", source, masked])
+        let raster = try Raster(path: masked)
+        #expect(raster.bands[0].nodata == nil)
+        #expect(raster.bands[0].maskKind == .perDataset)
+        let block = try raster.read()
+        #expect(!block.validity[1 * 20 + 1] && !block.validity[9 * 20 + 19])
+        let expectedInvalid = try Raster(path: source).read(bands: [1]).validity.filter { !$0 }.count
+        #expect(block.validity.filter { !$0 }.count == expectedInvalid)
+    }
+}

@@ -10,6 +10,11 @@ public struct RasterFacts: Codable, Hashable, Sendable {
         public let colorInterpretation: String
         public let scale: Double
         public let offset: Double
+
+        enum CodingKeys: String, CodingKey {
+            case index, type, nodata, block, mask, description, scale, offset
+            case colorInterpretation = "color_interpretation"
+        }
     }
 
     public struct CRS: Codable, Hashable, Sendable {

@@ -36,7 +36,7 @@ struct InspectCommand: ParsableCommand {
             case .raster:
                 try printRaster()
             case .checkpoint(let format):
-                throw InspectFailure("\(path) looks like a \(format) checkpoint; checkpoint inspection is not available in this build")
+                throw InspectFailure("\(path) looks like a checkpoint (\(format)); checkpoint inspection is not available in this build")
             }
         } catch let error as GeoError {
             Self.fail(error.description)
