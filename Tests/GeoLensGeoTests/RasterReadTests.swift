@@ -125,8 +125,8 @@ struct MaskBandTests {
         let source = dir.file("src.tif"), masked = dir.file("masked.tif")
         try GeoFixtures.write(source, width: 20, height: 10, bands: 2, type: .uint16, nodata: 7,
                               nodataPixels: [(1, 1), (19, 9)])
-        // An internal per-dataset mask made from band 1's validity, and no nodata value left.
-        try GeoFixtures.run("gdal_translate", ["-q", "-mask", "1", "-a_nodata", "none", source, masked])
+        // A per-dataset mask band made from band 1's nodata mask, and no nodata value left.
+        try GeoFixtures.run("gdal_translate", ["-q", "-mask", "mask,1", "-a_nodata", "none", source, masked])
         let raster = try Raster(path: masked)
         #expect(raster.bands[0].nodata == nil)
         #expect(raster.bands[0].maskKind == .perDataset)
