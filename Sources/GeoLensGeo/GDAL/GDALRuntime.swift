@@ -10,8 +10,6 @@ enum GDALRuntime {
     private static let registered: Bool = {
         GDALAllRegister()
         CPLSetErrorHandler(CPLQuietErrorHandler)
-        // Predictable outputs: never write .aux.xml sidecars next to the user's files.
-        CPLSetConfigOption("GDAL_PAM_ENABLED", "NO")
         return true
     }()
 
