@@ -136,3 +136,18 @@ struct MaskBandTests {
         #expect(block.validity.filter { !$0 }.count == expectedInvalid)
     }
 }
+
+@Suite struct WideIntegerNodataTests {
+    /// 16777217 rounds to 16777216 in Float32: only the exact comparison keeps its neighbour valid.
+    @Test func nodataOfInt32IsComparedExactly() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("i32.tif")
+        let writer = try GeoTIFFWriter(path: path, width: 3, height: 1, bandCount: 1, dataType: .int32,
+                                       georeference: .none, nodata: 16_777_217)
+        try writer.write(band: 1, window: .full(width: 3, height: 1), doubles: [16_777_216, 16_777_217, 5])
+        try writer.finish()
+        let block = try Raster(path: path).read()
+        #expect(block.validity == [true, false, true])
+        #expect(try LabelReader(path: path, ignoreIndex: -1).read() == [16_777_216, -1, 5])
+    }
+}

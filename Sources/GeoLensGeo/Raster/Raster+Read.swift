@@ -73,6 +73,10 @@ extension Raster {
                 continue
             case .nodata:
                 guard let nodata = info.nodata else { continue }
+                if info.dataType?.isExactInFloat32 == false {
+                    try markNodataExactly(band: info.index, nodata: nodata, window: window, valid: valid)
+                    continue
+                }
                 let channel = UnsafeBufferPointer(rebasing: values[(k * plane)..<((k + 1) * plane)])
                 let target = Float(nodata)
                 if target.isNaN {
@@ -90,6 +94,17 @@ extension Raster {
                 for i in 0..<plane where maskBytes[i] == 0 { valid[i] = false }
             }
         }
+    }
+
+    /// Compares a band with its nodata value in Float64, for types whose values Float32 would round
+    /// (32/64-bit integers, Float64), so a value next to nodata is not mistaken for it.
+    private func markNodataExactly(band index: Int, nodata: Double, window: RasterWindow,
+                                   valid: UnsafeMutableBufferPointer<Bool>) throws {
+        var exact = [Double](repeating: 0, count: window.pixelCount)
+        try exact.withUnsafeMutableBytes { raw in
+            try readSamples(window: window, bands: [index], type: GDT_Float64, into: raw.baseAddress!)
+        }
+        for i in 0..<exact.count where exact[i] == nodata || (nodata.isNaN && exact[i].isNaN) { valid[i] = false }
     }
 
     /// Reads the GDAL mask band of `band` (0 = invalid, 255 = valid).

@@ -11,6 +11,14 @@ public enum RasterDataType: String, Sendable, CaseIterable, CustomStringConverti
     /// True for the integer types (labels may be any of these).
     public var isInteger: Bool { self != .float32 && self != .float64 }
 
+    /// True when every value of the type converts to Float32 without rounding.
+    public var isExactInFloat32: Bool {
+        switch self {
+        case .uint8, .uint16, .int16, .float32: true
+        default: false
+        }
+    }
+
     /// Bytes per sample.
     public var byteSize: Int {
         switch self {

@@ -69,6 +69,13 @@ public final class GeoTIFFWriter: @unchecked Sendable {
         try values.withUnsafeBufferPointer { (v) throws in try write(band: band, window: window, values: v) }
     }
 
+    /// Writes Float64 `values` into 1-based `band` (exact for every integer up to 2^53).
+    public func write(band: Int, window: RasterWindow, doubles values: [Double]) throws {
+        try values.withUnsafeBufferPointer { v in
+            try write(band: band, window: window, pointer: UnsafeRawPointer(v.baseAddress!), count: v.count, type: GDT_Float64)
+        }
+    }
+
     /// Writes bytes (class ids) into 1-based `band`.
     public func write(band: Int, window: RasterWindow, bytes: [UInt8]) throws {
         try bytes.withUnsafeBufferPointer { (v) throws in
