@@ -73,6 +73,11 @@ let package = Package(
             name: "geolens-bench", dependencies: ["GeoLensTensor"],
             path: "Benchmarks/geolens-bench", swiftSettings: strictSwift),
 
+        // Peak memory of streaming a large scene through GeoLensGeo (release, out of the test run).
+        .executableTarget(
+            name: "geolens-geo-bench", dependencies: ["GeoLensGeo", "GeoLensTensor"],
+            path: "Benchmarks/geolens-geo-bench", swiftSettings: strictSwift),
+
         // Reference-fixture loading shared by the test targets.
         .target(
             name: "GeoLensTestSupport", dependencies: ["GeoLensTensor"],

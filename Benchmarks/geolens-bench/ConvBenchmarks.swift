@@ -2,20 +2,24 @@ import GeoLensTensor
 
 /// The convolution shapes measured against PyTorch (`scripts/bench/conv_torch.py` lists the same).
 struct ConvBenchmark {
-    enum Kind { case forward, transposed, backward }
+    enum Kind {
+        case forward, transposed
+        /// Input and weight gradients, and each alone.
+        case backward, backwardInput, backwardWeight
+    }
 
     let name: String
     let kind: Kind
     let input: [Int], weight: [Int]
     var stride = (1, 1), padding = 0, groups = 1
 
-    /// Multiply-adds of one forward call (the backward pass does twice as many).
+    /// Multiply-adds of one forward call (the full backward pass does twice as many).
     var multiplyAdds: Int {
         let (n, kh, kw) = (input[0], weight[2], weight[3])
         switch kind {
         case .transposed:
             return n * input[1] * input[2] * input[3] * weight[1] * kh * kw
-        case .forward, .backward:
+        case .forward, .backward, .backwardInput, .backwardWeight:
             let oh = (input[2] + 2 * padding - kh) / stride.0 + 1, ow = (input[3] + 2 * padding - kw) / stride.1 + 1
             return n * weight[0] * oh * ow * weight[1] * kh * kw
         }
@@ -34,6 +38,10 @@ struct ConvBenchmark {
                       stride: (2, 2)),
         ConvBenchmark(name: "backward_conv3x3_64to64_64px_b8", kind: .backward, input: [8, 64, 64, 64], weight: [64, 64, 3, 3],
                       padding: 1),
+        ConvBenchmark(name: "backward_input_conv3x3_64to64_64px_b8", kind: .backwardInput, input: [8, 64, 64, 64],
+                      weight: [64, 64, 3, 3], padding: 1),
+        ConvBenchmark(name: "backward_weight_conv3x3_64to64_64px_b8", kind: .backwardWeight, input: [8, 64, 64, 64],
+                      weight: [64, 64, 3, 3], padding: 1),
     ]
 
     /// Median milliseconds of one call.
@@ -53,12 +61,14 @@ struct ConvBenchmark {
             return timing.medianMilliseconds {
                 consume(x.convTranspose2d(weight: w, bias: b, stride: stride, padding: pad, groups: groups))
             }
-        case .backward:
-            let xs = x.requiringGradient(), ws = w.requiringGradient()
+        case .backward, .backwardInput, .backwardWeight:
+            let xs = kind == .backwardWeight ? x : x.requiringGradient()
+            let ws = kind == .backwardInput ? w : w.requiringGradient()
             let y = xs.conv2d(weight: ws, bias: b, stride: stride, padding: pad, groups: groups)
             let seed = Tensor.randomNormal(shape: y.shape, using: &rng)
+            let wrt = kind == .backward ? [xs, ws] : [kind == .backwardInput ? xs : ws]
             return timing.medianMilliseconds {
-                consume(gradients(of: y, seed: seed, wrt: [xs, ws]))
+                consume(gradients(of: y, seed: seed, wrt: wrt))
             }
         }
     }

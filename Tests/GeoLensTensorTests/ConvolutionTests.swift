@@ -28,6 +28,8 @@ struct ConvolutionTests {
                  padding: Padding2D(top: 0, left: 2, bottom: 2, right: 1), dilation: (2, 2), groups: 2, bias: false),
         ConvCase(name: "depthwise wide rows", input: [1, 2, 4, 19], weight: [2, 1, 3, 5], padding: Padding2D(height: 1, width: 2),
                  groups: 2),
+        ConvCase(name: "padding wider than the kernel", input: [1, 2, 4, 5], weight: [2, 2, 1, 3],
+                 padding: Padding2D(top: 1, left: 1, bottom: 2, right: 0)),
         ConvCase(name: "1x1 pointwise", input: [2, 3, 3, 4], weight: [2, 3, 1, 1]),
         ConvCase(name: "1x1 stride 2 groups 3", input: [1, 3, 5, 5], weight: [3, 1, 1, 1], stride: (2, 2), groups: 3,
                  bias: false),

@@ -18,6 +18,8 @@ CASES = [
     ("depthwise5x5_240_32px_b8", "forward", (8, 240, 32, 32), (240, 1, 5, 5), 1, 2, 240),
     ("convT2x2s2_128to64_32px_b8", "transposed", (8, 128, 32, 32), (128, 64, 2, 2), 2, 0, 1),
     ("backward_conv3x3_64to64_64px_b8", "backward", (8, 64, 64, 64), (64, 64, 3, 3), 1, 1, 1),
+    ("backward_input_conv3x3_64to64_64px_b8", "backward_input", (8, 64, 64, 64), (64, 64, 3, 3), 1, 1, 1),
+    ("backward_weight_conv3x3_64to64_64px_b8", "backward_weight", (8, 64, 64, 64), (64, 64, 3, 3), 1, 1, 1),
 ]
 
 
@@ -61,11 +63,13 @@ def main():
                 ms = median_ms(lambda: F.conv2d(x, w, b, stride=stride, padding=pad, groups=groups), 2, args.repeats)
         else:
             oh, ow = (xs[2] + 2 * pad - kh) // stride + 1, (xs[3] + 2 * pad - kw) // stride + 1
-            macs = 2 * n * ws[0] * oh * ow * ws[1] * kh * kw
-            xg, wg = x.clone().requires_grad_(), w.clone().requires_grad_()
+            macs = (2 if kind == "backward" else 1) * n * ws[0] * oh * ow * ws[1] * kh * kw
+            xg = x.clone().requires_grad_(kind != "backward_weight")
+            wg = w.clone().requires_grad_(kind != "backward_input")
             y = F.conv2d(xg, wg, b, stride=stride, padding=pad, groups=groups)
             seed = torch.randn(y.shape)
-            ms = median_ms(lambda: torch.autograd.grad(y, [xg, wg], seed, retain_graph=True), 2, args.repeats)
+            wrt = [t for t in (xg, wg) if t.requires_grad]
+            ms = median_ms(lambda: torch.autograd.grad(y, wrt, seed, retain_graph=True), 2, args.repeats)
         print(f"{name}\t{ms:.3f}\t{2 * macs / ms / 1e6:.3f}")
 
 

@@ -11,6 +11,9 @@ enum ConvGradientKernels {
         if g.isDepthwise {
             return DepthwiseConvKernel.inputGradient(outputGradient: dy, weight: weight, geometry: g, epilogue: epilogue)
         }
+        if !g.isPointwise, let (forward, flipped) = FlippedConvolution.inputGradientAsForward(g, weight: weight) {
+            return ConvForwardKernel.run(input: dy, weight: flipped, geometry: forward, epilogue: epilogue)
+        }
         return Tensor(shape: g.inputShape) { gx in
             guard gx.count > 0 else { return }
             dy.withUnsafeBufferPointer { dyb in

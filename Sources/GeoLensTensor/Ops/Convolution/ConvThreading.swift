@@ -4,9 +4,11 @@
 /// of output rows for the forward pass and the weight gradient; an image and a block of input
 /// channels for the input gradient, so that col2im scatters never overlap) and runs the units on
 /// `Parallel.forEach` workers, each calling a single-threaded `sgemm` on operands sized for its
-/// cache. Measured on 2 cores this beats one multi-threaded `sgemm` per image for every shape of
-/// the benchmark (the im2col copy and the epilogue run in parallel too, and small images still
-/// give enough units), so OpenBLAS is held at one thread while the units run.
+/// cache, so OpenBLAS is held at one thread while the units run. Against one two-threaded `sgemm`
+/// per unit, run one unit after another, the GEMM-bound shapes of `geolens-bench conv` measured the
+/// same within noise on 2 cores; units win where the GEMM is not everything: the im2col copy, the
+/// epilogue and the col2im scatter run on every core too, and a batch of one image still splits
+/// into row blocks for every worker.
 enum ConvThreading {
     /// Output columns (pixels) per forward unit: the im2col block `patchSize x columns` then stays
     /// within a few hundred KB, near the core's L2, while the GEMM stays wide enough to run at speed.
@@ -39,7 +41,7 @@ enum ConvThreading {
         let rowsPerUnit: Int
         let blocksPerImage: Int
         let outHeight: Int
-        var count: Int
+        let count: Int
 
         init(_ g: ConvGeometry, columns: Int) {
             rowsPerUnit = ConvThreading.rowsPerUnit(g, columns: columns)

@@ -70,6 +70,26 @@ enum DepthwiseConvKernel {
             let top = padded + oy * g.strideY * pitch
             if g.strideX == 1 {
                 var ox = 0
+                // 32 outputs at a time: four independent accumulator chains hide the add latency.
+                while ox + 32 <= g.outWidth {
+                    var acc0 = Vector(), acc1 = Vector(), acc2 = Vector(), acc3 = Vector()
+                    for ky in 0..<kh {
+                        let row = top + ky * dy * pitch + ox
+                        let filter = w + ky * kw
+                        for kx in 0..<kw {
+                            let tap = Vector(repeating: filter[kx]), p = row + kx * dx
+                            acc0 += tap * VectorKernels.load(p)
+                            acc1 += tap * VectorKernels.load(p + 8)
+                            acc2 += tap * VectorKernels.load(p + 16)
+                            acc3 += tap * VectorKernels.load(p + 24)
+                        }
+                    }
+                    VectorKernels.store(acc0, out + ox)
+                    VectorKernels.store(acc1, out + ox + 8)
+                    VectorKernels.store(acc2, out + ox + 16)
+                    VectorKernels.store(acc3, out + ox + 24)
+                    ox += 32
+                }
                 while ox < g.outWidth {
                     var acc = Vector()
                     for ky in 0..<kh {
