@@ -14,6 +14,9 @@ let package = Package(
         .library(name: "GeoLensNN", targets: ["GeoLensNN"]),
         .library(name: "GeoLensGeo", targets: ["GeoLensGeo"]),
         .library(name: "GeoLensEval", targets: ["GeoLensEval"]),
+        .library(name: "GeoLensExplain", targets: ["GeoLensExplain"]),
+        .library(name: "GeoLensReport", targets: ["GeoLensReport"]),
+        .library(name: "GeoLensTrain", targets: ["GeoLensTrain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -58,11 +61,27 @@ let package = Package(
             name: "GeoLensEval", dependencies: ["GeoLensTensor"],
             path: "Sources/GeoLensEval", swiftSettings: strictSwift),
 
+        // Attribution: CAM methods, the SHAP family, segmentation targets, sanity checks.
+        .target(
+            name: "GeoLensExplain", dependencies: ["GeoLensNN", "GeoLensTensor"],
+            path: "Sources/GeoLensExplain", swiftSettings: strictSwift),
+
+        // Reports: PNG (libpng), colormaps, composites, SVG charts, HTML run and comparison reports.
+        .target(
+            name: "GeoLensReport", dependencies: ["CPNG", "GeoLensEval", "GeoLensTensor"],
+            path: "Sources/GeoLensReport", swiftSettings: strictSwift),
+
+        // Training: loop, hooks, losses, optimizers, schedules, checkpointing, resume.
+        .target(
+            name: "GeoLensTrain", dependencies: ["GeoLensNN", "GeoLensGeo", "GeoLensEval", "GeoLensTensor"],
+            path: "Sources/GeoLensTrain", swiftSettings: strictSwift),
+
         // The command-line tool.
         .executableTarget(
             name: "geolens",
             dependencies: [
                 "GeoLensTensor", "GeoLensNN", "GeoLensGeo", "GeoLensEval",
+                "GeoLensExplain", "GeoLensReport", "GeoLensTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -94,6 +113,19 @@ let package = Package(
         .testTarget(
             name: "GeoLensEvalTests", dependencies: ["GeoLensEval", "GeoLensTestSupport"],
             path: "Tests/GeoLensEvalTests"),
+        .testTarget(
+            name: "GeoLensExplainTests", dependencies: ["GeoLensExplain", "GeoLensTestSupport"],
+            path: "Tests/GeoLensExplainTests"),
+        .testTarget(
+            name: "GeoLensReportTests", dependencies: ["GeoLensReport", "GeoLensTestSupport"],
+            path: "Tests/GeoLensReportTests"),
+        .testTarget(
+            name: "GeoLensTrainTests", dependencies: ["GeoLensTrain", "GeoLensTestSupport"],
+            path: "Tests/GeoLensTrainTests"),
+        // End-to-end tests of the built `geolens` binary.
+        .testTarget(
+            name: "GeoLensCLITests", dependencies: ["GeoLensTestSupport"],
+            path: "Tests/GeoLensCLITests"),
     ],
     swiftLanguageModes: [.v6]
 )
