@@ -41,7 +41,7 @@ extension EvaluationState: Codable {
     /// The state as `state.json` bytes (sorted keys, so equal states give equal bytes).
     public func jsonData() throws -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return try encoder.encode(self)
     }
 

@@ -127,3 +127,15 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// Stacks tensors of one shape along a new leading axis (`torch.stack(dim=0)`).
+    public static func stacked(_ tensors: [Tensor]) -> Tensor {
+        precondition(!tensors.isEmpty, "stack: no tensors to stack")
+        let shape = tensors[0].shape
+        for t in tensors {
+            precondition(t.shape == shape, "stack: shapes \(shape) and \(t.shape) differ")
+        }
+        return concatenate(tensors.map { $0.reshaped([1] + shape) }, alongAxis: 0)
+    }
+}

@@ -67,8 +67,8 @@ struct EvalConfig: Decodable {
         if let threads, threads < 1 || threads > 1024 { throw fail(.threads, "must be between 1 and 1024, got \(threads)") }
         if mcDropout < 0 || mcDropout > 1000 { throw fail(.mcDropout, "must be between 0 and 1000, got \(mcDropout)") }
         if mcDropout == 1 { throw fail(.mcDropout, "needs at least 2 passes (or 0 to switch it off)") }
-        if bootstrapResamples < 0 || bootstrapResamples > 100_000 {
-            throw fail(.bootstrapResamples, "must be between 0 and 100000, got \(bootstrapResamples)")
+        if bootstrapResamples < 1 || bootstrapResamples > 100_000 {
+            throw fail(.bootstrapResamples, "must be between 1 and 100000, got \(bootstrapResamples)")
         }
         if let labelRemap, let bad = labelRemap.keys.first(where: { Int($0) == nil }) {
             throw fail(.labelRemap, "maps '\(bad)', which is not an integer label value")

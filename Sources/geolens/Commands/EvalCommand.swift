@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import GeoLensEval
+import GeoLensNN
+
+/// `geolens eval`: metrics of a checkpoint on labelled GeoTIFF tiles.
+struct EvalCommand: ReportingCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Score a checkpoint on labelled GeoTIFF tiles (metrics.json, per_tile.csv, confusion.csv, state.json).",
+        discussion: """
+            Settings come from --config (JSON or YAML; see configs/eval.yaml), then --set KEY=VALUE, then flags.
+            A run interrupted and restarted with the same arguments resumes from its journal.
+            --shard I/N (or SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, JOB_COMPLETION_INDEX/GEOLENS_SHARD_COUNT)
+            scores one shard of the tiles; `geolens merge` combines shard directories.
+            """)
+
+    @Option(help: "Config file (JSON or YAML).") var config: String?
+    @Option(name: .customLong("set"), help: "Override a config value: KEY=VALUE (repeatable).") var overrides: [String] = []
+    @Option(help: "Checkpoint (.safetensors, .pth/.pt/.ckpt).") var model: String?
+    @Option(name: .customLong("model-card"), help: "Model card (default: the checkpoint's sidecar M.json).") var modelCard: String?
+    @Option(help: "Image directory or glob.") var images: String?
+    @Option(help: "Label directory (paired by file stem).") var labels: String?
+    @Option(help: "Output directory.") var out: String?
+    @Option(help: "Tiles per model call.") var batch: Int?
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @Option(help: "Evaluate shard I of N (0-based), e.g. 2/8.") var shard: String?
+    @Option(name: .customLong("mc-dropout"), help: "MC-dropout passes for mutual information (0: off).") var mcDropout: Int?
+    @Option(help: "Seed of bootstrap and MC dropout.") var seed: UInt64?
+    @Flag(name: .customLong("write-predictions"), help: "Write predictions/<stem>_pred.tif and _entropy.tif.") var writePredictions = false
+    @Flag(help: "Also write predictions/<stem>_prob.tif.") var probabilities = false
+
+    func execute() throws {
+        var document = try ConfigDocument(file: config.map { URL(fileURLWithPath: $0) })
+        for assignment in overrides { try document.set(assignment) }
+        document.override("model", model.map(JSONValue.string))
+        document.override("model_card", modelCard.map(JSONValue.string))
+        document.override("images", images.map(JSONValue.string))
+        document.override("labels", labels.map(JSONValue.string))
+        document.override("out", out.map(JSONValue.string))
+        document.override("batch", batch.map { .number(Double($0)) })
+        document.override("threads", threads.map { .number(Double($0)) })
+        document.override("shard", shard.map(JSONValue.string))
+        document.override("mc_dropout", mcDropout.map { .number(Double($0)) })
+        document.override("seed", seed.map { .number(Double($0)) })
+        if writePredictions || probabilities { document.override("write_predictions", .bool(true)) }
+        if probabilities { document.override("write_probabilities", .bool(true)) }
+        let settings = try document.decode(EvalConfig.self)
+        try settings.validate(source: document.source)
+
+        let report = try EvaluationRun(config: settings, settings: document.root).execute()
+        let miou = report.metrics.miou.map { String(format: "%.4f", $0) } ?? "n/a"
+        let accuracy = report.metrics.overallAccuracy.map { String(format: "%.4f", $0) } ?? "n/a"
+        print("eval: \(report.tiles) tiles, \(report.pixels) pixels scored, \(report.ignoredPixels) ignored; "
+              + "mIoU \(miou), overall accuracy \(accuracy)")
+        print("eval: wrote \(settings.out)/metrics.json, per_tile.csv, confusion.csv, state.json, run.json")
+    }
+}

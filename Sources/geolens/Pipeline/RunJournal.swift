@@ -1,0 +1,63 @@
+import Foundation
+import GeoLensEval
+
+/// The per-tile log that makes an interrupted `eval` resumable.
+///
+/// The first line holds a fingerprint of everything that determines the numbers (checkpoint
+/// digest, model card, tile set, shard, settings); each further line holds one scored tile's
+/// tally. A restart with the same arguments replays the tallies and scores only the rest, so
+/// the final numbers equal an uninterrupted run's; a restart with different arguments into the
+/// same directory is refused. A line cut short by a kill is ignored.
+struct RunJournal {
+    static let fileName = "journal.jsonl"
+
+    struct Header: Codable, Equatable { let fingerprint: String }
+    struct Entry: Codable { let tile: String; let tally: TileTally }
+
+    let url: URL
+    private let handle: FileHandle
+
+    /// Opens (or starts) the journal in `directory`; returns it with the tallies already recorded.
+    static func open(in directory: URL, fingerprint: String) throws -> (RunJournal, [String: TileTally]) {
+        let url = directory.appendingPathComponent(fileName)
+        var recorded: [String: TileTally] = [:]
+        let decoder = JSONDecoder()
+        if let data = FileManager.default.contents(atPath: url.path), !data.isEmpty {
+            let lines = data.split(separator: UInt8(ascii: "\n"))
+            guard let first = lines.first, let header = try? decoder.decode(Header.self, from: Data(first)) else {
+                throw Failure.runtime("\(url.path) is not a GeoLens journal; remove it or choose another --out")
+            }
+            guard header.fingerprint == fingerprint else {
+                throw Failure.usage("\(directory.path) holds an evaluation run with different arguments "
+                                    + "(checkpoint, model card, tiles or settings); use another --out or delete \(url.lastPathComponent) to start over")
+            }
+            for line in lines.dropFirst() {
+                guard let entry = try? decoder.decode(Entry.self, from: Data(line)) else { continue }
+                recorded[entry.tile] = entry.tally
+            }
+            // Rewrite without a possibly cut last line, atomically.
+            var clean = try JSONEncoder().encode(header) + Data("\n".utf8)
+            for (tile, tally) in recorded.sorted(by: { $0.key < $1.key }) {
+                clean += try JSONEncoder().encode(Entry(tile: tile, tally: tally)) + Data("\n".utf8)
+            }
+            try AtomicFile.write(clean, to: url)
+        } else {
+            try AtomicFile.write(try JSONEncoder().encode(Header(fingerprint: fingerprint)) + Data("\n".utf8), to: url)
+        }
+        guard let handle = FileHandle(forWritingAtPath: url.path) else {
+            throw Failure.runtime("cannot append to \(url.path)")
+        }
+        handle.seekToEndOfFile()
+        return (RunJournal(url: url, handle: handle), recorded)
+    }
+
+    /// Appends scored tiles and flushes them to disk.
+    func record(_ tallies: [(String, TileTally)]) throws {
+        var data = Data()
+        for (tile, tally) in tallies { data += try JSONEncoder().encode(Entry(tile: tile, tally: tally)) + Data("\n".utf8) }
+        handle.write(data)
+        try handle.synchronize()
+    }
+
+    func close() { try? handle.close() }
+}
