@@ -124,7 +124,7 @@ let package = Package(
             path: "Tests/GeoLensTrainTests"),
         // End-to-end tests of the built `geolens` binary.
         .testTarget(
-            name: "GeoLensCLITests", dependencies: ["GeoLensTestSupport"],
+            name: "GeoLensCLITests", dependencies: ["GeoLensTestSupport", "GeoLensGeo"],
             path: "Tests/GeoLensCLITests"),
     ],
     swiftLanguageModes: [.v6]

@@ -27,12 +27,13 @@ enum ConvThreading {
         return body()
     }
 
-    /// Output rows per unit so that a unit holds about `columns` output pixels and every worker gets
-    /// at least one unit.
+    /// Output rows per unit so that a unit holds about `columns` output pixels.
+    ///
+    /// The split depends on the image geometry only, never on the batch size or the thread count:
+    /// GEMMs of different widths may round differently, and an image's output must be bit-identical
+    /// whichever tiles share its batch (sharded, resumed and single evaluation runs agree exactly).
     static func rowsPerUnit(_ g: ConvGeometry, columns: Int) -> Int {
-        var rows = Swift.max(1, columns / Swift.max(g.outWidth, 1))
-        let unitsPerImage = (Parallel.threadCount + g.batch - 1) / Swift.max(g.batch, 1)
-        rows = Swift.min(rows, Swift.max(1, (g.outHeight + unitsPerImage - 1) / unitsPerImage))
+        let rows = Swift.max(1, columns / Swift.max(g.outWidth, 1))
         return Swift.min(rows, Swift.max(g.outHeight, 1))
     }
 
