@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: build release test bench deps
+.PHONY: build release test bench deps demo
 
 # System libraries GeoLens links against (Debian/Ubuntu). Safe to run again.
 deps:
@@ -16,6 +16,10 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release
+
+# The main job on the bundled fixtures: evaluate, predict, explain and compare into reports/demo.
+demo: build
+	.build/debug/geolens demo --out reports/demo
 
 test: deps
 	$(SWIFT) build --build-tests

@@ -7,5 +7,5 @@ struct GeoLens: ParsableCommand {
         commandName: "geolens",
         abstract: "Evaluate and explain semantic-segmentation checkpoints on GeoTIFF tiles.",
         version: "0.1.0",
-        subcommands: [EvalCommand.self, PredictCommand.self, MergeCommand.self, InspectCommand.self])
+        subcommands: [EvalCommand.self, PredictCommand.self, MergeCommand.self, InspectCommand.self, DemoCommand.self])
 }

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+
+/// `geolens demo`: the whole flow on the bundled fixtures, through the same commands a user runs.
+struct DemoCommand: ReportingCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run the whole flow on the bundled fixtures (default output: reports/demo).",
+        discussion: """
+            Evaluates the two fixture checkpoints (fixtures/models/cloud_unet_a and _b) on the fixture tiles,
+            predicts the fixture scene, explains one tile, and compares the two runs when those commands exist.
+            Run it from the repository root, or pass --fixtures.
+            """)
+
+    @Option(help: "Output directory.") var out: String = "reports/demo"
+    @Option(help: "The fixtures folder of the repository.") var fixtures: String = "fixtures"
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+
+    func execute() throws {
+        let root = URL(fileURLWithPath: fixtures)
+        let required = ["models/cloud_unet_a.safetensors", "models/cloud_unet_b.safetensors", "tiles/images", "tiles/labels",
+                        "scene/scene.tif"]
+        for path in required where !FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path) {
+            throw Failure.usage("fixture \(root.appendingPathComponent(path).path) is missing; run geolens demo from the repository root or pass --fixtures DIR")
+        }
+        let out = URL(fileURLWithPath: out)
+        try createDirectory(out)
+        let threadFlags = threads.map { ["--threads", String($0)] } ?? []
+        func path(_ p: String) -> String { root.appendingPathComponent(p).path }
+
+        for (name, checkpoint) in [("eval-a", "cloud_unet_a"), ("eval-b", "cloud_unet_b")] {
+            printNote("demo: evaluating \(checkpoint) on \(path("tiles/images"))")
+            try run(EvalCommand.self, ["--model", path("models/\(checkpoint).safetensors"), "--images", path("tiles/images"),
+                                       "--labels", path("tiles/labels"), "--out", out.appendingPathComponent(name).path,
+                                       "--write-predictions"] + threadFlags)
+        }
+        printNote("demo: predicting the scene \(path("scene/scene.tif"))")
+        try run(PredictCommand.self, ["--model", path("models/cloud_unet_a.safetensors"), "--input", path("scene/scene.tif"),
+                                      "--out", out.appendingPathComponent("predict").path, "--probabilities"] + threadFlags)
+        print("demo: outputs in \(out.path)")
+    }
+
+    /// Runs a subcommand in this process with `arguments`, as if typed on the command line.
+    private func run<C: ReportingCommand>(_ command: C.Type, _ arguments: [String]) throws {
+        let parsed: C
+        do { parsed = try C.parse(arguments) } catch {
+            throw Failure.usage("demo: \(C.configuration.commandName ?? "command") \(arguments.joined(separator: " ")): \(C.message(for: error))")
+        }
+        try parsed.execute()
+    }
+}
