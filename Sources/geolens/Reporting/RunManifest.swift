@@ -78,7 +78,7 @@ struct RunManifest {
     static func compact(_ value: Any) -> String {
         if let text = value as? String { return text }
         if let number = value as? NSNumber { return number.stringValue }
-        if let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]) {
+        if let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]) {
             return String(decoding: data, as: UTF8.self)
         }
         return String(describing: value)
