@@ -22,6 +22,11 @@ public enum SVG {
         "<text x=\"\(f(x))\" y=\"\(f(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\"\(extra)>\(HTML.escape(content))</text>"
     }
 
+    /// A chart label cut to `limit` characters with an ellipsis (tables keep the full name).
+    static func short(_ label: String, _ limit: Int = 20) -> String {
+        label.count <= limit ? label : String(label.prefix(limit - 1)) + "…"
+    }
+
     /// Coordinates with one decimal.
     static func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
@@ -34,7 +39,7 @@ public enum SVG {
         var s = open(width: Int(labelWidth + barWidth + 70), height: height, title: title)
         for (i, (label, value)) in zip(labels, values).enumerated() {
             let y = 10 + Double(i) * rowHeight
-            s += text(labelWidth - 6, y + 14, label, anchor: "end")
+            s += text(labelWidth - 6, y + 14, short(label), anchor: "end")
             if let value {
                 let w = max(0, min(1, value / maximum)) * barWidth
                 s += "<rect x=\"\(f(labelWidth))\" y=\"\(f(y + 3))\" width=\"\(f(w))\" height=\"\(f(rowHeight - 6))\" fill=\"\(color)\"/>"
@@ -58,7 +63,7 @@ public enum SVG {
         var s = open(width: Int(centre + half + 70), height: height, title: title)
         for (i, (label, value)) in zip(labels, values).enumerated() {
             let y = 10 + Double(i) * rowHeight
-            s += text(labelWidth - 6, y + 14, label, anchor: "end")
+            s += text(labelWidth - 6, y + 14, short(label), anchor: "end")
             guard let value else { s += text(centre + 4, y + 14, "n/a"); continue }
             let w = abs(value) / maximum * half
             let x = value < 0 ? centre - w : centre
@@ -84,8 +89,8 @@ public enum SVG {
                   extra: " transform=\"rotate(-90 14 \(f(top + cell * Double(n) / 2)))\"")
         for (j, name) in classes.enumerated() {
             let x = left + cell * (Double(j) + 0.5)
-            s += text(x, top - 8, name, anchor: "start", extra: " transform=\"rotate(-45 \(f(x)) \(f(top - 8)))\"")
-            s += text(left - 6, top + cell * (Double(j) + 0.5) + 4, name, anchor: "end")
+            s += text(x, top - 8, short(name, 14), anchor: "start", extra: " transform=\"rotate(-45 \(f(x)) \(f(top - 8)))\"")
+            s += text(left - 6, top + cell * (Double(j) + 0.5) + 4, short(name, 18), anchor: "end")
         }
         for (i, row) in rows.enumerated() {
             let total = row.reduce(0, +)

@@ -111,11 +111,18 @@ public struct ComparisonReport: Sendable {
                 s += "<tr><td class=\"name\">\(HTML.escape(pair.a))</td><td class=\"name\">\(HTML.escape(pair.b))</td><td class=\"name\">\(c.metric.rawValue)</td>"
                     + "<td>\(HTML.number(c.a))</td><td>\(HTML.number(c.b))</td><td\(verdict)>\(HTML.number(c.delta))</td>"
                     + "<td>" + (c.interval.map { "[\(HTML.number($0.lower)), \(HTML.number($0.upper))]" } ?? "—") + "</td>"
-                    + "<td>\(HTML.number(c.pValue, digits: 3))</td></tr>"
+                    + "<td>\(pValueText(c))</td></tr>"
             }
         }
         return s + "</tbody></table><p class=\"note\">Paired bootstrap over tiles: each resample draws one tile set and scores both runs on it. "
             + "p-value: twice the fraction of resamples whose delta has the other sign, capped at 1. Green/red: p &lt; 0.05.</p>"
+    }
+
+    /// The p-value, or "< 1/resamples" when no resample flipped (the bootstrap cannot resolve less).
+    func pValueText(_ c: PairedComparison) -> String {
+        guard let p = c.pValue else { return "—" }
+        if p == 0 && c.resamples > 0 { return "&lt; " + SVG.format(1 / Double(c.resamples), digits: 4) }
+        return HTML.number(p, digits: 3)
     }
 
     func winLossTable() -> String {
@@ -139,7 +146,7 @@ public struct ComparisonReport: Sendable {
             }
             s += "</tr>"
         }
-        return s + "</tbody></table><p class=\"note\">Disagreement map: orange where the first two runs predict different classes, grey where they agree, dark where unscored.</p>"
+        return s + "</tbody></table>" + ReportTables.classLegend(summary.classes) + "<p class=\"note\">Disagreement map: orange where the first two runs predict different classes, grey where they agree, dark where unscored.</p>"
     }
 
     func attributionTable(sink: inout ImageSink) -> String {

@@ -40,6 +40,17 @@ enum ReportTables {
         return s + "</tbody></table><p class=\"note\">— marks a 0/0 value (the class is absent from reference and prediction).</p>"
     }
 
+    /// Colour swatches of the default class palette (the colours of reference and prediction
+    /// thumbnails), plus the error-map colours.
+    static func classLegend(_ classes: [String]) -> String {
+        let palette = ClassPalette(classCount: classes.count)
+        func swatch(_ color: RGBA, _ label: String) -> String {
+            "<span style=\"display:inline-block;margin-right:14px\"><span style=\"display:inline-block;width:12px;height:12px;border:1px solid #777;background:\(color.hex)\"></span> \(HTML.escape(label))</span>"
+        }
+        return "<p class=\"note\">Classes: " + zip(palette.colors, classes).map { swatch($0, $1) }.joined()
+            + swatch(palette.nodata, "nodata / ignored") + "</p>"
+    }
+
     /// The uncertainty block as a small table.
     static func uncertainty(_ u: UncertaintySummary) -> String {
         "<table><tbody>"

@@ -151,7 +151,8 @@ public struct RunReport: Sendable {
             }
             s += "</tr>"
         }
-        return s + "</tbody></table>"
+        return s + "</tbody></table>" + ReportTables.classLegend(metrics.classes)
+            + "<p class=\"note\">Error map: light grey correct, magenta wrong, dark grey unscored. Entropy: magma colormap from 0 to ln C over the composite.</p>"
     }
 
     /// Attribution maps grouped by tile.

@@ -44,7 +44,7 @@ enum ComparisonBuilder {
                 valid += 1
                 if a.ids[i] != b.ids[i] { differ += 1 }
             }
-            if valid > 0 { scored.append((tile, Double(differ) / Double(valid))) }
+            if valid > 0 && differ > 0 { scored.append((tile, Double(differ) / Double(valid))) }
         }
         let top = scored.sorted { ($0.fraction, $1.tile) > ($1.fraction, $0.tile) }.prefix(keep)
         return top.map { entry in
