@@ -118,12 +118,17 @@ struct CompareCommandTests {
         defer { try? FileManager.default.removeItem(at: root) }
         let run = try RunDirectoryFixture.make(in: root, name: "run", correct: [60, 55, 65, 50],
                                                predictionSources: RunDirectoryFixture.tiles.reversed())
+        // A label raster stands in for one tile's entropy raster (values 0..2, nodata 255).
+        try FileManager.default.copyItem(at: Fixtures.root.appendingPathComponent("fixtures/tiles/labels/tile_r1_c1.tif"),
+                                         to: run.appendingPathComponent("predictions/tile_r1_c1_entropy.tif"))
         let result = try GeoLensCLI.run(["report", run.path, "--images-beside"])
         #expect(result.status == 0, "\(result.stderr)")
         let html = try String(contentsOf: run.appendingPathComponent("report.html"), encoding: .utf8)
         let sources = try #require(RunDirectoryFixture.imageSources(html))
-        // 4 tiles x composite, reference, prediction, error.
-        #expect(sources.count == 16)
+        // 4 tiles x composite, reference, prediction, error, and one entropy thumbnail.
+        #expect(sources.count == 17)
+        #expect(sources.contains("report_files/tile_r1_c1_entropy.png"))
+        #expect(html.contains("softmax entropy (nats) (n = 4096)"))
         for src in sources {
             #expect(src.hasPrefix("report_files/"))
             #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(src).path))

@@ -135,7 +135,7 @@ public struct ComparisonReport: Sendable {
     }
 
     func disagreementTable(sink: inout ImageSink) -> String {
-        let labels = disagreements.first?.thumbnails.map(\.label) ?? []
+        let labels = ReportTables.columnLabels(disagreements.map(\.thumbnails))
         var s = "<table class=\"sortable\"><thead><tr><th class=\"name\">tile</th><th>pixels disagreeing</th>"
             + labels.map { "<th class=\"name\">\(HTML.escape($0))</th>" }.joined() + "</tr></thead><tbody>"
         for entry in disagreements {

@@ -51,6 +51,13 @@ enum ReportTables {
             + swatch(palette.nodata, "nodata / ignored") + "</p>"
     }
 
+    /// Thumbnail column labels: every label of any row, in order of first appearance.
+    static func columnLabels(_ rows: [[RunReport.Thumbnail]]) -> [String] {
+        var labels: [String] = []
+        for label in rows.flatMap({ $0.map(\.label) }) where !labels.contains(label) { labels.append(label) }
+        return labels
+    }
+
     /// The uncertainty block as a small table.
     static func uncertainty(_ u: UncertaintySummary) -> String {
         "<table><tbody>"

@@ -131,7 +131,7 @@ public struct RunReport: Sendable {
     func worstTiles(sink: inout ImageSink) -> String {
         let ranked = tiles.sorted { ($0.miou ?? 2, $0.tile) < ($1.miou ?? 2, $1.tile) }.prefix(worstTileCount)
         let pictures = Dictionary(galleries.map { ($0.tile, $0.thumbnails) }, uniquingKeysWith: { a, _ in a })
-        let labels = galleries.first?.thumbnails.map(\.label) ?? []
+        let labels = ReportTables.columnLabels(galleries.map(\.thumbnails))
         var s = "<p class=\"note\">The \(ranked.count) tiles with the lowest mIoU. Click a column header to sort.</p>"
         s += "<table class=\"sortable\"><thead><tr><th class=\"name\">tile</th><th>mIoU</th><th>accuracy</th><th>mean entropy</th><th>pixels</th>"
         s += labels.map { "<th class=\"name\">\(HTML.escape($0))</th>" }.joined() + "</tr></thead><tbody>"

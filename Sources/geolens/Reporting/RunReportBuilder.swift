@@ -32,8 +32,25 @@ enum RunReportBuilder {
         rows.insert(("run directory", runDirectory.path), at: 0)
         return RunReport(title: "GeoLens evaluation: " + runDirectory.lastPathComponent, metrics: metrics, tiles: tiles,
                          manifest: rows, galleries: galleries, worstTileCount: worstTileCount,
-                         entropyValues: tiles.compactMap(\.meanEntropy), trainingHistory: trainingHistory(runDirectory),
+                         entropyValues: entropyValues(state.sortedTileIDs, predictions: predictions, renderer: renderer)
+                            ?? tiles.compactMap(\.meanEntropy), trainingHistory: trainingHistory(runDirectory),
                          attributions: attributions(runDirectory))
+    }
+
+    /// Pixel entropies from the `_entropy.tif` rasters (every `stride`-th valid pixel, at most
+    /// `limit` values), or nil when the run wrote none (the histogram then uses tile means).
+    static func entropyValues(_ tiles: [String], predictions: URL, renderer: TileThumbnails,
+                              limit: Int = 200_000) -> [Double]? {
+        var values: [Double] = []
+        for tile in tiles where values.count < limit {
+            let url = predictions.appendingPathComponent(tile + "_entropy.tif")
+            guard FileManager.default.fileExists(atPath: url.path), let map = try? renderer.values(url) else { continue }
+            let stride = max(1, map.values.count / 4096)
+            for i in Swift.stride(from: 0, to: map.values.count, by: stride) where map.values[i].isFinite {
+                values.append(Double(map.values[i]))
+            }
+        }
+        return values.isEmpty ? nil : values
     }
 
     /// Builds and writes `report.html` into the run directory; returns its URL.
