@@ -76,13 +76,20 @@ struct CompareCommandTests {
         let tiles = RunDirectoryFixture.tiles
         let a = try RunDirectoryFixture.make(in: root, name: "run_a", correct: [60, 55, 65, 50], predictionSources: tiles)
         let b = try RunDirectoryFixture.make(in: root, name: "run_b", correct: [90, 85, 95, 80], predictionSources: tiles.reversed())
+        // The same attribution (tile, method, class) in both runs is shown side by side.
+        let onePixelPNG = try #require(Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="))
+        for run in [a, b] {
+            try FileManager.default.createDirectory(at: run.appendingPathComponent("explain"), withIntermediateDirectories: true)
+            try onePixelPNG.write(to: run.appendingPathComponent("explain/tile_r0_c0_gradcam++_cloud.png"))
+        }
         let out = root.appendingPathComponent("cmp")
         let result = try GeoLensCLI.run(["compare", a.path, b.path, "--out", out.path, "--resamples", "200"])
         #expect(result.status == 0, "\(result.stderr)")
         let html = try String(contentsOf: out.appendingPathComponent("comparison.html"), encoding: .utf8)
         let sources = try #require(RunDirectoryFixture.imageSources(html))
-        // 4 tiles disagree; each row: composite, reference, run_a, run_b, disagreement.
-        #expect(sources.count == 20)
+        // 4 tiles disagree; each row: composite, reference, run_a, run_b, disagreement; plus 2 attributions.
+        #expect(sources.count == 22)
+        #expect(html.contains("tile_r0_c0 · gradcam++ · class cloud"))
         #expect(sources.allSatisfy { $0.hasPrefix("data:image/png;base64,") })
         #expect(!html.contains("<script>alert") && html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         let json = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("comparison.json"))) as? [String: Any])
