@@ -42,7 +42,8 @@ enum RunDirectoryFixture {
         try JSONSerialization.data(withJSONObject: state).write(to: directory.appendingPathComponent("state.json"))
         let manifest: [String: Any] = [
             "geolens_version": "0.1.0",
-            "checkpoint": ["path": "models/\(name).safetensors", "sha256": String(repeating: "ab", count: 32), "format": "safetensors"],
+            "command": "eval", "checkpoint": "models/\(name).safetensors",
+            "checkpoint_sha256": String(repeating: "ab", count: 32), "checkpoint_format": "safetensors",
             "seed": 0, "threads": 2, "date": "2026-01-01T00:00:00Z",
             "images": Fixtures.root.appendingPathComponent("fixtures/tiles/images").path,
             "labels": Fixtures.root.appendingPathComponent("fixtures/tiles/labels").path,

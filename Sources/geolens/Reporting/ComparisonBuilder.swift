@@ -31,7 +31,7 @@ enum ComparisonBuilder {
     static func disagreementTable(runs: [ComparedRun], directories: [URL], keep: Int) throws -> [ComparisonReport.DisagreementTile] {
         let classCount = runs[0].state.configuration.classCount
         let renderer = TileThumbnails(classCount: classCount, compositeBands: nil)
-        let manifest = try RunManifest.load(from: directories[0])
+        let manifest = try ReportManifest.load(from: directories[0])
         func predictionURL(_ k: Int, _ tile: String) -> URL {
             directories[k].appendingPathComponent("predictions").appendingPathComponent(tile + "_pred.tif")
         }

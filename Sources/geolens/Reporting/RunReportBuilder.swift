@@ -15,7 +15,7 @@ enum RunReportBuilder {
     /// - Throws: `Failure.runtime` when `state.json` is missing or unreadable.
     static func build(runDirectory: URL, worstTileCount: Int = 12) throws -> RunReport {
         let state = try loadState(runDirectory)
-        let manifest = try RunManifest.load(from: runDirectory)
+        let manifest = try ReportManifest.load(from: runDirectory)
         let metrics = MetricsReport(state: state, geolensVersion: manifest?.version ?? GeoLens.configuration.version)
         let tiles = state.tileResults
         let worst = tiles.sorted { ($0.miou ?? 2, $0.tile) < ($1.miou ?? 2, $1.tile) }.prefix(worstTileCount)

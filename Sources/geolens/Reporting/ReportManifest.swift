@@ -1,9 +1,9 @@
 import Foundation
 
-/// `run.json`, the manifest an eval run writes beside its outputs (schema in docs/reports.md).
-/// Every key is optional when read, so that a report can still be built from a partial run;
-/// unknown keys are kept for display.
-struct RunManifest {
+/// `run.json` as the reports read it (schema in docs/reports.md): the eval command writes it
+/// beside its outputs. Every key is optional when read, so that a report can still be built
+/// from a partial run; unknown keys are kept for display.
+struct ReportManifest {
     /// The manifest file name inside a run directory.
     static let fileName = "run.json"
 
@@ -26,7 +26,7 @@ struct RunManifest {
     /// Reads `run.json` in `directory`, or nil when the file is absent.
     ///
     /// - Throws: `Failure.runtime` naming the file when it is not a JSON object.
-    static func load(from directory: URL) throws -> RunManifest? {
+    static func load(from directory: URL) throws -> ReportManifest? {
         let url = directory.appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let object: [String: Any]
@@ -40,11 +40,15 @@ struct RunManifest {
         } catch {
             throw Failure.runtime("cannot read \(url.path): \(error.localizedDescription); fix or delete the file")
         }
-        var manifest = RunManifest()
+        var manifest = ReportManifest()
         manifest.version = object["geolens_version"] as? String
+        // The checkpoint is either {"path", "sha256", "format"} or flat keys beside a path string.
         if let checkpoint = object["checkpoint"] as? [String: Any] {
             manifest.checkpointPath = checkpoint["path"] as? String
             manifest.checkpointSHA256 = checkpoint["sha256"] as? String
+        } else {
+            manifest.checkpointPath = object["checkpoint"] as? String
+            manifest.checkpointSHA256 = object["checkpoint_sha256"] as? String
         }
         manifest.date = object["date"] as? String
         manifest.seed = (object["seed"] as? NSNumber)?.intValue
@@ -55,7 +59,7 @@ struct RunManifest {
         if let tiles = object["tiles"] as? [String: [String: Any]] {
             for (id, entry) in tiles { manifest.tiles[id] = (entry["image"] as? String, entry["label"] as? String) }
         }
-        let order = ["geolens_version", "checkpoint", "model_card", "bands", "normalization", "config", "seed", "date",
+        let order = ["command", "geolens_version", "checkpoint", "checkpoint_sha256", "checkpoint_format", "model_card", "bands", "normalization", "config", "seed", "date",
                      "threads", "images", "labels"]
         let keys = order.filter { object[$0] != nil } + object.keys.filter { !order.contains($0) && $0 != "tiles" }.sorted()
         manifest.rows = keys.map { ($0, compact(object[$0]!)) }
@@ -69,8 +73,12 @@ struct RunManifest {
             return path.hasPrefix("/") ? URL(fileURLWithPath: path) : runDirectory.appendingPathComponent(path)
         }
         let explicit = tiles[tile]
-        let image = resolve(explicit?.image) ?? resolve(images.map { ($0 as NSString).appendingPathComponent(tile + ".tif") })
-        let label = resolve(explicit?.label) ?? resolve(labels.map { ($0 as NSString).appendingPathComponent(tile + ".tif") })
+        // `images` may be a glob (`data/*.tif`): its folder holds the tiles.
+        func folder(_ path: String) -> String {
+            path.contains("*") || path.contains("?") ? (path as NSString).deletingLastPathComponent : path
+        }
+        let image = resolve(explicit?.image) ?? resolve(images.map { (folder($0) as NSString).appendingPathComponent(tile + ".tif") })
+        let label = resolve(explicit?.label) ?? resolve(labels.map { (folder($0) as NSString).appendingPathComponent(tile + ".tif") })
         return (image, label)
     }
 
