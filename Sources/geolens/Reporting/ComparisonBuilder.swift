@@ -1,0 +1,89 @@
+import Foundation
+import GeoLensEval
+import GeoLensReport
+
+/// Gathers what `geolens compare` shows from run directories: the states, the tiles where the
+/// first two runs' predictions differ most (with thumbnails), and attribution maps of the same
+/// tile, method and class present in several runs.
+enum ComparisonBuilder {
+    /// The comparison report of `directories` (at least two eval output directories).
+    static func build(directories: [URL], commonSubset: Bool, disagreementTiles: Int = 6,
+                      bootstrap: BootstrapOptions = BootstrapOptions()) throws -> ComparisonReport {
+        let names = runNames(directories)
+        let loaded = try zip(names, directories).map { name, dir in
+            ComparedRun(name: name, path: dir.path, state: try RunReportBuilder.loadState(dir))
+        }
+        let (runs, dropped) = try ComparisonInputs.prepare(loaded, commonSubset: commonSubset)
+        let summary = try ComparisonSummary(runs: runs, droppedTiles: dropped,
+                                            geolensVersion: GeoLens.configuration.version, bootstrap: bootstrap)
+        let disagreements = try disagreementTable(runs: runs, directories: directories, keep: disagreementTiles)
+        return ComparisonReport(summary: summary, disagreements: disagreements,
+                                attributions: attributionSets(names: names, directories: directories))
+    }
+
+    /// Run names: directory names, made unique with their position when two are equal.
+    static func runNames(_ directories: [URL]) -> [String] {
+        let base = directories.map(\.lastPathComponent)
+        return base.enumerated().map { i, name in base.filter { $0 == name }.count > 1 ? "\(name) (\(i + 1))" : name }
+    }
+
+    /// Tiles ranked by the fraction of pixels where the first two runs predict different classes.
+    static func disagreementTable(runs: [ComparedRun], directories: [URL], keep: Int) throws -> [ComparisonReport.DisagreementTile] {
+        let classCount = runs[0].state.configuration.classCount
+        let renderer = TileThumbnails(classCount: classCount, compositeBands: nil)
+        let manifest = try ReportManifest.load(from: directories[0])
+        func predictionURL(_ k: Int, _ tile: String) -> URL {
+            directories[k].appendingPathComponent("predictions").appendingPathComponent(tile + "_pred.tif")
+        }
+        var scored: [(tile: String, fraction: Double)] = []
+        for tile in runs[0].state.sortedTileIDs {
+            guard let a = try? renderer.classIDs(predictionURL(0, tile)), let b = try? renderer.classIDs(predictionURL(1, tile)),
+                  a.ids.count == b.ids.count else { continue }
+            var valid = 0, differ = 0
+            for i in 0..<a.ids.count where a.ids[i] >= 0 && a.ids[i] < classCount && b.ids[i] >= 0 && b.ids[i] < classCount {
+                valid += 1
+                if a.ids[i] != b.ids[i] { differ += 1 }
+            }
+            if valid > 0 && differ > 0 { scored.append((tile, Double(differ) / Double(valid))) }
+        }
+        let top = scored.sorted { ($0.fraction, $1.tile) > ($1.fraction, $0.tile) }.prefix(keep)
+        return top.map { entry in
+            var thumbs: [RunReport.Thumbnail] = []
+            let paths = manifest?.paths(of: entry.tile, runDirectory: directories[0])
+            let base = renderer.thumbnails(image: paths?.image, label: paths?.label, prediction: nil, entropy: nil)
+            thumbs += base
+            var predicted: [[Int]] = []
+            var size = (0, 0)
+            for k in 0..<runs.count {
+                guard let ids = try? renderer.classIDs(predictionURL(k, entry.tile)),
+                      let png = try? PNGWriter.encode(renderer.palette.render(classIDs: ids.ids, width: ids.width, height: ids.height)) else { continue }
+                predicted.append(ids.ids)
+                size = (ids.width, ids.height)
+                thumbs.append(RunReport.Thumbnail(label: runs[k].name, png: [UInt8](png)))
+            }
+            if predicted.count >= 2,
+               let map = try? PNGWriter.encode(ClassPalette.disagreementMap(predicted[0], predicted[1], classCount: classCount,
+                                                                            width: size.0, height: size.1)) {
+                thumbs.append(RunReport.Thumbnail(label: "disagreement", png: [UInt8](map)))
+            }
+            return ComparisonReport.DisagreementTile(tile: entry.tile, disagreement: entry.fraction, thumbnails: thumbs)
+        }
+    }
+
+    /// Attribution maps with the same tile, method and class in two or more runs.
+    static func attributionSets(names: [String], directories: [URL]) -> [ComparisonReport.AttributionSet] {
+        var groups: [String: (tile: String, method: String, className: String, maps: [RunReport.Thumbnail])] = [:]
+        for (name, directory) in zip(names, directories) {
+            for file in RunReportBuilder.attributionFiles(directory) {
+                guard let bytes = try? Data(contentsOf: file.url) else { continue }
+                let key = "\(file.tile)\u{0}\(file.method)\u{0}\(file.className)"
+                groups[key, default: (file.tile, file.method, file.className, [])].maps
+                    .append(RunReport.Thumbnail(label: name, png: [UInt8](bytes)))
+            }
+        }
+        return groups.keys.sorted().compactMap { key in
+            let g = groups[key]!
+            return g.maps.count >= 2 ? ComparisonReport.AttributionSet(tile: g.tile, method: g.method, className: g.className, maps: g.maps) : nil
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import GeoLensReport
+import Testing
+
+@Suite("PNG writing and reading through libpng")
+struct PNGCodecTests {
+    @Test("RGB, RGBA and grey images decode to the same size and pixels")
+    func roundTrip() throws {
+        let rgb = PNGImage(width: 3, height: 2, layout: .rgb, pixels: (0..<18).map { UInt8($0 * 10) })
+        let back = try PNGReader.decode(PNGWriter.encode(rgb))
+        #expect(back.width == 3 && back.height == 2 && back.layout == .rgb)
+        #expect(back.pixels == rgb.pixels)
+        #expect(back.color(x: 2, y: 1) == RGBA(150, 160, 170))
+
+        let rgba = PNGImage(width: 2, height: 2, layout: .rgba, pixels: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
+        #expect(try PNGReader.decode(PNGWriter.encode(rgba)).pixels == rgba.pixels)
+
+        let gray = PNGImage(width: 4, height: 1, layout: .gray, pixels: [0, 85, 170, 255])
+        let grayBack = try PNGReader.decode(PNGWriter.encode(gray))
+        #expect(grayBack.layout == .gray && grayBack.pixels == gray.pixels)
+    }
+
+    @Test("Palette images keep their colours")
+    func palette() throws {
+        let colors = [RGBA(255, 0, 0), RGBA(0, 255, 0), RGBA(0, 0, 255)]
+        let image = PNGImage(width: 3, height: 1, layout: .palette(colors), pixels: [2, 1, 0])
+        let data = try PNGWriter.encode(image)
+        // Byte 25 of a PNG is the IHDR colour type; 3 means indexed colour.
+        #expect(data[25] == 3)
+        let back = try PNGReader.decode(data)
+        #expect(back.color(x: 0, y: 0) == RGBA(0, 0, 255))
+        #expect(back.color(x: 2, y: 0) == RGBA(255, 0, 0))
+    }
+
+    @Test("Writing to a file is atomic and readable; garbage fails with a message")
+    func fileAndErrors() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("png-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("a.png")
+        try PNGWriter.write(PNGImage(width: 5, height: 7, filledWith: RGBA(9, 8, 7)), to: url)
+        let back = try PNGReader.read(url)
+        #expect(back.width == 5 && back.height == 7 && back.color(x: 4, y: 6) == RGBA(9, 8, 7))
+        let error = #expect(throws: PNGError.self) { try PNGReader.decode(Data("not a png".utf8), source: "junk.png") }
+        #expect(error?.message.contains("junk.png") == true)
+    }
+}
