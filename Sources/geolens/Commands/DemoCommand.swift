@@ -37,7 +37,10 @@ struct DemoCommand: ReportingCommand {
         printNote("demo: predicting the scene \(path("scene/scene.tif"))")
         try run(PredictCommand.self, ["--model", path("models/cloud_unet_a.safetensors"), "--input", path("scene/scene.tif"),
                                       "--out", out.appendingPathComponent("predict").path, "--probabilities"] + threadFlags)
-        print("demo: outputs in \(out.path)")
+        printNote("demo: comparing the two checkpoints")
+        try run(CompareCommand.self, [out.appendingPathComponent("eval-a").path, out.appendingPathComponent("eval-b").path,
+                                      "--out", out.appendingPathComponent("compare").path])
+        print("demo: outputs in \(out.path): eval-a/report.html, eval-b/report.html, compare/comparison.html, predict/")
     }
 
     /// Runs a subcommand in this process with `arguments`, as if typed on the command line.

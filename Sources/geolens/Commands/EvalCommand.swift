@@ -53,6 +53,6 @@ struct EvalCommand: ReportingCommand {
         let accuracy = report.metrics.overallAccuracy.map { String(format: "%.4f", $0) } ?? "n/a"
         print("eval: \(report.tiles) tiles, \(report.pixels) pixels scored, \(report.ignoredPixels) ignored; "
               + "mIoU \(miou), overall accuracy \(accuracy)")
-        print("eval: wrote \(settings.out)/metrics.json, per_tile.csv, confusion.csv, state.json, run.json")
+        print("eval: wrote \(settings.out)/metrics.json, per_tile.csv, confusion.csv, state.json, run.json, report.html")
     }
 }

@@ -46,6 +46,7 @@ struct MergeCommand: ReportingCommand {
             manifest!.shard = "merged from \(shards.count) shards"
             try manifest!.write(to: out)
         }
+        try RunReportBuilder.write(runDirectory: out)
         let miou = report.metrics.miou.map { String(format: "%.4f", $0) } ?? "n/a"
         print("merge: \(shards.count) shards, \(report.tiles) tiles, mIoU \(miou); wrote \(out.path)")
     }

@@ -91,6 +91,7 @@ struct EvaluationRun {
                         checkpointFormat: loaded.format, modelCard: loaded.card, images: config.images,
                         labels: config.labels, shard: try shard().description, seed: config.seed, config: settings)
             .write(to: out)
+        try RunReportBuilder.write(runDirectory: out)
         return report
     }
 
