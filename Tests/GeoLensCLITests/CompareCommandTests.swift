@@ -28,7 +28,8 @@ enum RunDirectoryFixture {
             }
             var counts = [Int](repeating: 0, count: 16), sums = [Double](repeating: 0, count: 16), right = counts
             counts[12] = 100; sums[12] = 80; right[12] = correct[t]
-            tileObjects[tile] = ["confusion": ["rows": rows], "ignored_pixels": 0, "entropy_sum": 30.0,
+            // Tile ids are image paths relative to the image folder, as eval records them.
+            tileObjects[tile + ".tif"] = ["confusion": ["rows": rows], "ignored_pixels": 0, "entropy_sum": 30.0,
                                  "calibration": ["binCount": 15, "counts": counts, "confidenceSums": sums, "correct": right],
                                  "mutual_information_sum": 0.0, "mutual_information_pixels": 0]
             let source = Fixtures.root.appendingPathComponent("fixtures/tiles/labels/\(predictionSources[t]).tif")
@@ -111,7 +112,7 @@ struct CompareCommandTests {
         let out = root.appendingPathComponent("cmp")
         let refused = try GeoLensCLI.run(["compare", a.path, b.path, "--out", out.path])
         #expect(refused.status == 1)
-        #expect(refused.stderr.hasPrefix("error: compare: tile \"tile_r1_c1\"") && refused.stderr.contains("--common-subset"))
+        #expect(refused.stderr.hasPrefix("error: compare: tile \"tile_r1_c1.tif\"") && refused.stderr.contains("--common-subset"))
         let subset = try GeoLensCLI.run(["compare", a.path, b.path, "--out", out.path, "--common-subset", "--resamples", "100"])
         #expect(subset.status == 0, "\(subset.stderr)")
         let json = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("comparison.json"))) as? [String: Any])
@@ -135,7 +136,7 @@ struct CompareCommandTests {
         let sources = try #require(RunDirectoryFixture.imageSources(html))
         // 4 tiles x composite, reference, prediction, error, and one entropy thumbnail.
         #expect(sources.count == 17)
-        #expect(sources.contains("report_files/tile_r1_c1_entropy.png"))
+        #expect(sources.contains("report_files/tile_r1_c1.tif_entropy.png"))
         #expect(html.contains("softmax entropy (nats) (n = 4096)"))
         for src in sources {
             #expect(src.hasPrefix("report_files/"))

@@ -32,8 +32,9 @@ enum ComparisonBuilder {
         let classCount = runs[0].state.configuration.classCount
         let renderer = TileThumbnails(classCount: classCount, compositeBands: nil)
         let manifest = try ReportManifest.load(from: directories[0])
+        let files = RunReportBuilder.tileFiles(runs[0].state.sortedTileIDs, manifest: manifest, runDirectory: directories[0])
         func predictionURL(_ k: Int, _ tile: String) -> URL {
-            directories[k].appendingPathComponent("predictions").appendingPathComponent(tile + "_pred.tif")
+            directories[k].appendingPathComponent("predictions").appendingPathComponent(files[tile]!.stem + "_pred.tif")
         }
         var scored: [(tile: String, fraction: Double)] = []
         for tile in runs[0].state.sortedTileIDs {
@@ -49,8 +50,8 @@ enum ComparisonBuilder {
         let top = scored.sorted { ($0.fraction, $1.tile) > ($1.fraction, $0.tile) }.prefix(keep)
         return top.map { entry in
             var thumbs: [RunReport.Thumbnail] = []
-            let paths = manifest?.paths(of: entry.tile, runDirectory: directories[0])
-            let base = renderer.thumbnails(image: paths?.image, label: paths?.label, prediction: nil, entropy: nil)
+            let file = files[entry.tile]!
+            let base = renderer.thumbnails(image: file.image, label: file.label, prediction: nil, entropy: nil)
             thumbs += base
             var predicted: [[Int]] = []
             var size = (0, 0)

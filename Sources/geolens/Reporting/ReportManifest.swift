@@ -1,4 +1,5 @@
 import Foundation
+import GeoLensGeo
 
 /// `run.json` as the reports read it (schema in docs/reports.md): the eval command writes it
 /// beside its outputs. Every key is optional when read, so that a report can still be built
@@ -66,20 +67,50 @@ struct ReportManifest {
         return manifest
     }
 
-    /// The image and label paths of `tile`, resolved against the run directory.
-    func paths(of tile: String, runDirectory: URL) -> (image: URL?, label: URL?) {
-        func resolve(_ path: String?) -> URL? {
+    /// Where a tile's files are: its image, its label and the stem that names its prediction
+    /// rasters (`predictions/<stem>_pred.tif`).
+    struct TileFiles {
+        var image: URL?
+        var label: URL?
+        var stem: String
+    }
+
+    /// The files of every tile id (`state.json` keys are image paths relative to `images`).
+    ///
+    /// Lists the run's images and labels with GeoLensGeo's `TileDataset` (same-name pairing);
+    /// when that fails (moved data, another pairing rule) each tile falls back to
+    /// `<images>/<tile>` and `<labels>/<tile>` with `.tif` added when the id has no extension.
+    func files(of tileIDs: [String], runDirectory: URL) -> [String: TileFiles] {
+        func resolve(_ path: String?) -> String? {
             guard let path else { return nil }
-            return path.hasPrefix("/") ? URL(fileURLWithPath: path) : runDirectory.appendingPathComponent(path)
+            return path.hasPrefix("/") ? path : runDirectory.appendingPathComponent(path).path
         }
-        let explicit = tiles[tile]
+        var byID: [String: TileFiles] = [:]
+        if let images = resolve(images), let dataset = try? TileDataset(images: images, labels: resolve(labels)) {
+            for pair in dataset.pairs {
+                byID[pair.relativePath] = TileFiles(image: URL(fileURLWithPath: pair.image),
+                                                    label: pair.label.map { URL(fileURLWithPath: $0) }, stem: pair.stem)
+            }
+        }
         // `images` may be a glob (`data/*.tif`): its folder holds the tiles.
         func folder(_ path: String) -> String {
             path.contains("*") || path.contains("?") ? (path as NSString).deletingLastPathComponent : path
         }
-        let image = resolve(explicit?.image) ?? resolve(images.map { (folder($0) as NSString).appendingPathComponent(tile + ".tif") })
-        let label = resolve(explicit?.label) ?? resolve(labels.map { (folder($0) as NSString).appendingPathComponent(tile + ".tif") })
-        return (image, label)
+        var result: [String: TileFiles] = [:]
+        for id in tileIDs {
+            let stem = ((id as NSString).lastPathComponent as NSString).deletingPathExtension
+            let fileName = (id as NSString).pathExtension.isEmpty ? id + ".tif" : id
+            var entry = byID[id] ?? TileFiles(
+                image: resolve(images.map { (folder($0) as NSString).appendingPathComponent(fileName) }).map { URL(fileURLWithPath: $0) },
+                label: resolve(labels.map { (folder($0) as NSString).appendingPathComponent(fileName) }).map { URL(fileURLWithPath: $0) },
+                stem: stem)
+            if let explicit = tiles[id] {
+                if let image = resolve(explicit.image) { entry.image = URL(fileURLWithPath: image) }
+                if let label = resolve(explicit.label) { entry.label = URL(fileURLWithPath: label) }
+            }
+            result[id] = entry
+        }
+        return result
     }
 
     /// A value as one line: strings as they are, everything else as sorted compact JSON.

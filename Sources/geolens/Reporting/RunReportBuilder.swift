@@ -21,29 +21,35 @@ enum RunReportBuilder {
         let worst = tiles.sorted { ($0.miou ?? 2, $0.tile) < ($1.miou ?? 2, $1.tile) }.prefix(worstTileCount)
         let renderer = TileThumbnails(classCount: state.configuration.classCount, compositeBands: manifest?.compositeBands)
         let predictions = runDirectory.appendingPathComponent("predictions")
+        let files = tileFiles(state.sortedTileIDs, manifest: manifest, runDirectory: runDirectory)
         let galleries = worst.map { row -> RunReport.TileGallery in
-            let paths = manifest?.paths(of: row.tile, runDirectory: runDirectory)
-            let thumbs = renderer.thumbnails(image: paths?.image, label: paths?.label,
-                                             prediction: predictions.appendingPathComponent(row.tile + "_pred.tif"),
-                                             entropy: predictions.appendingPathComponent(row.tile + "_entropy.tif"))
+            let file = files[row.tile]!
+            let thumbs = renderer.thumbnails(image: file.image, label: file.label,
+                                             prediction: predictions.appendingPathComponent(file.stem + "_pred.tif"),
+                                             entropy: predictions.appendingPathComponent(file.stem + "_entropy.tif"))
             return RunReport.TileGallery(tile: row.tile, thumbnails: thumbs)
         }.filter { !$0.thumbnails.isEmpty }
         var rows = manifest?.rows ?? []
         rows.insert(("run directory", runDirectory.path), at: 0)
         return RunReport(title: "GeoLens evaluation: " + runDirectory.lastPathComponent, metrics: metrics, tiles: tiles,
                          manifest: rows, galleries: galleries, worstTileCount: worstTileCount,
-                         entropyValues: entropyValues(state.sortedTileIDs, predictions: predictions, renderer: renderer)
+                         entropyValues: entropyValues(state.sortedTileIDs.map { files[$0]!.stem }, predictions: predictions, renderer: renderer)
                             ?? tiles.compactMap(\.meanEntropy), trainingHistory: trainingHistory(runDirectory),
                          attributions: attributions(runDirectory))
     }
 
+    /// Tile files from run.json, or stems from the tile ids alone when there is no run.json.
+    static func tileFiles(_ ids: [String], manifest: ReportManifest?, runDirectory: URL) -> [String: ReportManifest.TileFiles] {
+        (manifest ?? ReportManifest()).files(of: ids, runDirectory: runDirectory)
+    }
+
     /// Pixel entropies from the `_entropy.tif` rasters (every `stride`-th valid pixel, at most
     /// `limit` values), or nil when the run wrote none (the histogram then uses tile means).
-    static func entropyValues(_ tiles: [String], predictions: URL, renderer: TileThumbnails,
+    static func entropyValues(_ stems: [String], predictions: URL, renderer: TileThumbnails,
                               limit: Int = 200_000) -> [Double]? {
         var values: [Double] = []
-        for tile in tiles where values.count < limit {
-            let url = predictions.appendingPathComponent(tile + "_entropy.tif")
+        for stem in stems where values.count < limit {
+            let url = predictions.appendingPathComponent(stem + "_entropy.tif")
             guard FileManager.default.fileExists(atPath: url.path), let map = try? renderer.values(url) else { continue }
             let stride = max(1, map.values.count / 4096)
             for i in Swift.stride(from: 0, to: map.values.count, by: stride) where map.values[i].isFinite {
