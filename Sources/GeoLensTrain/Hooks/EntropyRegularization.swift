@@ -8,7 +8,12 @@ public final class EntropyRegularization: TrainingHook {
     public init(lambda: Float) { self.lambda = lambda }
 
     public func onBatchEnd(_ batch: BatchOutcome, run: TrainingRun) -> Tensor? {
-        SoftmaxEntropy.mean(of: batch.logits) * -lambda
+        auxiliaryLoss(logits: batch.logits)
+    }
+
+    /// The term added to the loss: `-lambda * mean softmax entropy` of `logits`, on the tape.
+    public func auxiliaryLoss(logits: Tensor) -> Tensor {
+        SoftmaxEntropy.mean(of: logits) * -lambda
     }
 }
 

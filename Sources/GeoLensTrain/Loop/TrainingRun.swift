@@ -1,5 +1,6 @@
 public import Foundation
 public import GeoLensNN
+import GeoLensEval
 
 /// The state of a run that hooks may read and steer: model, card, folder, history, stop flag.
 public final class TrainingRun {
@@ -53,13 +54,7 @@ public final class TrainingRun {
 public enum RunFiles {
     /// Writes `data` to a temporary file beside `url`, then renames it over `url`.
     static func write(_ data: Data, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
-        try data.write(to: temporary)
-        if FileManager.default.fileExists(atPath: url.path) {
-            _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-        } else {
-            try FileManager.default.moveItem(at: temporary, to: url)
-        }
+        try AtomicFile.write(data, to: url)
     }
 
     /// `<root>/<architecture>-<loss>-<yyyyMMdd>`, with `-2`, `-3`, ... when taken.
