@@ -8,5 +8,5 @@ struct GeoLens: ParsableCommand {
         abstract: "Evaluate and explain semantic-segmentation checkpoints on GeoTIFF tiles.",
         version: "0.1.0",
         subcommands: [EvalCommand.self, PredictCommand.self, CompareCommand.self, ReportCommand.self,
-                      MergeCommand.self, InspectCommand.self, DemoCommand.self])
+                      TrainCommand.self, MergeCommand.self, InspectCommand.self, DemoCommand.self])
 }

@@ -1,0 +1,72 @@
+import Foundation
+import GeoLensNN
+import GeoLensTensor
+
+/// What `<name>.meta.json` beside a checkpoint holds.
+struct CheckpointMetadata: Codable {
+    var epoch: Int
+    var step: Int
+    var monitor: String
+    var monitoredValue: Double?
+    var dataHash: String
+    var configuration: TrainingConfiguration
+    var history: [EpochRecord]
+    /// Per hook (by type name), the state it needs to resume.
+    var hookStates: [String: [String: Double]]
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, step, monitor, history, configuration = "config"
+        case monitoredValue = "monitored_value", dataHash = "data_hash", hookStates = "hook_states"
+    }
+}
+
+/// Writes the last checkpoint every epoch (model, optimizer state, metadata: what `--resume`
+/// needs) and the best checkpoint when the monitored value improves. Each checkpoint is
+/// `<name>.safetensors` + `<name>.json` (model card, so `eval`/`predict`/`explain` load it
+/// directly) + `<name>.meta.json`. Attach it after the other hooks.
+public final class Checkpointing: TrainingHook {
+    public let monitor: String
+    public let mode: MonitorMode
+    public private(set) var best: Double?
+
+    public init(monitor: String, mode: MonitorMode) {
+        self.monitor = monitor
+        self.mode = mode
+    }
+
+    public func onEpochEnd(_ record: EpochRecord, run: TrainingRun) throws {
+        let value = record.value(of: monitor)
+        if let value, mode.isImprovement(value, over: best, minDelta: 0) {
+            best = value
+            try write("best", value: value, run: run, optimizer: false)
+        }
+        try write("last", value: value, run: run, optimizer: true)
+    }
+
+    public var resumeState: [String: Double] { best.map { ["best": $0] } ?? [:] }
+    public func restore(_ state: [String: Double]) { best = state["best"] }
+
+    private func write(_ name: String, value: Double?, run: TrainingRun, optimizer: Bool) throws {
+        let dir = run.directory
+        let stateDict = run.model.stateDict()
+        try SafetensorsWriter.write(stateDict, metadata: ["format": "pt", "epoch": String(run.epoch)],
+                                    to: dir.appendingPathComponent("\(name).safetensors"))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try RunFiles.write(try encoder.encode(run.card), to: dir.appendingPathComponent("\(name).json"))
+        if optimizer {
+            var moments = StateDict()
+            let (tensors, steps) = run.optimizer.exportState()
+            for key in tensors.keys.sorted() { moments[key] = .float(tensors[key]!) }
+            try SafetensorsWriter.write(moments, metadata: ["steps": String(steps)],
+                                        to: dir.appendingPathComponent("\(name).optimizer.safetensors"))
+        }
+        var states: [String: [String: Double]] = [:]
+        for hook in run.hooks { states[String(describing: type(of: hook))] = hook.resumeState }
+        if optimizer { states[String(describing: Checkpointing.self)] = resumeState }
+        let meta = CheckpointMetadata(epoch: run.epoch, step: run.step, monitor: monitor, monitoredValue: value,
+                                      dataHash: run.dataHash, configuration: run.configuration,
+                                      history: run.history, hookStates: states)
+        try RunFiles.write(try encoder.encode(meta), to: dir.appendingPathComponent("\(name).meta.json"))
+    }
+}

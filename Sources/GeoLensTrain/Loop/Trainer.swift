@@ -1,0 +1,198 @@
+public import Foundation
+import GeoLensNN
+import GeoLensEval
+import GeoLensGeo
+import GeoLensTensor
+
+/// The training loop. It never changes; entropy regularization, uncertainty tracking, early
+/// stopping and checkpointing attach as hooks.
+///
+/// Everything random is seeded from the configuration's seed and the epoch/update index (data
+/// order per epoch, crops and augmentation per batch, dropout per update), so a run resumed from
+/// its last checkpoint ends with the same weights as an uninterrupted one.
+public final class Trainer {
+    public let configuration: TrainingConfiguration
+    public let run: TrainingRun
+    private let tiles: [TrainingTile]
+    private let split: DatasetSplit
+    private let loss: any SegmentationLoss
+    private let assembler: BatchAssembler
+    private let parameters: [(name: String, parameter: Parameter)]
+    private var startEpoch = 0
+    /// Called after each training batch with (batches done, batches per epoch).
+    public var progress: ((Int, Int) -> Void)?
+
+    /// Prepares a run on in-memory tiles: split, normalization statistics, model, loss, optimizer, hooks.
+    public init(configuration: TrainingConfiguration, tiles: [TrainingTile], directory: URL,
+                extraHooks: [any TrainingHook] = [], notes: @escaping (String) -> Void = { _ in }) throws {
+        self.configuration = configuration
+        self.tiles = tiles
+        let classCount = configuration.model.classes?.count ?? 0
+        guard classCount >= 2 else { throw TrainingError.configuration("model.classes must name at least two classes") }
+        let ignore = Int32(configuration.model.ignoreIndex ?? 255)
+        var split = if configuration.data.validationTiles != nil || configuration.data.testTiles != nil {
+            try DatasetSplit.listed(tiles, validation: configuration.data.validationTiles ?? [], test: configuration.data.testTiles ?? [])
+        } else {
+            DatasetSplit.stratified(tiles, validation: configuration.data.validationFraction,
+                                    test: configuration.data.testFraction, seed: configuration.seed)
+        }
+        if let cap = configuration.data.maxTilesPerClass {
+            split.train = DatasetSplit.capPerClass(split.train, tiles: tiles, cap: cap, seed: configuration.seed)
+        }
+        guard !split.train.isEmpty else { throw TrainingError.data("the training split is empty (\(tiles.count) tiles)") }
+        self.split = split
+        let trainTiles = split.train.map { tiles[$0] }
+        let stats = TrainingTileLoader.normalizationStatistics(trainTiles, ignoreIndex: ignore)
+        var card = configuration.model
+        card.inChannels = tiles[0].image.shape[0]
+        card.mean = stats.mean
+        card.std = stats.std
+        card.ignoreIndex = Int(ignore)
+        if card.tileSize == nil { card.tileSize = configuration.data.crop ?? tiles[0].height }
+        let model = try ModelRegistry.build(card, seed: configuration.seed)
+        parameters = model.trainableParameters
+        var pixelCounts = [Int](repeating: 0, count: classCount)
+        for tile in trainTiles { for l in tile.labels where l >= 0 && Int(l) < classCount { pixelCounts[Int(l)] += 1 } }
+        loss = try LossRegistry.build(configuration.loss, context: LossContext(
+            classCount: classCount, ignoreIndex: Int(ignore), classPixelCounts: pixelCounts))
+        assembler = BatchAssembler(tiles: tiles, mean: stats.mean.map(Float.init), std: stats.std.map(Float.init),
+                                   crop: configuration.data.crop, augmentation: configuration.augmentation)
+        let optimizer = OptimizerFactory.make(configuration.optimizer, parameters: parameters)
+        var hash: UInt64 = 14_695_981_039_346_656_037
+        for i in split.train + [-1] + split.validation {
+            let id = i >= 0 ? tiles[i].id : "|"
+            hash = (hash ^ Shard.fnv1a(id)) &* 1_099_511_628_211
+        }
+        run = TrainingRun(configuration: configuration, model: model, card: card, directory: directory,
+                          optimizer: optimizer, dataHash: String(hash, radix: 16), notes: notes)
+        var hooks: [any TrainingHook] = [UncertaintyTracking()]
+        if let lambda = configuration.hooks.entropyRegularization, lambda != 0 { hooks.append(EntropyRegularization(lambda: lambda)) }
+        if let early = configuration.hooks.earlyStopping {
+            hooks.append(EarlyStopping(monitor: early.monitor, mode: early.mode, patience: early.patience, minDelta: early.minDelta))
+        }
+        hooks += extraHooks
+        hooks.append(Checkpointing(monitor: configuration.hooks.checkpointMonitor, mode: configuration.hooks.checkpointMode))
+        run.hooks = hooks
+    }
+
+    public var trainingTileCount: Int { split.train.count }
+    public var validationTileCount: Int { split.validation.count }
+    private var batchesPerEpoch: Int { (split.train.count + configuration.batchSize - 1) / configuration.batchSize }
+    private var updatesPerEpoch: Int {
+        (batchesPerEpoch + configuration.optimizer.accumulationSteps - 1) / configuration.optimizer.accumulationSteps
+    }
+
+    /// Continues from `last.*` in the run directory: weights, optimizer state, history, hook states.
+    public func resumeFromLastCheckpoint() throws {
+        let dir = run.directory
+        let metaURL = dir.appendingPathComponent("last.meta.json")
+        guard let data = FileManager.default.contents(atPath: metaURL.path) else {
+            throw TrainingError.data("cannot resume: \(metaURL.path) does not exist; start the run without --resume")
+        }
+        let meta = try JSONDecoder().decode(CheckpointMetadata.self, from: data)
+        guard meta.dataHash == run.dataHash else {
+            throw TrainingError.data("cannot resume from \(dir.path): its tiles or split differ from this configuration's (data hash \(meta.dataHash) vs \(run.dataHash))")
+        }
+        try run.model.load(try CheckpointReader.read(dir.appendingPathComponent("last.safetensors")))
+        let moments = try CheckpointReader.read(dir.appendingPathComponent("last.optimizer.safetensors"))
+        var tensors: [String: Tensor] = [:]
+        for name in moments.names { tensors[name] = moments.tensor(name) }
+        run.optimizer.importState(tensors: tensors, steps: Int(moments.metadata["steps"] ?? "0") ?? 0)
+        run.history = meta.history
+        run.step = meta.step
+        for hook in run.hooks { hook.restore(meta.hookStates[String(describing: type(of: hook))] ?? [:]) }
+        startEpoch = meta.epoch + 1
+    }
+
+    /// Trains until the last epoch or a hook's stop request; returns the history.
+    @discardableResult
+    public func train() throws -> [EpochRecord] {
+        try FileManager.default.createDirectory(at: run.directory, withIntermediateDirectories: true)
+        for hook in run.hooks { try hook.onTrainStart(run) }
+        var epoch = startEpoch
+        while epoch < configuration.epochs && !run.stopRequested {
+            run.epoch = epoch
+            let started = Date()
+            let (trainLoss, lastRate) = trainEpoch(epoch)
+            let seconds = Swift.max(Date().timeIntervalSince(started), 1e-9)
+            var record = EpochRecord(epoch: epoch, trainLoss: trainLoss, learningRate: Double(lastRate),
+                                     tilesPerSecond: Double(split.train.count) / seconds)
+            validate(into: &record)
+            for hook in run.hooks { try hook.onValidationEnd(&record, run: run) }
+            run.history.append(record)
+            for hook in run.hooks { try hook.onEpochEnd(record, run: run) }
+            try run.writeHistory()
+            epoch += 1
+        }
+        for hook in run.hooks { try hook.onTrainEnd(run) }
+        return run.history
+    }
+
+    /// One pass over the shuffled training split; returns the mean batch loss and the last learning rate.
+    private func trainEpoch(_ epoch: Int) -> (Double, Float) {
+        let root = SeededGenerator(seed: configuration.seed)
+        var order = split.train
+        var orderGenerator = root.split(stream: UInt64(epoch) &+ 1)
+        order.shuffle(using: &orderGenerator)
+        let accumulation = configuration.optimizer.accumulationSteps
+        let totalUpdates = updatesPerEpoch * configuration.epochs
+        var pending: [Tensor]? = nil
+        var pendingCount = 0
+        var lossSum = 0.0
+        var rate = configuration.optimizer.learningRate
+        let batches = batchesPerEpoch
+        for b in 0..<batches {
+            let indices = Array(order[(b * configuration.batchSize)..<Swift.min((b + 1) * configuration.batchSize, order.count)])
+            let stream = (UInt64(epoch) << 32) | UInt64(b)
+            var generator: SeededGenerator? = root.split(stream: stream ^ 0xA5A5_0000_0000_0000)
+            let (images, labels) = assembler.batch(indices, generator: &generator)
+            let context = ForwardContext(mode: .training, seed: stream ^ configuration.seed)
+            let logits = run.model.forward(images, context: context)
+            let mainLoss = loss(logits, labels: labels)
+            var total = mainLoss
+            let outcome = BatchOutcome(epoch: epoch, batch: b, logits: logits, labels: labels, loss: mainLoss)
+            for hook in run.hooks { if let extra = hook.onBatchEnd(outcome, run: run) { total = total + extra } }
+            lossSum += Double(mainLoss.scalar)
+            let grads = gradients(of: total, wrt: parameters.map(\.parameter.value))
+            if let sum = pending { pending = zip(sum, grads).map { $0 + $1 } } else { pending = grads }
+            pendingCount += 1
+            if pendingCount == accumulation || b == batches - 1 {
+                var update = pending!.map { pendingCount > 1 ? $0 * (1 / Float(pendingCount)) : $0 }
+                if let maxNorm = configuration.optimizer.clipNorm { clipGradientNorm(&update, maxNorm: maxNorm) }
+                rate = configuration.schedule.learningRate(step: run.step, totalSteps: totalUpdates,
+                                                          base: configuration.optimizer.learningRate)
+                run.optimizer.step(parameters.map(\.parameter), gradients: update, learningRate: rate)
+                run.step += 1
+                pending = nil
+                pendingCount = 0
+            }
+            progress?(b + 1, batches)
+        }
+        return (lossSum / Double(Swift.max(batches, 1)), rate)
+    }
+
+    /// Evaluation-mode pass over the validation split with the evaluator's accumulator.
+    private func validate(into record: inout EpochRecord) {
+        guard !split.validation.isEmpty else { return }
+        var accumulator = EvaluationAccumulator(configuration: EvaluationConfiguration(
+            classes: run.card.classNames(count: run.model.classCount), ignoreIndex: run.card.ignoreIndex))
+        var lossSum = 0.0, batches = 0
+        GradientMode.withoutRecording {
+            for start in stride(from: 0, to: split.validation.count, by: configuration.batchSize) {
+                let indices = Array(split.validation[start..<Swift.min(start + configuration.batchSize, split.validation.count)])
+                var none: SeededGenerator? = nil
+                let (images, labels) = assembler.batch(indices, generator: &none)
+                let logits = run.model.forward(images, context: ForwardContext(mode: .evaluation))
+                lossSum += Double(loss(logits, labels: labels).scalar)
+                batches += 1
+                accumulator.add(logits, labels: labels, tileIDs: indices.map { tiles[$0].id })
+            }
+        }
+        let totals = accumulator.state.totals
+        let metrics = SegmentationMetrics(totals.confusion)
+        record.validationLoss = lossSum / Double(batches)
+        record.validationMIoU = metrics.miou
+        record.validationAccuracy = metrics.overallAccuracy
+        record.validationEntropy = totals.meanEntropy
+    }
+}
