@@ -1,0 +1,78 @@
+import GeoLensTensor
+
+/// A convolution with the steps merged into it: a BatchNormalization folded into its weights and
+/// a ReLU applied in its store pass.
+struct ONNXConvolutionGroup: Sendable {
+    /// The BatchNormalization step folded into the weights, if any.
+    let batchNormalization: ONNXPlanStep?
+    /// The weight and bias to use when the group runs fused (folded when there is a BatchNormalization).
+    let weight: Tensor
+    let bias: Tensor?
+    /// The Relu (or `Clip(0, inf)`) step applied in the convolution's epilogue, if any.
+    let relu: ONNXPlanStep?
+
+    /// The steps the convolution absorbs, in order.
+    var followers: [ONNXPlanStep] { [batchNormalization, relu].compactMap { $0 } }
+    /// Tensors the fused group never materialises (the convolution's and the BatchNormalization's
+    /// outputs when something follows them); capturing one of them turns the fusion off.
+    let hiddenTensors: [String]
+    /// The tensor the whole group produces.
+    let resultTensor: String
+}
+
+/// An execution plan made ready to run: convolution groups with folded weights, the steps they
+/// absorb, and for every tensor the index of the last step reading it (so intermediate tensors
+/// can be released as soon as possible).
+struct ONNXPreparedPlan: Sendable {
+    let plan: ONNXExecutionPlan
+    /// Fusion groups by convolution step name.
+    let groups: [String: ONNXConvolutionGroup]
+    /// Names of steps absorbed into a group (skipped when the group runs fused).
+    let absorbed: Set<String>
+    /// For each tensor read by a step, the index of the last step that reads it.
+    let lastUse: [String: Int]
+
+    init(_ plan: ONNXExecutionPlan) {
+        self.plan = plan
+        let byName = Dictionary(plan.steps.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var bnFor: [String: ONNXPlanStep] = [:], folded: [String: (weight: Tensor, bias: Tensor)] = [:]
+        var reluFor: [String: ONNXPlanStep] = [:]
+        for fusion in plan.fusions {
+            switch fusion.kind {
+            case .batchNormalization:
+                if let pair = ONNXBatchNormFolding.fold(fusion, in: plan), let bn = byName[fusion.follower] {
+                    bnFor[fusion.convolution] = bn
+                    folded[fusion.convolution] = pair
+                }
+            case .activation(let activation):
+                guard activation == .relu, let step = byName[fusion.follower] else { continue }
+                reluFor[fusion.convolution] = step
+            }
+        }
+        var groups: [String: ONNXConvolutionGroup] = [:]
+        var absorbed: Set<String> = []
+        for step in plan.steps where step.opType == "Conv" && step.inputs.count >= 2 {
+            guard let weight = folded[step.name]?.weight ?? plan.constants[step.inputs[1]]?.floatTensor else { continue }
+            let bn = bnFor[step.name]
+            // A ReLU after an unfolded BatchNormalization cannot go into the epilogue.
+            let relu = reluFor[step.name].flatMap { r in
+                (bn == nil && r.inputs.first == step.outputs[0]) || (bn != nil && r.inputs.first == bn!.outputs[0]) ? r : nil
+            }
+            guard bn != nil || relu != nil else { continue }
+            let originalBias = step.inputs.count > 2 && !step.inputs[2].isEmpty ? plan.constants[step.inputs[2]]?.floatTensor : nil
+            if step.inputs.count > 2 && !step.inputs[2].isEmpty && originalBias == nil && bn == nil { continue }
+            let chain = [step] + [bn, relu].compactMap { $0 }
+            groups[step.name] = ONNXConvolutionGroup(
+                batchNormalization: bn, weight: weight, bias: folded[step.name]?.bias ?? originalBias, relu: relu,
+                hiddenTensors: chain.dropLast().map { $0.outputs[0] }, resultTensor: chain.last!.outputs[0])
+            for follower in chain.dropFirst() { absorbed.insert(follower.name) }
+        }
+        self.groups = groups
+        self.absorbed = absorbed
+        var lastUse: [String: Int] = [:]
+        for (index, step) in plan.steps.enumerated() {
+            for name in step.inputs where !name.isEmpty { lastUse[name] = index }
+        }
+        self.lastUse = lastUse
+    }
+}
