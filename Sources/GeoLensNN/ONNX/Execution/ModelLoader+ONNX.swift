@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension ModelLoader {
     /// Loads an ONNX graph as an `ONNXSegmentationModel`. The card is optional for ONNX (classes

@@ -43,13 +43,13 @@ extension ONNXOperators {
         let steps = step.attributes.ints["steps"] ?? []
         var y = input
         for axis in input.shape.indices where axis < starts.count {
-            let (start, end, stride) = (starts[axis], ends[axis], steps[axis])
-            if stride == 1 && start == 0 && end == input.shape[axis] { continue }
-            if stride > 0 {
-                y = y.slice(alongAxis: axis, start: start, end: max(end, start), step: stride)
+            let (start, end, step) = (starts[axis], ends[axis], steps[axis])
+            if step == 1 && start == 0 && end == input.shape[axis] { continue }
+            if step > 0 {
+                y = y.slice(alongAxis: axis, start: start, end: max(end, start), step: step)
             } else {
                 // Reverse order: gather the indices start, start + step, ... (> end).
-                let picked = Array(stride(from: start, to: end, by: stride))
+                let picked = Array(stride(from: start, to: end, by: step))
                 var shape = y.shape
                 shape[axis] = picked.count
                 y = gather(y, indices: Tensor(shape: [picked.count], scalars: picked.map(Float.init)), axis: axis, outShape: shape)

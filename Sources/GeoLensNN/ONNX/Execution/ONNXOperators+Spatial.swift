@@ -69,8 +69,8 @@ extension ONNXOperators {
     static func resize(_ step: ONNXPlanStep, _ x: Tensor) throws -> Tensor {
         let a = step.attributes
         let sizes = a.ints["sizes"] ?? x.shape
-        guard sizes.count == 4, sizes[0] == x.shape[0], sizes[1] == x.shape[1] else {
-            throw ONNXError(.shapeInference, "\(step.opType) step '\(step.name)' resizes \(x.shape) to \(sizes); GeoLens resizes only the two spatial axes")
+        guard sizes.count == 4 else {
+            throw ONNXError(.shapeInference, "\(step.opType) step '\(step.name)' resizes \(x.shape) to \(sizes); GeoLens resizes 4-D NCHW tensors")
         }
         let isUpsample = step.opType == "Upsample"
         let modeName = a.strings["mode"] ?? "nearest"
@@ -99,8 +99,46 @@ extension ONNXOperators {
             throw ONNXError(.unsupportedOperators, "Resize step '\(step.name)' uses coordinate_transformation_mode '\(transformName)'; "
                 + "GeoLens supports half_pixel, pytorch_half_pixel, asymmetric and align_corners")
         }
-        let scales = a.floats["scales"].flatMap { $0.count == 4 ? (height: $0[2], width: $0[3]) : nil }
-        return x.resized(height: sizes[2], width: sizes[3], mode: mode, coordinates: transform, scales: scales)
+        let allScales = a.floats["scales"].flatMap { $0.count == 4 ? $0 : nil }
+        var source = x
+        for axis in 0 ..< 2 where sizes[axis] != x.shape[axis] {
+            // Batch and channel axes are resized only by nearest selection (as onnxruntime does).
+            guard case .nearest(let rounding) = mode else {
+                throw ONNXError(.shapeInference, "\(step.opType) step '\(step.name)' resizes axis \(axis) of \(x.shape) to \(sizes) "
+                    + "with mode '\(modeName)'; GeoLens interpolates only the two spatial axes")
+            }
+            let picks = nearestIndices(input: x.shape[axis], output: sizes[axis], scale: allScales?[axis],
+                                       transform: transform, rounding: rounding)
+            var shape = source.shape
+            shape[axis] = picks.count
+            source = gather(source, indices: Tensor(shape: [picks.count], scalars: picks.map(Float.init)), axis: axis, outShape: shape)
+        }
+        let scales = allScales.map { (height: $0[2], width: $0[3]) }
+        return source.resized(height: sizes[2], width: sizes[3], mode: mode, coordinates: transform, scales: scales)
+    }
+
+    /// The source index of every output position of a nearest resize along one axis
+    /// (ONNX coordinate transforms and rounding modes, clamped to the input).
+    static func nearestIndices(input: Int, output: Int, scale given: Float?, transform: CoordinateTransform,
+                               rounding: NearestRounding) -> [Int] {
+        let scale = given ?? Float(output) / Float(input)
+        return (0 ..< output).map { position in
+            let x = Float(position)
+            let coordinate: Float = switch transform {
+            case .halfPixel: (x + 0.5) / scale - 0.5
+            case .pytorchHalfPixel: output > 1 ? (x + 0.5) / scale - 0.5 : 0
+            case .asymmetric: x / scale
+            case .alignCorners: output > 1 ? x * Float(input - 1) / Float(output - 1) : 0
+            }
+            let fraction = coordinate - coordinate.rounded(.down)
+            let index: Float = switch rounding {
+            case .floor: coordinate.rounded(.down)
+            case .ceil: coordinate.rounded(.up)
+            case .roundPreferFloor: fraction == 0.5 ? coordinate.rounded(.down) : coordinate.rounded()
+            case .roundPreferCeil: fraction == 0.5 ? coordinate.rounded(.up) : coordinate.rounded()
+            }
+            return min(max(Int(index), 0), input - 1)
+        }
     }
 
     static func pad(_ step: ONNXPlanStep, _ x: Tensor) throws -> Tensor {

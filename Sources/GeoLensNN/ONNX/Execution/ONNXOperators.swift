@@ -51,7 +51,8 @@ enum ONNXOperators {
             // Selection as arithmetic keeps both branches differentiable: c * a + (1 - c) * b.
             let c = GradientMode.withoutRecording { try? x(0).broadcast(to: outShape).mapScalars { $0 != 0 ? 1 : 0 } }
             guard let c else { throw ONNXError(.invalidAttribute, "Where step '\(step.name)' has no condition") }
-            return [try x(1) * c + try x(2) * (1 - c)]
+            let whenTrue = try x(1), whenFalse = try x(2)
+            return [whenTrue * c + whenFalse * (1 - c)]
         case "Softmax":
             let input = try x(0), axis = a.int("axis") ?? 1
             if a.int("coerce_to_2d") == 1 {
