@@ -62,7 +62,9 @@ public final class ONNXExecutor: @unchecked Sendable {
             if prepared.absorbed.contains(step.name), !isUnfusedFollower(step, prepared: prepared, unfused: unfused) { continue }
             let outputs: [(String, Tensor)]
             if let group = prepared.groups[step.name], !unfused.contains(step.name) {
-                let x = try input(step, 0, values, plan)
+                guard let x = values[group.inputTensor] ?? plan.constants[group.inputTensor].map(ONNXOperators.tensor) else {
+                    throw ONNXError(.shapeInference, "step '\(step.name)' reads '\(group.inputTensor)', which no earlier step produced")
+                }
                 outputs = [(group.resultTensor, ONNXOperators.fusedConvolution(step, group, x))]
             } else {
                 let results = try ONNXOperators.run(step, inputs: step.inputs.indices.map { try optionalInput(step, $0, values, plan) })
@@ -73,7 +75,8 @@ public final class ONNXExecutor: @unchecked Sendable {
                 if captures[name] != nil { context?.recordIfCaptured(&tensor, path: name) }
                 values[name] = tensor
             }
-            for name in step.inputs where !name.isEmpty && prepared.lastUse[name] == index && !keep.contains(name) {
+            for name in step.inputs + [prepared.groups[step.name]?.inputTensor ?? ""]
+            where !name.isEmpty && prepared.lastUse[name] == index && !keep.contains(name) {
                 values[name] = nil
             }
         }
@@ -87,17 +90,10 @@ public final class ONNXExecutor: @unchecked Sendable {
 
     /// Whether `step`, absorbed into a group, must run by itself because its group runs unfused.
     private func isUnfusedFollower(_ step: ONNXPlanStep, prepared: ONNXPreparedPlan, unfused: Set<String>) -> Bool {
-        unfused.contains { prepared.groups[$0]?.followers.contains { $0.name == step.name } ?? false }
+        unfused.contains { prepared.groups[$0]?.absorbedSteps.contains { $0.name == step.name } ?? false }
     }
 
-    /// The tensor for input `index` of `step`: a computed value or a plan constant.
-    private func input(_ step: ONNXPlanStep, _ index: Int, _ values: [String: Tensor], _ plan: ONNXExecutionPlan) throws -> Tensor {
-        guard let tensor = try optionalInput(step, index, values, plan) else {
-            throw ONNXError(.shapeInference, "step '\(step.name)' (\(step.opType)) reads input \(index), which is missing")
-        }
-        return tensor
-    }
-
+    /// The tensor for input `index` of `step` (nil when omitted): a computed value or a plan constant.
     private func optionalInput(_ step: ONNXPlanStep, _ index: Int, _ values: [String: Tensor],
                                _ plan: ONNXExecutionPlan) throws -> Tensor? {
         let name = step.inputs[index]

@@ -47,7 +47,10 @@ extension ONNXOperators {
 
     /// The convolution of a fusion group: folded weights and the ReLU in the store pass.
     static func fusedConvolution(_ step: ONNXPlanStep, _ group: ONNXConvolutionGroup, _ x: Tensor) -> Tensor {
-        let g = geometry(step.attributes)
+        var g = geometry(step.attributes)
+        let extra = group.extraPadding
+        g.padding = Padding2D(top: g.padding.top + extra[0], left: g.padding.left + extra[1],
+                              bottom: g.padding.bottom + extra[2], right: g.padding.right + extra[3])
         let groups = step.attributes.int("group") ?? 1
         if group.relu != nil {
             return x.conv2dReLU(weight: group.weight, bias: group.bias, stride: g.stride, padding: g.padding,
