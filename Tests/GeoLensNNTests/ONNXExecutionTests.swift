@@ -74,6 +74,22 @@ struct ONNXExecutionTests {
         #expect(Self.worstDifference(y, record.output) <= 1e-4)
     }
 
+    @Test("the zero Pads of TensorFlow-style same padding become convolution padding")
+    func padFolding() throws {
+        let fixture = try ONNXModelFixture.load("unet_tf_efficientnet_b0_op13")
+        let executor = ONNXExecutor(model: try ONNXModel.load(ONNXFixtures.url(fixture.model)))
+        let prepared = try executor.preparedPlan(for: [fixture.inputName: fixture.input.shape])
+        let padded = prepared.groups.values.filter { $0.padding != nil }
+        #expect(!padded.isEmpty)
+        #expect(padded.allSatisfy { prepared.absorbed.contains($0.padding!.name) && $0.extraPadding.contains { $0 > 0 } })
+        // Recording a Pad output turns that fusion off; the logits stay the same.
+        let hidden = try #require(padded.first?.padding?.outputs.first)
+        let context = ForwardContext(mode: .evaluation, captures: [hidden: .record])
+        let logits = try GradientMode.withoutRecording { try executor.run([fixture.inputName: fixture.input.tensor], context: context)[0] }
+        #expect(Self.worstDifference(logits, fixture.output) <= 1e-4)
+        #expect(context.captured[hidden] != nil)
+    }
+
     @Test("weights in an external data file run like inline ones")
     func externalData() throws {
         let record = try JSONDecoder().decode(PairRecord.self, from: Data(contentsOf: ONNXFixtures.url("tiny_external.json")))
