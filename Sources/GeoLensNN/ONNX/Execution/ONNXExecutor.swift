@@ -4,8 +4,9 @@ import Foundation
 /// Runs an `ONNXModel` on GeoLensTensor operations.
 ///
 /// Each set of input shapes gets its execution plan (`ONNXModel.plan(for:)`) prepared once:
-/// BatchNormalizations after convolutions are folded into the convolution weights and
-/// Conv + ReLU pairs run as one fused convolution. Every operation records the tape when one of
+/// BatchNormalizations after convolutions are folded into the convolution weights, zero Pads
+/// before them become their padding, Conv + ReLU pairs run as one fused convolution, and
+/// `Mul(x, Sigmoid(x))` runs as one SiLU. Every operation records the tape when one of
 /// its inputs requires a gradient, so gradients flow back to the graph input and to any
 /// intermediate tensor made a leaf through `ForwardContext.captures` (keys are ONNX tensor names).
 /// Intermediate tensors are released right after the last step that reads them.
@@ -58,10 +59,15 @@ public final class ONNXExecutor: @unchecked Sendable {
             group.hiddenTensors.contains { captures[$0] != nil } ? name : nil
         })
         let keep = Set(plan.outputs)
+        // Sigmoids absorbed into a SiLU (their Mul computes x * sigmoid(x) in one pass).
+        let swishSigmoids = Set(prepared.swish.values.filter { captures[$0.outputs[0]] == nil }.map(\.name))
         for (index, step) in plan.steps.enumerated() {
             if prepared.absorbed.contains(step.name), !isUnfusedFollower(step, prepared: prepared, unfused: unfused) { continue }
+            if step.opType == "Sigmoid", swishSigmoids.contains(step.name) { continue }
             let outputs: [(String, Tensor)]
-            if let group = prepared.groups[step.name], !unfused.contains(step.name) {
+            if let sigmoid = prepared.swish[step.name], captures[sigmoid.outputs[0]] == nil, let x = values[sigmoid.inputs[0]] {
+                outputs = [(step.outputs[0], x.silu())]
+            } else if let group = prepared.groups[step.name], !unfused.contains(step.name) {
                 guard let x = values[group.inputTensor] ?? plan.constants[group.inputTensor].map(ONNXOperators.tensor) else {
                     throw ONNXError(.shapeInference, "step '\(step.name)' reads '\(group.inputTensor)', which no earlier step produced")
                 }

@@ -42,6 +42,9 @@ struct ONNXPreparedPlan: Sendable {
     let absorbed: Set<String>
     /// For each tensor read by a step, the index of the last step that reads it.
     let lastUse: [String: Int]
+    /// `Mul(x, Sigmoid(x))` steps (SiLU, as exporters write it) by Mul step name: the Sigmoid step
+    /// they absorb. Run as one `silu` unless the Sigmoid's output is captured.
+    let swish: [String: ONNXPlanStep]
 
     init(_ plan: ONNXExecutionPlan) {
         self.plan = plan
@@ -91,6 +94,16 @@ struct ONNXPreparedPlan: Sendable {
         for (index, step) in plan.steps.enumerated() {
             for name in step.inputs where !name.isEmpty { lastUse[name] = index }
         }
+        var swish: [String: ONNXPlanStep] = [:]
+        for step in plan.steps where step.opType == "Mul" && step.inputs.count == 2 {
+            for (x, s) in [(step.inputs[0], step.inputs[1]), (step.inputs[1], step.inputs[0])] {
+                if let sigmoid = producers[s], sigmoid.opType == "Sigmoid", sigmoid.inputs.first == x, readers[s] == 1 {
+                    swish[step.name] = sigmoid
+                    break
+                }
+            }
+        }
+        self.swish = swish
         // A fused convolution reads its Pad's input, later than the Pad would.
         let index = Dictionary(plan.steps.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         for (name, group) in groups where group.padding != nil {
