@@ -3,12 +3,14 @@ import GeoLensTensor
 // geolens-bench: release-mode micro-benchmarks, kept out of the test run.
 //
 //   geolens-bench conv [--threads N] [--repeats R] [--filter SUBSTRING]
+//   geolens-bench onnx MODEL.onnx [--batch B] [--size S] [--threads T] (see ONNXBenchmark.swift)
 //
 // prints one tab-separated line per case: name, median milliseconds per call, GFLOP/s.
 
 let usage = "usage: geolens-bench conv [--threads N] [--repeats R] [--filter SUBSTRING]"
 var arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.isEmpty ? "conv" : arguments.removeFirst()
+if command == "onnx" { ONNXBenchmark.run(arguments) }
 var threads = 2, timing = Timing(), filter = ""
 while !arguments.isEmpty {
     let flag = arguments.removeFirst()

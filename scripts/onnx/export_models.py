@@ -17,6 +17,8 @@ Hand-made graphs: `unsupported_ops.onnx` (ops outside the supported set), `conv_
 `tiny_external.onnx` + `tiny_external.onnx.data` (weights in an external data file), and
 `op_zoo_op{11,13,18}.onnx` with `.json` (every supported operator the smp exports lack, in each
 opset's form, with onnxruntime's shape and value for every tensor at two input shapes).
+`unet_resnet18_op13_gradients.json` holds PyTorch autograd gradients of one class's summed logits
+with respect to the input and to an encoder stage output (named by its ONNX tensor) at 32 x 32.
 """
 
 import argparse
@@ -71,6 +73,8 @@ def full_models():
             "resnet34", encoder_weights=None, in_channels=6, classes=4)),
         ("unet_tf_efficientnet_b0_full", 13, 6, 2, lambda: smp.Unet(
             "tu-tf_efficientnet_b0", encoder_weights=None, in_channels=6, classes=2)),
+        ("unet_efficientnet_b4_full", 17, 6, 4, lambda: smp.Unet(
+            "efficientnet-b4", encoder_weights=None, in_channels=6, classes=4)),
     ]
 
 
@@ -374,6 +378,62 @@ def write_op_zoo(out, opset):
         json.dump(record, f, separators=(",", ":"))
 
 
+def write_gradients(out, name="unet_resnet18_op13", layer="encoder.layer2", target_class=1, size=32):
+    """`<name>_gradients.json`: PyTorch autograd gradients of the summed logits of one class with
+    respect to the input and to the output of one module (found in the ONNX graph by value), at a
+    small input. The model is rebuilt with the fixture's seed, so its weights are the exported ones
+    (the fixture must have float32 weights); the stored onnxruntime logits are checked first."""
+    entry = next(m for m in small_models() if m[0] == name)
+    _, opset, bands, classes, build = entry
+    fixed_seed(7)
+    model = build().eval()
+    with open(os.path.join(out, name + ".json")) as f:
+        stored = json.load(f)
+    x64 = torch.tensor(stored["input"]["data"], dtype=torch.float32).reshape(stored["input"]["shape"])
+    with torch.no_grad():
+        y64 = model(x64).numpy().reshape(-1)
+    drift = float(np.max(np.abs(y64 - np.asarray(stored["output"]["data"], dtype=np.float32))))
+    assert drift < 1e-4, f"rebuilt {name} differs from the exported graph by {drift}"
+    rng = np.random.default_rng(5)
+    x = torch.tensor(np.round(rng.standard_normal((1, bands, size, size)), 3).astype(np.float32), requires_grad=True)
+    captured = {}
+    module = dict(model.named_modules())[layer]
+    def hook(_, __, output):
+        output.retain_grad()
+        captured["value"] = output
+    handle = module.register_forward_hook(hook)
+    logits = model(x)
+    handle.remove()
+    logits[:, target_class].sum().backward()
+    activation = captured["value"]
+    # The ONNX tensor holding the same values: run onnxruntime with every node output exposed.
+    graph = onnx.load(os.path.join(out, name + ".onnx"))
+    existing = {o.name for o in graph.graph.output}
+    for node in graph.graph.node:
+        for output in node.output:
+            if output and output not in existing:
+                graph.graph.output.append(onnx.ValueInfoProto(name=output))
+                existing.add(output)
+    session = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
+    names = [o.name for o in session.get_outputs()]
+    values = session.run(names, {"image": x.detach().numpy()})
+    reference = activation.detach().numpy()
+    matches = [n for n, v in zip(names, values)
+               if np.asarray(v).shape == reference.shape and np.max(np.abs(np.asarray(v) - reference)) < 1e-5]
+    assert matches, f"no ONNX tensor of {name} matches the output of {layer}"
+    record = {
+        "model": name + ".onnx", "module": layer, "tensor": matches[-1], "targetClass": target_class,
+        "input": {"shape": list(x.shape), "data": rounded(x.detach().numpy(), 3)},
+        "logits": {"shape": list(logits.shape), "data": rounded(logits.detach().numpy())},
+        "inputGradient": {"shape": list(x.shape), "data": rounded(x.grad.numpy())},
+        "tensorGradient": {"shape": list(reference.shape), "data": rounded(activation.grad.numpy())},
+        "torch": torch.__version__,
+    }
+    with open(os.path.join(out, name + "_gradients.json"), "w") as f:
+        json.dump(record, f, separators=(",", ":"))
+    print(f"{name}_gradients: tensor {matches[-1]} ({layer}), {list(reference.shape)}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default="fixtures/onnx")
@@ -392,6 +452,8 @@ def main():
         write_tiny_external(args.out)
         for opset in (11, 13, 18):
             write_op_zoo(args.out, opset)
+    if not args.only or args.only == "gradients":
+        write_gradients(args.out)
     if args.full:
         os.makedirs(args.full, exist_ok=True)
         for name, opset, bands, classes, build in full_models():

@@ -30,14 +30,19 @@ public enum ModelLoader {
         guard FileManager.default.fileExists(atPath: checkpoint.path) else {
             throw ModelCardError(message: "checkpoint \(checkpoint.path) does not exist")
         }
-        guard let cardURL = explicitCard ?? sidecar(for: checkpoint) else {
+        let isONNX = checkpoint.pathExtension.lowercased() == "onnx"
+        let cardURL = explicitCard ?? sidecar(for: checkpoint)
+        if isONNX {
+            let card = try cardURL.map(ModelCard.load(from:)) ?? ModelCard(architecture: "onnx")
+            return try loadONNX(checkpoint: checkpoint, card: card, cardURL: cardURL)
+        }
+        guard let cardURL else {
             throw ModelCardError(message: "no model card for \(checkpoint.path): write \(checkpoint.lastPathComponent).json "
                                  + "beside it (keys: architecture, in_channels, classes, ...) or pass --model-card")
         }
         let card = try ModelCard.load(from: cardURL)
-        if card.architecture == "onnx" || checkpoint.pathExtension.lowercased() == "onnx" {
-            throw ModelCardError(message: "\(checkpoint.path): running ONNX graphs is not available in this build yet; "
-                                 + "use a built-in architecture checkpoint (safetensors or PyTorch zip)")
+        if card.architecture == "onnx" {
+            return try loadONNX(checkpoint: checkpoint, card: card, cardURL: cardURL)
         }
         let model = try ModelRegistry.build(card, seed: seed)
         let stateDict = try CheckpointReader.read(checkpoint)

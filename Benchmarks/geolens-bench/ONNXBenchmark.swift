@@ -1,0 +1,72 @@
+import Foundation
+import GeoLensNN
+import GeoLensTensor
+
+/// `geolens-bench onnx MODEL.onnx [--batch B] [--size S] [--threads T] [--repeats R] [--warmup W]`:
+/// the inference time of an ONNX segmentation model on GeoLens (no tape), the same measurement
+/// scripts/bench/onnx_ort.py makes with onnxruntime: a fixed pseudo-random input of
+/// B x C x S x S (C from the graph; defaults 4 x C x 256 x 256), T threads, the median of R timed
+/// runs after W warm-up runs. Prints one tab-separated line: model, shape, median ms, min ms.
+/// `--check RECORD.json` first compares the logits with a record written by
+/// scripts/onnx/export_models.py (its `input` and onnxruntime `output`) and prints the worst difference.
+enum ONNXBenchmark {
+    static let usage = "usage: geolens-bench onnx MODEL.onnx [--batch B] [--size S] [--threads T] [--repeats R] [--warmup W]"
+
+    static func run(_ arguments: [String]) -> Never {
+        var rest = arguments
+        guard let path = rest.first, !path.hasPrefix("--") else { fatalError(usage) }
+        rest.removeFirst()
+        var batch = 4, size = 256, threads = 2, timing = Timing(warmup: 2, repeats: 7)
+        var record: String?
+        while !rest.isEmpty {
+            let flag = rest.removeFirst()
+            if flag == "--check", let value = rest.first { record = value; rest.removeFirst(); continue }
+            guard let value = rest.first.flatMap(Int.init) else { fatalError("\(flag) needs a number\n\(usage)") }
+            rest.removeFirst()
+            switch flag {
+            case "--batch": batch = value
+            case "--size": size = value
+            case "--threads": threads = value
+            case "--repeats": timing.repeats = value
+            case "--warmup": timing.warmup = value
+            default: fatalError("unknown option \(flag)\n\(usage)")
+            }
+        }
+        Parallel.setThreadCount(threads)
+        do {
+            let model = try ONNXSegmentationModel(model: try ONNXModel.load(URL(fileURLWithPath: path)))
+            if let record { try check(model, record: record) }
+            var generator = SeededGenerator(seed: 42)
+            let input = Tensor.randomNormal(shape: [batch, model.inChannels, size, size], using: &generator)
+            var fastest = Double.infinity
+            let median = timing.medianMilliseconds {
+                let start = ContinuousClock.now
+                consume(model(input))
+                let elapsed = ContinuousClock.now - start
+                fastest = min(fastest, Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15)
+            }
+            print("# geolens onnx, threads \(Parallel.threadCount)")
+            print("\((path as NSString).lastPathComponent)\t\(batch)x\(model.inChannels)x\(size)x\(size)\t\(format3(median))\t\(format3(fastest))")
+            exit(0)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    /// Prints the worst absolute difference between the model's logits and the record's.
+    static func check(_ model: ONNXSegmentationModel, record path: String) throws {
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+        func tensor(_ key: String) -> Tensor? {
+            guard let entry = object?[key] as? [String: Any], let shape = entry["shape"] as? [Int],
+                  let data = entry["data"] as? [Double] else { return nil }
+            return Tensor(shape: shape, scalars: data.map(Float.init))
+        }
+        guard let input = tensor("input"), let expected = tensor("output") else {
+            throw ONNXError(.invalidTensor, "\(path) has no input/output record")
+        }
+        let logits = model(input)
+        let worst = zip(logits.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? .infinity
+        print("# check \((path as NSString).lastPathComponent): shape \(logits.shape), worst |difference| \(worst)")
+    }
+}

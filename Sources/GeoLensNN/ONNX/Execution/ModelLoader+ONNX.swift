@@ -1,0 +1,25 @@
+import Foundation
+
+extension ModelLoader {
+    /// Loads an ONNX graph as an `ONNXSegmentationModel`. The card is optional for ONNX (classes
+    /// then default to `class_0`, ...); when it gives `in_channels` or `classes` they are checked
+    /// against the graph's input and output shapes.
+    static func loadONNX(checkpoint: URL, card: ModelCard, cardURL: URL?) throws -> LoadedModel {
+        let cardName = cardURL?.path ?? "the model card"
+        guard card.architecture == "onnx" else {
+            throw ModelCardError(message: "\(cardName): architecture is '\(card.architecture)' but \(checkpoint.path) is an ONNX graph; "
+                                 + "set \"architecture\": \"onnx\" or point at a safetensors/PyTorch checkpoint")
+        }
+        let graph = try ONNXModel.load(checkpoint)
+        let model = try ONNXSegmentationModel(model: graph, inChannels: card.inChannels ?? card.bands?.count)
+        if let declared = card.inChannels ?? card.bands?.count, declared != model.inChannels {
+            throw ModelCardError(message: "\(cardName): in_channels is \(declared) but input '\(model.inputName)' of "
+                                 + "\(checkpoint.lastPathComponent) takes \(model.inChannels) channels; fix the card")
+        }
+        if let classes = card.classes, classes.count != model.classCount {
+            throw ModelCardError(message: "\(cardName): 'classes' names \(classes.count) classes but output '\(model.outputName)' of "
+                                 + "\(checkpoint.lastPathComponent) has \(model.classCount); fix the card")
+        }
+        return LoadedModel(model: model, card: card, checkpoint: checkpoint, format: "onnx", keyReport: nil)
+    }
+}

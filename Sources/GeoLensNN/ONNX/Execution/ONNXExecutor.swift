@@ -1,0 +1,112 @@
+public import GeoLensTensor
+import Foundation
+
+/// Runs an `ONNXModel` on GeoLensTensor operations.
+///
+/// Each set of input shapes gets its execution plan (`ONNXModel.plan(for:)`) prepared once:
+/// BatchNormalizations after convolutions are folded into the convolution weights, zero Pads
+/// before them become their padding, Conv + ReLU pairs run as one fused convolution, and
+/// `Mul(x, Sigmoid(x))` runs as one SiLU. Every operation records the tape when one of
+/// its inputs requires a gradient, so gradients flow back to the graph input and to any
+/// intermediate tensor made a leaf through `ForwardContext.captures` (keys are ONNX tensor names).
+/// Intermediate tensors are released right after the last step that reads them.
+public final class ONNXExecutor: @unchecked Sendable {
+    public let model: ONNXModel
+    private let lock = NSLock()
+    private var prepared: [[String: [Int]]: ONNXPreparedPlan] = [:]
+
+    public init(model: ONNXModel) {
+        self.model = model
+    }
+
+    /// The prepared plan for these input shapes, made on first use and reused.
+    func preparedPlan(for inputShapes: [String: [Int]]) throws -> ONNXPreparedPlan {
+        lock.lock()
+        if let cached = prepared[inputShapes] { lock.unlock(); return cached }
+        lock.unlock()
+        let plan = ONNXPreparedPlan(try model.plan(for: inputShapes))
+        lock.lock()
+        defer { lock.unlock() }
+        prepared[inputShapes] = plan
+        return plan
+    }
+
+    /// Number of prepared plans held (one per distinct set of input shapes).
+    public var preparedPlanCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return prepared.count
+    }
+
+    /// Runs the graph on `inputs` (by graph input name) and returns the graph outputs in order.
+    ///
+    /// Tensors named in `context.captures` are stored in `context.captured`; a `.leaf` capture
+    /// replaces the tensor by a new tape leaf and execution continues from it. A captured
+    /// tensor that a fused convolution would hide makes that convolution run unfused.
+    /// - Throws: `ONNXError` when the input shapes do not fit the graph or a step cannot run.
+    public func run(_ inputs: [String: Tensor], context: ForwardContext? = nil) throws -> [Tensor] {
+        let shapes = inputs.mapValues(\.shape)
+        let prepared = try preparedPlan(for: shapes)
+        let plan = prepared.plan
+        let captures = context?.captures ?? [:]
+        var values: [String: Tensor] = [:]
+        values.reserveCapacity(plan.steps.count)
+        for (name, var tensor) in inputs {
+            if captures[name] != nil { context?.recordIfCaptured(&tensor, path: name) }
+            values[name] = tensor
+        }
+        let unfused: Set<String> = captures.isEmpty ? [] : Set(prepared.groups.compactMap { name, group in
+            group.hiddenTensors.contains { captures[$0] != nil } ? name : nil
+        })
+        let keep = Set(plan.outputs)
+        // Sigmoids absorbed into a SiLU (their Mul computes x * sigmoid(x) in one pass).
+        let swishSigmoids = Set(prepared.swish.values.filter { captures[$0.outputs[0]] == nil }.map(\.name))
+        for (index, step) in plan.steps.enumerated() {
+            if prepared.absorbed.contains(step.name), !isUnfusedFollower(step, prepared: prepared, unfused: unfused) { continue }
+            if step.opType == "Sigmoid", swishSigmoids.contains(step.name) { continue }
+            let outputs: [(String, Tensor)]
+            if let sigmoid = prepared.swish[step.name], captures[sigmoid.outputs[0]] == nil, let x = values[sigmoid.inputs[0]] {
+                outputs = [(step.outputs[0], x.silu())]
+            } else if let group = prepared.groups[step.name], !unfused.contains(step.name) {
+                guard let x = values[group.inputTensor] ?? plan.constants[group.inputTensor].map(ONNXOperators.tensor) else {
+                    throw ONNXError(.shapeInference, "step '\(step.name)' reads '\(group.inputTensor)', which no earlier step produced")
+                }
+                outputs = [(group.resultTensor, ONNXOperators.fusedConvolution(step, group, x))]
+            } else {
+                let results = try ONNXOperators.run(step, inputs: step.inputs.indices.map { try optionalInput(step, $0, values, plan) })
+                outputs = Array(zip(step.outputs, results))
+            }
+            for (name, result) in outputs where !name.isEmpty {
+                var tensor = result
+                if captures[name] != nil { context?.recordIfCaptured(&tensor, path: name) }
+                values[name] = tensor
+            }
+            for name in step.inputs + [prepared.groups[step.name]?.inputTensor ?? ""]
+            where !name.isEmpty && prepared.lastUse[name] == index && !keep.contains(name) {
+                values[name] = nil
+            }
+        }
+        return try plan.outputs.map { name in
+            guard let value = values[name] ?? plan.constants[name].map(ONNXOperators.tensor) else {
+                throw ONNXError(.shapeInference, "graph output '\(name)' of '\(model.url.lastPathComponent)' was not computed")
+            }
+            return value
+        }
+    }
+
+    /// Whether `step`, absorbed into a group, must run by itself because its group runs unfused.
+    private func isUnfusedFollower(_ step: ONNXPlanStep, prepared: ONNXPreparedPlan, unfused: Set<String>) -> Bool {
+        unfused.contains { prepared.groups[$0]?.absorbedSteps.contains { $0.name == step.name } ?? false }
+    }
+
+    /// The tensor for input `index` of `step` (nil when omitted): a computed value or a plan constant.
+    private func optionalInput(_ step: ONNXPlanStep, _ index: Int, _ values: [String: Tensor],
+                               _ plan: ONNXExecutionPlan) throws -> Tensor? {
+        let name = step.inputs[index]
+        if name.isEmpty { return nil }
+        if let value = values[name] { return value }
+        if let constant = plan.constants[name] { return ONNXOperators.tensor(constant) }
+        throw ONNXError(.shapeInference, "step '\(step.name)' (\(step.opType)) reads '\(name)', which no earlier step produced; "
+            + "the model graph is not in a runnable order or refers to a missing tensor")
+    }
+}

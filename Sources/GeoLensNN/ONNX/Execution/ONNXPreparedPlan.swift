@@ -1,0 +1,121 @@
+import GeoLensTensor
+
+/// A convolution with the steps merged into it: a zero Pad before it added to its own padding
+/// (TensorFlow-style "same" padding exports), a BatchNormalization folded into its weights and a
+/// ReLU applied in its store pass.
+struct ONNXConvolutionGroup: Sendable {
+    /// The zero Pad step whose padding the convolution takes over, if any.
+    let padding: ONNXPlanStep?
+    /// The tensor the fused group reads (the Pad's input when there is a Pad).
+    let inputTensor: String
+    /// The BatchNormalization step folded into the weights, if any.
+    let batchNormalization: ONNXPlanStep?
+    /// The weight and bias to use when the group runs fused (folded when there is a BatchNormalization).
+    let weight: Tensor
+    let bias: Tensor?
+    /// The Relu (or `Clip(0, inf)`) step applied in the convolution's epilogue, if any.
+    let relu: ONNXPlanStep?
+
+    /// The steps the convolution absorbs, in order.
+    var absorbedSteps: [ONNXPlanStep] { [padding, batchNormalization, relu].compactMap { $0 } }
+
+    /// The Pad's spatial padding as `[top, left, bottom, right]`, zeros without a Pad.
+    var extraPadding: [Int] {
+        guard let pads = padding?.attributes.ints["pads"], pads.count == 8 else { return [0, 0, 0, 0] }
+        return [pads[2], pads[3], pads[6], pads[7]]
+    }
+    /// Tensors the fused group never materialises (the convolution's and the BatchNormalization's
+    /// outputs when something follows them); capturing one of them turns the fusion off.
+    let hiddenTensors: [String]
+    /// The tensor the whole group produces.
+    let resultTensor: String
+}
+
+/// An execution plan made ready to run: convolution groups with folded weights, the steps they
+/// absorb, and for every tensor the index of the last step reading it (so intermediate tensors
+/// can be released as soon as possible).
+struct ONNXPreparedPlan: Sendable {
+    let plan: ONNXExecutionPlan
+    /// Fusion groups by convolution step name.
+    let groups: [String: ONNXConvolutionGroup]
+    /// Names of steps absorbed into a group (skipped when the group runs fused).
+    let absorbed: Set<String>
+    /// For each tensor read by a step, the index of the last step that reads it.
+    let lastUse: [String: Int]
+    /// `Mul(x, Sigmoid(x))` steps (SiLU, as exporters write it) by Mul step name: the Sigmoid step
+    /// they absorb. Run as one `silu` unless the Sigmoid's output is captured.
+    let swish: [String: ONNXPlanStep]
+
+    init(_ plan: ONNXExecutionPlan) {
+        self.plan = plan
+        let byName = Dictionary(plan.steps.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var bnFor: [String: ONNXPlanStep] = [:], folded: [String: (weight: Tensor, bias: Tensor)] = [:]
+        var reluFor: [String: ONNXPlanStep] = [:]
+        for fusion in plan.fusions {
+            switch fusion.kind {
+            case .batchNormalization:
+                if let pair = ONNXBatchNormFolding.fold(fusion, in: plan), let bn = byName[fusion.follower] {
+                    bnFor[fusion.convolution] = bn
+                    folded[fusion.convolution] = pair
+                }
+            case .activation(let activation):
+                guard activation == .relu, let step = byName[fusion.follower] else { continue }
+                reluFor[fusion.convolution] = step
+            }
+        }
+        var readers: [String: Int] = [:]
+        for step in plan.steps { for name in step.inputs where !name.isEmpty { readers[name, default: 0] += 1 } }
+        for name in plan.outputs { readers[name, default: 0] += 1 }
+        let producers = Dictionary(plan.steps.flatMap { step in step.outputs.map { ($0, step) } }, uniquingKeysWith: { first, _ in first })
+        var groups: [String: ONNXConvolutionGroup] = [:]
+        var absorbed: Set<String> = []
+        for step in plan.steps where step.opType == "Conv" && step.inputs.count >= 2 {
+            let pad = producers[step.inputs[0]].flatMap { Self.isZeroSpatialPad($0) && readers[step.inputs[0]] == 1 ? $0 : nil }
+            guard let weight = folded[step.name]?.weight ?? plan.constants[step.inputs[1]]?.floatTensor else { continue }
+            let bn = bnFor[step.name]
+            // A ReLU after an unfolded BatchNormalization cannot go into the epilogue.
+            let relu = reluFor[step.name].flatMap { r in
+                (bn == nil && r.inputs.first == step.outputs[0]) || (bn != nil && r.inputs.first == bn!.outputs[0]) ? r : nil
+            }
+            guard bn != nil || relu != nil || pad != nil else { continue }
+            let originalBias = step.inputs.count > 2 && !step.inputs[2].isEmpty ? plan.constants[step.inputs[2]]?.floatTensor : nil
+            if step.inputs.count > 2 && !step.inputs[2].isEmpty && originalBias == nil && bn == nil { continue }
+            let chain = [step] + [bn, relu].compactMap { $0 }
+            groups[step.name] = ONNXConvolutionGroup(
+                padding: pad, inputTensor: pad?.inputs[0] ?? step.inputs[0], batchNormalization: bn, weight: weight, bias: folded[step.name]?.bias ?? originalBias, relu: relu,
+                hiddenTensors: (pad.map { [$0.outputs[0]] } ?? []) + chain.dropLast().map { $0.outputs[0] },
+                resultTensor: chain.last!.outputs[0])
+            for member in chain.dropFirst() { absorbed.insert(member.name) }
+            if let pad { absorbed.insert(pad.name) }
+        }
+        self.groups = groups
+        self.absorbed = absorbed
+        var lastUse: [String: Int] = [:]
+        for (index, step) in plan.steps.enumerated() {
+            for name in step.inputs where !name.isEmpty { lastUse[name] = index }
+        }
+        var swish: [String: ONNXPlanStep] = [:]
+        for step in plan.steps where step.opType == "Mul" && step.inputs.count == 2 {
+            for (x, s) in [(step.inputs[0], step.inputs[1]), (step.inputs[1], step.inputs[0])] {
+                if let sigmoid = producers[s], sigmoid.opType == "Sigmoid", sigmoid.inputs.first == x, readers[s] == 1 {
+                    swish[step.name] = sigmoid
+                    break
+                }
+            }
+        }
+        self.swish = swish
+        // A fused convolution reads its Pad's input, later than the Pad would.
+        let index = Dictionary(plan.steps.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for (name, group) in groups where group.padding != nil {
+            if let at = index[name] { lastUse[group.inputTensor] = max(lastUse[group.inputTensor] ?? at, at) }
+        }
+        self.lastUse = lastUse
+    }
+
+    /// A constant-zero Pad of the two spatial axes of a 4-D tensor, by non-negative amounts.
+    static func isZeroSpatialPad(_ step: ONNXPlanStep) -> Bool {
+        guard step.opType == "Pad", (step.attributes.strings["mode"] ?? "constant") == "constant",
+              (step.attributes.float("value") ?? 0) == 0, let pads = step.attributes.ints["pads"], pads.count == 8 else { return false }
+        return pads[0] == 0 && pads[1] == 0 && pads[4] == 0 && pads[5] == 0 && pads.allSatisfy { $0 >= 0 }
+    }
+}

@@ -1,0 +1,82 @@
+public import GeoLensTensor
+
+/// A segmentation network imported from ONNX, usable wherever a built-in architecture is:
+/// evaluation, prediction and explanation.
+///
+/// The graph must have one image input `[N, C, H, W]` and its first output must be the class
+/// logits `[N, classes, H, W]`. Batch and spatial sizes may be symbolic; every distinct input
+/// shape gets its own execution plan, made once (see `ONNXExecutor`).
+///
+/// Capture keys in `ForwardContext.captures` are ONNX tensor names, as listed by
+/// `geolens inspect model.onnx` (`camLayers`).
+public final class ONNXSegmentationModel: SegmentationModel {
+    public let executor: ONNXExecutor
+    public let inputName: String
+    public let outputName: String
+    public let inChannels: Int
+    public let classCount: Int
+    /// 4-D intermediate tensors usable as explanation layers, in graph order (`ONNXInspection.layers`).
+    public let camLayers: [String]
+    /// The deepest encoder feature map; see `deepestEncoderLayer(_:)`.
+    public let defaultCAMLayer: String
+
+    /// Wraps `model`. `inChannels` is needed only when the graph leaves the channel axis symbolic.
+    /// - Throws: `ONNXError` when the graph does not have one 4-D image input and 4-D logits.
+    public init(model: ONNXModel, inChannels declaredChannels: Int? = nil) throws {
+        let file = model.url.lastPathComponent
+        guard model.graph.inputs.count == 1, let input = model.graph.inputs.first, let output = model.graph.outputs.first else {
+            throw ONNXError(.inputShape, "'\(file)' has \(model.graph.inputs.count) inputs and \(model.graph.outputs.count) outputs; "
+                + "GeoLens runs segmentation graphs with one image input and the class logits as first output")
+        }
+        guard let dims = input.shape, dims.count == 4, let channels = dims[1].value ?? declaredChannels else {
+            throw ONNXError(.inputShape, "input '\(input.name)' of '\(file)' has shape \(input); GeoLens needs an "
+                + "N x C x H x W input with a fixed channel count (or in_channels in the model card)")
+        }
+        let inspection = try ONNXInspection(model: model, inputShapes: [input.name: [
+            1, channels, dims[2].value ?? ONNXInspection.defaultSpatialExtent, dims[3].value ?? ONNXInspection.defaultSpatialExtent,
+        ]])
+        let plan = try model.plan(for: inspection.inputShapes)
+        guard let logits = plan.tensorShapes[output.name], logits.count == 4 else {
+            throw ONNXError(.inputShape, "output '\(output.name)' of '\(file)' has shape \(plan.tensorShapes[output.name] ?? []) "
+                + "for input \(inspection.inputShapes[input.name] ?? []); GeoLens needs N x classes x H x W logits")
+        }
+        executor = ONNXExecutor(model: model)
+        inputName = input.name
+        outputName = output.name
+        inChannels = channels
+        classCount = logits[1]
+        camLayers = inspection.layers.map(\.name)
+        defaultCAMLayer = Self.deepestEncoderLayer(inspection.layers) ?? inspection.layers.last?.name ?? output.name
+    }
+
+    /// The default explanation layer, by a heuristic on the layer list in graph order: the
+    /// encoder ends where the decoder first upsamples (the first Resize, Upsample or
+    /// ConvTranspose); among the layers before that, take those with the lowest spatial
+    /// resolution and return the last one that is a block output (an activation, Add or Concat)
+    /// rather than a bare convolution, else the last one. For smp U-Net, U-Net++ and FPN this is
+    /// the output of the encoder's last stage; for DeepLabV3+ it is the ASPP output.
+    public static func deepestEncoderLayer(_ layers: [ONNXInspection.Layer]) -> String? {
+        let upsampling: Set<String> = ["Resize", "Upsample", "ConvTranspose"]
+        let encoder = layers.prefix { !upsampling.contains($0.opType) }
+        guard let smallest = encoder.map({ $0.shape[2] * $0.shape[3] }).min() else { return nil }
+        let deepest = encoder.filter { $0.shape[2] * $0.shape[3] == smallest }
+        return (deepest.last { !$0.opType.hasPrefix("Conv") } ?? deepest.last)?.name
+    }
+
+    /// Runs the graph and returns the logits.
+    /// - Throws: `ONNXError` when `x` does not fit the graph (wrong channel count, too small).
+    public func logits(_ x: Tensor, context: ForwardContext? = nil) throws -> Tensor {
+        guard x.shape.count == 4, x.shape[1] == inChannels else {
+            throw ONNXError(.inputShape, "'\(executor.model.url.lastPathComponent)' takes N x \(inChannels) x H x W input, got \(x.shape)")
+        }
+        return try executor.run([inputName: x], context: context)[0]
+    }
+
+    public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
+        do {
+            return try logits(x, context: context)
+        } catch {
+            preconditionFailure("ONNXSegmentationModel: \(error)")
+        }
+    }
+}
