@@ -26,14 +26,21 @@ public enum BLAS {
     static func gemm(_ ta: Bool, _ tb: Bool, _ m: Int32, _ n: Int32, _ k: Int32, _ alpha: Float,
                      _ a: UnsafePointer<Float>, _ lda: Int32, _ b: UnsafePointer<Float>, _ ldb: Int32,
                      _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int32) {
+        useSingleThread()
         cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                     m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     }
 
-    /// Threads OpenBLAS may use inside one call. Give it 1 when parallelizing across tiles yourself.
+    /// Threads OpenBLAS may use inside one call. GeoLens parallelizes its kernels itself and keeps
+    /// OpenBLAS at one thread (see `useSingleThread()`); this is for benchmarks of raw GEMM.
     public static func setThreadCount(_ n: Int) {
         openblas_set_num_threads(Int32(n))
     }
+
+    private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
+
+    /// Sets OpenBLAS to one thread, once per process.
+    public static func useSingleThread() { _ = singleThreaded }
 
     /// The number of threads OpenBLAS uses now.
     public static var threadCount: Int { Int(openblas_get_num_threads()) }

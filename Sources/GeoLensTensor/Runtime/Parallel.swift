@@ -6,17 +6,17 @@ import Synchronization
 public enum Parallel {
     private static let configuredThreads = Atomic<Int>(0)
 
-    /// Threads used by GeoLens kernels and by OpenBLAS; defaults to the number of active cores.
+    /// Threads used by GeoLens kernels; defaults to the number of active cores.
     public static var threadCount: Int {
         let n = configuredThreads.load(ordering: .relaxed)
         return n > 0 ? n : ProcessInfoCores.active
     }
 
-    /// Sets the thread count for GeoLens kernels and OpenBLAS (`--threads`).
+    /// Sets the thread count for GeoLens kernels (`--threads`). OpenBLAS stays at one thread:
+    /// GeoLens splits GEMM work into units itself.
     public static func setThreadCount(_ n: Int) {
         precondition(n >= 1, "Parallel.setThreadCount: thread count must be at least 1, got \(n)")
         configuredThreads.store(n, ordering: .relaxed)
-        BLAS.setThreadCount(n)
     }
 
     /// Calls `body(i)` for every `i` in `0..<count`, spread over `threadCount` workers.

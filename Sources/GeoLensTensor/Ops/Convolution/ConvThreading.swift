@@ -18,12 +18,14 @@ enum ConvThreading {
     /// Floats of column matrix per input-gradient unit.
     static let inputGradientFloats = 1 << 18
 
-    /// Runs `body` with OpenBLAS on one thread when GeoLens workers run in parallel, then restores it.
+    /// Runs `body` with OpenBLAS on one thread (GeoLens workers provide the parallelism).
+    ///
+    /// OpenBLAS's thread count is process-global: flipping it around each call would race when
+    /// two convolutions run at once (parallel tiles, concurrent tests) and let one GEMM run
+    /// multi-threaded inside a worker. GeoLens therefore keeps OpenBLAS at one thread for the
+    /// whole process (`BLAS.useSingleThread()`), which also keeps results independent of timing.
     static func withSingleThreadedBLAS<R>(_ body: () -> R) -> R {
-        let previous = BLAS.threadCount
-        guard previous > 1, Parallel.threadCount > 1 else { return body() }
-        BLAS.setThreadCount(1)
-        defer { BLAS.setThreadCount(previous) }
+        BLAS.useSingleThread()
         return body()
     }
 
