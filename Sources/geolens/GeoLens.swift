@@ -7,5 +7,5 @@ struct GeoLens: ParsableCommand {
         commandName: "geolens",
         abstract: "Evaluate and explain semantic-segmentation checkpoints on GeoTIFF tiles.",
         version: "0.1.0",
-        subcommands: [InspectCommand.self])
+        subcommands: [InspectCommand.self, ExplainCommand.self])
 }
