@@ -63,7 +63,7 @@ struct ExplainCommand: ReportingCommand {
         }
         progress.finish()
         try writeAttributions(records, settings: settings, loaded: loaded)
-        print("explained \(tiles.count) tile(s), \(records.count) map(s) -> \(settings.out)")
+        print("explained \(tiles.count) tile(s), \(records.count) result(s) -> \(settings.out)")
     }
 
     /// Config file, then flags, then `--set` overrides; decoded strictly and validated.
