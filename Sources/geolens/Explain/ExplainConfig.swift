@@ -1,0 +1,85 @@
+import Foundation
+import GeoLensExplain
+import GeoLensNN
+
+/// Settings of `geolens explain` (config file keys; flags map onto the same keys).
+struct ExplainConfig: Decodable {
+    /// Checkpoint path (safetensors, PyTorch zip, ONNX when the build runs it).
+    var model: String
+    var modelCard: String?
+    /// A GeoTIFF, a directory of GeoTIFFs, or a glob.
+    var input: String
+    var out: String
+    /// gradcam, gradcam++, hirescam, layercam, shap-exact, kernel-shap, gradient-shap, integrated-gradients.
+    var method: String
+    /// Class names or indices; default: every class present in the prediction.
+    var classes: [String]?
+    var layer: String?
+    /// `vis=1,2,3;nir=4` (1-based model input channels); default one group per band.
+    var groups: String?
+    /// `rows x columns` grid of cells crossed with the groups (e.g. `2x2`).
+    var grid: String?
+    /// mean, zero, or a JSON file with one raw band value per model input band.
+    var baseline: String
+    var samples: Int
+    var steps: Int
+    var seed: UInt64
+    var target: String
+    var labels: String?
+    var batch: Int
+    var threads: Int?
+    var shard: String?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case model, input, out, method, classes, layer, groups, grid, baseline, samples, steps, seed, target, labels
+        case batch, threads, shard
+        case modelCard = "model_card"
+    }
+
+    init(from decoder: Decoder) throws {
+        try StrictDecoding.rejectUnknownKeys(in: decoder, allowed: CodingKeys.self, context: "explain config")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decode(String.self, forKey: .model)
+        modelCard = try c.decodeIfPresent(String.self, forKey: .modelCard)
+        input = try c.decode(String.self, forKey: .input)
+        out = try c.decode(String.self, forKey: .out)
+        method = try c.decode(String.self, forKey: .method)
+        classes = try c.decodeIfPresent([String].self, forKey: .classes)
+        layer = try c.decodeIfPresent(String.self, forKey: .layer)
+        groups = try c.decodeIfPresent(String.self, forKey: .groups)
+        grid = try c.decodeIfPresent(String.self, forKey: .grid)
+        baseline = try c.decodeIfPresent(String.self, forKey: .baseline) ?? "mean"
+        samples = try c.decodeIfPresent(Int.self, forKey: .samples) ?? 256
+        steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? 50
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
+        target = try c.decodeIfPresent(String.self, forKey: .target) ?? "predicted"
+        labels = try c.decodeIfPresent(String.self, forKey: .labels)
+        batch = try c.decodeIfPresent(Int.self, forKey: .batch) ?? 8
+        threads = try c.decodeIfPresent(Int.self, forKey: .threads)
+        shard = try c.decodeIfPresent(String.self, forKey: .shard)
+    }
+
+    static let methods = ["gradcam", "gradcam++", "hirescam", "layercam", "shap-exact", "kernel-shap",
+                          "gradient-shap", "integrated-gradients"]
+
+    /// Range checks that decoding cannot express; each names its key.
+    func validate(source: String) throws {
+        func fail(_ key: CodingKeys, _ why: String) -> Failure { .usage("\(source): key '\(key.rawValue)' \(why)") }
+        if !Self.methods.contains(method) { throw fail(.method, "is '\(method)'; use one of \(Self.methods.joined(separator: ", "))") }
+        if samples < 2 || samples > 1_000_000 { throw fail(.samples, "must be between 2 and 1000000, got \(samples)") }
+        if steps < 1 || steps > 10_000 { throw fail(.steps, "must be between 1 and 10000, got \(steps)") }
+        if batch < 1 || batch > 1024 { throw fail(.batch, "must be between 1 and 1024, got \(batch)") }
+        if let threads, threads < 1 || threads > 1024 { throw fail(.threads, "must be between 1 and 1024, got \(threads)") }
+        do { _ = try TargetRegion(parsing: target) } catch { throw fail(.target, error.description) }
+        if let grid, parsedGrid(grid) == nil { throw fail(.grid, "is '\(grid)'; write ROWSxCOLUMNS, e.g. 2x2") }
+    }
+
+    /// `RxC` as (rows, columns), both >= 1.
+    func parsedGrid(_ text: String) -> (rows: Int, columns: Int)? {
+        let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] >= 1, parts[1] >= 1 else { return nil }
+        return (parts[0], parts[1])
+    }
+
+    var isCAM: Bool { CAMMethod(rawValue: method) != nil }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import GeoLensExplain
+import GeoLensGeo
+import GeoLensNN
+import GeoLensTensor
+
+/// Runs one attribution method over the tiles of an explain run and writes the maps and
+/// `attributions.json`.
+struct ExplainRunner {
+    let config: ExplainConfig
+    let loaded: LoadedModel
+
+    /// One explained tile and class, as written to attributions.json.
+    struct Record: Encodable {
+        var tile: String
+        var method: String
+        var className: String
+        var classIndex: Int
+        var layer: String?
+        var target: String
+        var targetPixels: Int
+        var map: String?
+        var groups: [String]?
+        var values: [Double]?
+        var standardErrors: [Double]?
+        var baseValue: Double?
+        var fullValue: Double?
+        var completenessResidual: Double?
+        var evaluations: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case tile, method, layer, target, map, groups, values, evaluations
+            case className = "class", classIndex = "class_index", targetPixels = "target_pixels"
+            case standardErrors = "standard_errors", baseValue = "base_value", fullValue = "f_x"
+            case completenessResidual = "completeness_residual"
+        }
+    }
+
+    /// Explains one tile; returns its records.
+    func explain(tile: String) throws -> [Record] {
+        let model = loaded.model
+        let (input, raster) = try ExplainInputs.read(tile, card: loaded.card, channels: model.inChannels)
+        let (height, width) = (input.shape[2], input.shape[3])
+        let logits = GradientMode.withoutRecording { model(input) }
+        let prediction = predictedClasses(logits)
+        let region = try TargetRegion(parsing: config.target)
+        let labels = try config.labels.map { try ExplainInputs.labels(for: tile, in: $0, ignoreIndex: loaded.card.ignoreIndex ?? 255) }
+        let names = loaded.classNames
+        let classes = try config.classes.map { try ExplainInputs.classIndices($0, names: names) }
+            ?? Array(Set(prediction)).sorted()
+        let targets = try classes.map {
+            try SegmentationTarget.make(region: region, classIndex: $0, prediction: prediction, labels: labels,
+                                        ignoreIndex: loaded.card.ignoreIndex ?? 255, height: height, width: width)
+        }
+        let stem = ((tile as NSString).lastPathComponent as NSString).deletingPathExtension
+        let georeference = Georeference(of: raster)
+        var records: [Record] = []
+        func base(_ target: SegmentationTarget) -> Record {
+            Record(tile: tile, method: config.method, className: names[target.classIndex], classIndex: target.classIndex,
+                   target: region.description, targetPixels: target.pixelCount)
+        }
+        func writeMap(_ values: [Float], bands: Int, class index: Int) throws -> String {
+            let name = "\(stem)_\(config.method)_\(names[index]).tif"
+            let path = (config.out as NSString).appendingPathComponent(name)
+            try GeoTIFFWriter.writeFloat32(Tensor(shape: [bands, height, width], scalars: values), to: path,
+                                           georeference: georeference)
+            return name
+        }
+        if let method = CAMMethod(rawValue: config.method) {
+            let explainer = CAMExplainer(model: model, method: method, layer: config.layer)
+            for result in try explainer.explain(input, targets: targets) {
+                var record = base(targets.first { $0.classIndex == result.classIndex }!)
+                record.layer = result.layer
+                record.map = try writeMap(result.map, bands: 1, class: result.classIndex)
+                records.append(record)
+            }
+            return records
+        }
+        let baseline = try ExplainInputs.baseline(config.baseline, card: loaded.card, channels: model.inChannels).tensor(for: input)
+        var features = try config.groups.map { try FeatureGroups.parse($0, channels: model.inChannels) }
+            ?? FeatureGroups.perChannel(model.inChannels)
+        if let grid = config.grid.flatMap(config.parsedGrid) {
+            features = FeatureGroups.crossed(features, gridRows: grid.rows, columns: grid.columns, height: height, width: width)
+        }
+        switch config.method {
+        case "shap-exact", "kernel-shap":
+            let results: [ShapleyResult]
+            if config.method == "shap-exact" {
+                results = try ExactShapley.explain(model: model, input: input, baseline: baseline, features: features,
+                                                   targets: targets, batchSize: config.batch)
+            } else {
+                var options = KernelSHAP.Options()
+                options.samples = config.samples
+                options.seed = config.seed
+                options.batchSize = config.batch
+                results = try KernelSHAP.explain(model: model, input: input, baseline: baseline, features: features,
+                                                 targets: targets, options: options)
+            }
+            for (target, result) in zip(targets, results) {
+                var record = base(target)
+                record.groups = result.featureNames
+                record.values = result.values
+                record.standardErrors = result.standardErrors
+                record.baseValue = result.baseValue
+                record.fullValue = result.fullValue
+                record.completenessResidual = result.completenessResidual
+                record.evaluations = result.evaluations
+                if config.grid != nil { record.map = try writeMap(cellMap(features, result.values, height, width), bands: 1, class: target.classIndex) }
+                records.append(record)
+            }
+        default:
+            let results = config.method == "integrated-gradients"
+                ? IntegratedGradients.explain(model: model, input: input, baseline: baseline, targets: targets,
+                                              steps: config.steps, batchSize: config.batch)
+                : GradientSHAP.explain(model: model, input: input, baselines: [baseline], targets: targets,
+                                       samples: config.samples, seed: config.seed, batchSize: config.batch)
+            for (target, result) in zip(targets, results) {
+                var record = base(target)
+                record.groups = features.map(\.name)
+                record.values = result.groupSums(features)
+                record.standardErrors = result.standardError.map { [$0] }
+                record.baseValue = result.baseValue
+                record.fullValue = result.fullValue
+                record.completenessResidual = result.completenessResidual
+                record.map = try writeMap(result.values, bands: result.channels, class: target.classIndex)
+                records.append(record)
+            }
+        }
+        return records
+    }
+
+    /// Per-pixel sum of the values of the features whose cell covers the pixel.
+    private func cellMap(_ features: [AttributionFeature], _ values: [Double], _ height: Int, _ width: Int) -> [Float] {
+        var map = [Float](repeating: 0, count: height * width)
+        for (feature, value) in zip(features, values) {
+            let cell = feature.cell ?? (0, 0, width, height)
+            for row in cell.y..<cell.y + cell.height {
+                for col in cell.x..<cell.x + cell.width { map[row * width + col] += Float(value) }
+            }
+        }
+        return map
+    }
+}

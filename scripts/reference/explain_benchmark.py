@@ -1,0 +1,80 @@
+"""Timing baseline for `geolens explain` (not a fixture generator).
+
+Writes a full-size smp Unet(resnet34) (6 bands, 3 classes, random weights) and a 256x256 6-band
+GeoTIFF-free input to OUT (default /tmp/geolens-explain-bench), then times on CPU:
+  gradcam++   pytorch-grad-cam GradCAMPlusPlus on encoder.layer4 (SemanticSegmentationTarget, argmax mask)
+  shap-exact  captum ShapleyValues with a 6-group band feature_mask (2^6 coalitions)
+and prints seconds per tile. Run with the same thread count as geolens:
+  /work/venv/bin/python scripts/reference/explain_benchmark.py --threads 2
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import torch
+from safetensors.torch import save_file
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default="/tmp/geolens-explain-bench")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    import segmentation_models_pytorch as smp
+    from captum.attr import ShapleyValues
+    from pytorch_grad_cam import GradCAMPlusPlus
+    from pytorch_grad_cam.utils.model_targets import SemanticSegmentationTarget
+
+    os.makedirs(args.out, exist_ok=True)
+    torch.manual_seed(0)
+    model = smp.Unet("resnet34", encoder_weights=None, in_channels=6, classes=3).eval()
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(args.out, "unet_r34.safetensors"))
+    with open(os.path.join(args.out, "unet_r34.safetensors.json"), "w") as f:
+        json.dump({"architecture": "smp-unet-resnet34", "in_channels": 6, "classes": ["clear", "cloud", "shadow"]}, f)
+    x = torch.randn(1, 6, 256, 256, generator=torch.Generator().manual_seed(1))
+    # The same input as a Float32 GeoTIFF for geolens (ENVI raw + header, then gdal_translate).
+    raw = os.path.join(args.out, "input.bsq")
+    x[0].numpy().astype("<f4").tofile(raw)
+    with open(os.path.join(args.out, "input.hdr"), "w") as f:
+        f.write("ENVI\nsamples = 256\nlines = 256\nbands = 6\nheader offset = 0\nfile type = ENVI Standard\n"
+                "data type = 4\ninterleave = bsq\nbyte order = 0\n")
+    import subprocess
+    subprocess.run(["gdal_translate", "-q", "-of", "GTiff", raw, os.path.join(args.out, "tile256.tif")], check=True)
+    with torch.no_grad():
+        pred = model(x).argmax(1)[0]
+    c = int(pred.flatten().mode().values)
+    mask = (pred == c).float()
+
+    def best(fn):
+        times = []
+        for _ in range(args.repeats):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        return min(times)
+
+    def gradcam():
+        with GradCAMPlusPlus(model=model, target_layers=[model.encoder.layer4]) as cam:
+            cam(input_tensor=x, targets=[SemanticSegmentationTarget(c, mask.numpy())])
+
+    baseline = x.mean(dim=(2, 3), keepdim=True).expand_as(x).contiguous()
+    feature_mask = torch.arange(6).view(1, 6, 1, 1).expand_as(x).contiguous()
+
+    def shap():
+        sv = ShapleyValues(lambda inp: (model(inp)[:, c] * mask).sum(dim=(1, 2)))
+        with torch.no_grad():
+            sv.attribute(x, baselines=baseline, feature_mask=feature_mask, perturbations_per_eval=8)
+
+    print(f"class {c}, threads {args.threads}")
+    print(f"pytorch-grad-cam gradcam++ encoder.layer4: {best(gradcam):.3f} s/tile")
+    t = time.perf_counter()
+    shap()  # all 6! orderings: run once
+    print(f"captum ShapleyValues 6 band groups: {time.perf_counter() - t:.3f} s/tile")
+
+
+if __name__ == "__main__":
+    main()
