@@ -34,6 +34,14 @@ struct DemoCommand: ReportingCommand {
                                        "--labels", path("tiles/labels"), "--out", out.appendingPathComponent(name).path,
                                        "--write-predictions"] + threadFlags)
         }
+        let explainDir = out.appendingPathComponent("eval-a/explain").path
+        for (method, extra) in [("gradcam++", [String]()), ("shap-exact", ["--groups", "visible=1,2,3;nir=4;swir=5,6"])] {
+            printNote("demo: explaining tile_r0_c0 with \(method)")
+            try run(ExplainCommand.self, ["--model", path("models/cloud_unet_a.safetensors"),
+                                          "--input", path("tiles/images/tile_r0_c0.tif"), "--labels", path("tiles/labels"),
+                                          "--out", explainDir + "/" + method, "--method", method] + extra + threadFlags)
+        }
+        try run(ReportCommand.self, [out.appendingPathComponent("eval-a").path])
         printNote("demo: predicting the scene \(path("scene/scene.tif"))")
         try run(PredictCommand.self, ["--model", path("models/cloud_unet_a.safetensors"), "--input", path("scene/scene.tif"),
                                       "--out", out.appendingPathComponent("predict").path, "--probabilities"] + threadFlags)

@@ -23,6 +23,7 @@ struct ExplainCommand: ReportingCommand {
     @Option(help: "CAM layer (module path or ONNX tensor name); default: the deepest encoder feature map.") var layer: String?
     @Option(help: "Band groups, e.g. \"vis=1,2,3;nir=4;swir=5,6\"; default one group per band.") var groups: String?
     @Option(help: "Cross the groups with a ROWSxCOLUMNS grid of cells, e.g. 2x2.") var grid: String?
+    @Option(help: "Input channels (1-based) shown as R,G,B under the heatmaps, e.g. 4,3,2 for false colour.") var composite: String?
     @Option(help: "mean (per-band tile mean), zero, or a JSON file of raw per-band values.") var baseline: String?
     @Option(help: "Samples (kernel-shap coalitions, gradient-shap draws).") var samples: Int?
     @Option(help: "Integration steps (integrated-gradients).") var steps: Int?
@@ -75,7 +76,8 @@ struct ExplainCommand: ReportingCommand {
             ("method", method.map(JSONValue.string)),
             ("classes", classes.isEmpty ? nil : .array(classes.map(JSONValue.string))),
             ("layer", layer.map(JSONValue.string)), ("groups", groups.map(JSONValue.string)),
-            ("grid", grid.map(JSONValue.string)), ("baseline", baseline.map(JSONValue.string)),
+            ("grid", grid.map(JSONValue.string)),
+            ("composite", composite.map { .array($0.split(separator: ",").map { .number(Double(String($0).trimmingCharacters(in: .whitespaces)) ?? -1) }) }), ("baseline", baseline.map(JSONValue.string)),
             ("samples", samples.map { .number(Double($0)) }), ("steps", steps.map { .number(Double($0)) }),
             ("seed", seed.map { .number(Double($0)) }), ("target", target.map(JSONValue.string)),
             ("labels", labels.map(JSONValue.string)), ("batch", batch.map { .number(Double($0)) }),

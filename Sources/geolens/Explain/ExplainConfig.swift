@@ -19,6 +19,9 @@ struct ExplainConfig: Decodable {
     var groups: String?
     /// `rows x columns` grid of cells crossed with the groups (e.g. `2x2`).
     var grid: String?
+    /// 1-based positions among the model's input channels shown as red, green, blue under the
+    /// heatmaps (default 3,2,1: Sentinel-2 B2,B3,B4 order gives true colour; a single channel for grey).
+    var composite: [Int]?
     /// mean, zero, or a JSON file with one raw band value per model input band.
     var baseline: String
     var samples: Int
@@ -31,7 +34,7 @@ struct ExplainConfig: Decodable {
     var shard: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case model, input, out, method, classes, layer, groups, grid, baseline, samples, steps, seed, target, labels
+        case model, input, out, method, classes, layer, groups, grid, composite, baseline, samples, steps, seed, target, labels
         case batch, threads, shard
         case modelCard = "model_card"
     }
@@ -48,6 +51,7 @@ struct ExplainConfig: Decodable {
         layer = try c.decodeIfPresent(String.self, forKey: .layer)
         groups = try c.decodeIfPresent(String.self, forKey: .groups)
         grid = try c.decodeIfPresent(String.self, forKey: .grid)
+        composite = try c.decodeIfPresent([Int].self, forKey: .composite)
         baseline = try c.decodeIfPresent(String.self, forKey: .baseline) ?? "mean"
         samples = try c.decodeIfPresent(Int.self, forKey: .samples) ?? 256
         steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? 50
@@ -71,6 +75,9 @@ struct ExplainConfig: Decodable {
         if batch < 1 || batch > 1024 { throw fail(.batch, "must be between 1 and 1024, got \(batch)") }
         if let threads, threads < 1 || threads > 1024 { throw fail(.threads, "must be between 1 and 1024, got \(threads)") }
         do { _ = try TargetRegion(parsing: target) } catch { throw fail(.target, error.description) }
+        if let composite, (composite.count != 1 && composite.count != 3) || composite.contains(where: { $0 < 1 }) {
+            throw fail(.composite, "must list 1 or 3 channel positions (1-based), got \(composite)")
+        }
         if let grid, parsedGrid(grid) == nil { throw fail(.grid, "is '\(grid)'; write ROWSxCOLUMNS, e.g. 2x2") }
     }
 

@@ -59,12 +59,26 @@ struct ExplainRunner {
             Record(tile: tile, method: config.method, className: names[target.classIndex], classIndex: target.classIndex,
                    target: region.description, targetPixels: target.pixelCount)
         }
+        let compositeBands = try compositePlanes(input)
+        /// Writes the raw map (GeoTIFF) and its heatmap PNG (bands summed per pixel for per-band maps).
         func writeMap(_ values: [Float], bands: Int, class index: Int) throws -> String {
             let name = "\(stem)_\(config.method)_\(names[index]).tif"
             let path = (config.out as NSString).appendingPathComponent(name)
             try GeoTIFFWriter.writeFloat32(Tensor(shape: [bands, height, width], scalars: values), to: path,
                                            georeference: georeference)
+            let plane = height * width
+            var summed = Array(values[0..<plane])
+            for b in 1..<max(bands, 1) { for i in 0..<plane { summed[i] += values[b * plane + i] } }
+            _ = try renderHeatmapPNG(map: summed, height: height, width: width, composite: compositeBands,
+                                     signed: !config.isCAM, path: (path as NSString).deletingPathExtension + ".png")
             return name
+        }
+        func writeGroupChart(_ record: Record) throws {
+            guard let groups = record.groups, let values = record.values, config.grid == nil else { return }
+            let name = "\(stem)_\(config.method)_\(names[record.classIndex])_groups.png"
+            _ = try renderGroupBarChartPNG(names: groups, values: values,
+                                           standardErrors: record.standardErrors?.count == values.count ? record.standardErrors : nil,
+                                           path: (config.out as NSString).appendingPathComponent(name))
         }
         if let method = CAMMethod(rawValue: config.method) {
             let explainer = CAMExplainer(model: model, method: method, layer: config.layer)
@@ -106,6 +120,7 @@ struct ExplainRunner {
                 record.completenessResidual = result.completenessResidual
                 record.evaluations = result.evaluations
                 if config.grid != nil { record.map = try writeMap(cellMap(features, result.values, height, width), bands: 1, class: target.classIndex) }
+                try writeGroupChart(record)
                 records.append(record)
             }
         default:
@@ -123,10 +138,22 @@ struct ExplainRunner {
                 record.fullValue = result.fullValue
                 record.completenessResidual = result.completenessResidual
                 record.map = try writeMap(result.values, bands: result.channels, class: target.classIndex)
+                try writeGroupChart(record)
                 records.append(record)
             }
         }
         return records
+    }
+
+    /// The planes of the input shown under heatmaps (`composite` positions, default 3,2,1 or the first channel).
+    private func compositePlanes(_ input: Tensor) throws -> [[Float]] {
+        let channels = input.shape[1], plane = input.shape[2] * input.shape[3]
+        let positions = config.composite ?? (channels >= 3 ? [3, 2, 1] : [1])
+        if let bad = positions.first(where: { $0 > channels }) {
+            throw Failure.usage("composite channel \(bad) is beyond the model's \(channels) input channels")
+        }
+        let values = input.scalars
+        return positions.map { Array(values[($0 - 1) * plane..<$0 * plane]) }
     }
 
     /// Per-pixel sum of the values of the features whose cell covers the pixel.

@@ -105,7 +105,10 @@ enum RunReportBuilder {
     /// Attribution PNG files with the tile, method and class parsed from their names.
     static func attributionFiles(_ runDirectory: URL) -> [(url: URL, tile: String, method: String, className: String)] {
         var found: [(URL, String, String, String)] = []
-        for folder in [runDirectory, runDirectory.appendingPathComponent("explain")] {
+        let explain = runDirectory.appendingPathComponent("explain")
+        let methodFolders = ((try? FileManager.default.contentsOfDirectory(atPath: explain.path)) ?? []).sorted()
+            .map { explain.appendingPathComponent($0) }
+        for folder in [runDirectory, explain] + methodFolders {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
             for name in names.sorted() where name.hasSuffix(".png") {
                 let stem = String(name.dropLast(4))
