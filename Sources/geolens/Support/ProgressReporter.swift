@@ -42,9 +42,12 @@ final class ProgressReporter {
 
     private func draw(now: Date) {
         let elapsed = now.timeIntervalSince(start)
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        // Rates over less than a second of work are noise (a resumed run's first advance is instant).
+        let rate = elapsed >= 1 ? Double(done) / elapsed : 0
         let remaining = rate > 0 ? Double(total - done) / rate : 0
-        let stats = "\(done)/\(total) \(unit), \(String(format: "%.2f", rate)) \(unit)/s, ETA \(Self.format(remaining))"
+        let stats = rate > 0
+            ? "\(done)/\(total) \(unit), \(String(format: "%.2f", rate)) \(unit)/s, ETA \(Self.format(remaining))"
+            : "\(done)/\(total) \(unit)"
         if isTerminal {
             let width = 30
             let filled = total > 0 ? min(width, width * done / total) : width
