@@ -68,8 +68,8 @@ public enum SVG {
             let w = abs(value) / maximum * half
             let x = value < 0 ? centre - w : centre
             s += "<rect x=\"\(f(x))\" y=\"\(f(y + 3))\" width=\"\(f(w))\" height=\"\(f(rowHeight - 6))\" fill=\"\(value < 0 ? "#2166ac" : "#b2182b")\"/>"
-            s += text(value < 0 ? x - 4 : x + w + 4, y + 14, (value >= 0 ? "+" : "") + format(value, digits: 4),
-                      anchor: value < 0 ? "end" : "start")
+            // Values sit right of the zero line for negative bars, so they never run into the labels.
+            s += text(value < 0 ? centre + 4 : x + w + 4, y + 14, (value >= 0 ? "+" : "") + format(value, digits: 4))
         }
         s += "<line x1=\"\(f(centre))\" y1=\"4\" x2=\"\(f(centre))\" y2=\"\(height - 4)\" stroke=\"#444\"/>"
         return s + "</svg>"
