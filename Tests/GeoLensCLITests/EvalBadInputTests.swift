@@ -56,14 +56,20 @@ struct EvalBadInputTests {
         expectError(result, mentions: ["tile_r0_c1.tif"])
     }
 
-    @Test func bandsDifferFromModelChannels() throws {
-        let root = try GeoLensCLI.temporaryDirectory("geolens-bad")
-        defer { try? FileManager.default.removeItem(at: root) }
+    /// The fixture checkpoint copied into `root` with its model card changed by `edit`.
+    func checkpoint(in root: URL, editingCard edit: (inout [String: Any]) -> Void) throws -> URL {
         let model = root.appendingPathComponent("m.safetensors")
         try FileManager.default.copyItem(at: Self.model, to: model)
         var card = try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.url("fixtures/models/cloud_unet_a.json"))) as! [String: Any]
-        card["bands"] = [1, 2, 3, 4, 5, 7]
+        edit(&card)
         try JSONSerialization.data(withJSONObject: card).write(to: root.appendingPathComponent("m.safetensors.json"))
+        return model
+    }
+
+    @Test func bandsDifferFromModelChannels() throws {
+        let root = try GeoLensCLI.temporaryDirectory("geolens-bad")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let model = try checkpoint(in: root) { $0["bands"] = [1, 2, 3, 4, 5, 7] }
         let result = try eval(images: Self.images, labels: Self.labels, model: model, out: root.appendingPathComponent("out"))
         expectError(result, mentions: ["6 bands", "band 7"])
     }
@@ -71,11 +77,7 @@ struct EvalBadInputTests {
     @Test func wrongClassCountInCard() throws {
         let root = try GeoLensCLI.temporaryDirectory("geolens-bad")
         defer { try? FileManager.default.removeItem(at: root) }
-        let model = root.appendingPathComponent("m.safetensors")
-        try FileManager.default.copyItem(at: Self.model, to: model)
-        var card = try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.url("fixtures/models/cloud_unet_a.json"))) as! [String: Any]
-        card["classes"] = ["clear", "cloud"]
-        try JSONSerialization.data(withJSONObject: card).write(to: root.appendingPathComponent("m.safetensors.json"))
+        let model = try checkpoint(in: root) { $0["classes"] = ["clear", "cloud"] }
         let result = try eval(images: Self.images, labels: Self.labels, model: model, out: root.appendingPathComponent("out"))
         expectError(result, mentions: ["outc.conv.weight", "m.safetensors"])
     }
