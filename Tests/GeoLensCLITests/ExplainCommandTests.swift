@@ -32,6 +32,25 @@ import Testing
         #expect(info.stdout.contains("32633"), "the map keeps the tile's CRS")
     }
 
+    @Test func sanityChecksAddDeletionInsertionAndRandomizationToEachRecord() throws {
+        let out = try GeoLensCLI.temporaryDirectory("explain-sanity")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try GeoLensCLI.run(["explain", "--model", Self.model, "--input", Self.tiles + "/tile_r0_c0.tif",
+                                         "--out", out.path, "--method", "gradcam++", "--class", "cloud", "--sanity"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let records = try readRecords(out)
+        #expect(records.count == 1)
+        for record in records {
+            let sanity = try #require(record["sanity"] as? [String: Any])
+            #expect(sanity["deletion_auc"] as? Double != nil)
+            #expect(sanity["insertion_auc"] as? Double != nil)
+            #expect(sanity["steps"] as? Int == 10)
+            let steps = try #require(sanity["randomization"] as? [[String: Any]])
+            #expect((1...5).contains(steps.count))
+            #expect(steps.allSatisfy { ($0["layer"] as? String)?.isEmpty == false && $0["spearman"] as? Double != nil })
+        }
+    }
+
     @Test func exactShapleyOverBandGroupsIsCompleteAndSharded() throws {
         let out = try GeoLensCLI.temporaryDirectory("explain-shap")
         defer { try? FileManager.default.removeItem(at: out) }

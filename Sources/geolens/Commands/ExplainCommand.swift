@@ -33,6 +33,7 @@ struct ExplainCommand: ReportingCommand {
     @Option(help: "Inputs per forward pass.") var batch: Int?
     @Option(help: "Worker threads.") var threads: Int?
     @Option(help: "Explain only shard I (0-based) of N, e.g. 0/4.") var shard: String?
+    @Flag(help: "Sanity checks per record: deletion/insertion AUC and cascading model randomization.") var sanity = false
     @Option(help: "Config file (JSON or YAML) with the same keys.") var config: String?
     @Option(name: .customLong("set"), help: "Override a config key, KEY=VALUE (repeatable).") var assignments: [String] = []
 
@@ -82,6 +83,7 @@ struct ExplainCommand: ReportingCommand {
             ("seed", seed.map { .number(Double($0)) }), ("target", target.map(JSONValue.string)),
             ("labels", labels.map(JSONValue.string)), ("batch", batch.map { .number(Double($0)) }),
             ("threads", threads.map { .number(Double($0)) }), ("shard", shard.map(JSONValue.string)),
+            ("sanity", sanity ? .bool(true) : nil),
         ]
         for (key, value) in flags { document.override(key, value) }
         for assignment in assignments { try document.set(assignment) }

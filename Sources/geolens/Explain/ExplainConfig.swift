@@ -32,10 +32,12 @@ struct ExplainConfig: Decodable {
     var batch: Int
     var threads: Int?
     var shard: String?
+    /// Adds deletion/insertion AUCs and cascading model randomization to every record.
+    var sanity: Bool
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case model, input, out, method, classes, layer, groups, grid, composite, baseline, samples, steps, seed, target, labels
-        case batch, threads, shard
+        case batch, threads, shard, sanity
         case modelCard = "model_card"
     }
 
@@ -61,6 +63,7 @@ struct ExplainConfig: Decodable {
         batch = try c.decodeIfPresent(Int.self, forKey: .batch) ?? 8
         threads = try c.decodeIfPresent(Int.self, forKey: .threads)
         shard = try c.decodeIfPresent(String.self, forKey: .shard)
+        sanity = try c.decodeIfPresent(Bool.self, forKey: .sanity) ?? false
     }
 
     static let methods = ["gradcam", "gradcam++", "hirescam", "layercam", "shap-exact", "kernel-shap",

@@ -27,13 +27,53 @@ struct ExplainRunner {
         var fullValue: Double?
         var completenessResidual: Double?
         var evaluations: Int?
+        var sanity: Sanity?
 
         enum CodingKeys: String, CodingKey {
-            case tile, method, layer, target, map, groups, values, evaluations
+            case tile, method, layer, target, map, groups, values, evaluations, sanity
             case className = "class", classIndex = "class_index", targetPixels = "target_pixels"
             case standardErrors = "standard_errors", baseValue = "base_value", fullValue = "f_x"
             case completenessResidual = "completeness_residual"
         }
+    }
+
+    /// Deletion/insertion AUCs of a record's per-pixel map and its cascading model randomization.
+    struct Sanity: Encodable {
+        struct Randomization: Encodable {
+            var layer: String
+            var spearman: Double
+        }
+        var deletionAUC: Double?
+        var insertionAUC: Double?
+        var steps: Int
+        var randomization: [Randomization]
+        var note: String?
+
+        enum CodingKeys: String, CodingKey {
+            case steps, randomization, note
+            case deletionAUC = "deletion_auc", insertionAUC = "insertion_auc"
+        }
+    }
+
+    /// Deletion/insertion steps and the most cascade cut points of `--sanity`.
+    static let sanitySteps = 10
+    static let randomizationCuts = 5
+
+    /// The sanity object of one per-pixel map (H x W) of `target`; `recompute` gives the same
+    /// map on the current parameters (nil skips randomization, with `note` saying why).
+    func sanity(map: [Float], target: SegmentationTarget, input: Tensor, baseline: Tensor,
+                recompute: (() throws(ExplainError) -> [Float])?, note: String? = nil) throws(ExplainError) -> Sanity {
+        let curves = DeletionInsertion.auc(model: loaded.model, input: input, baseline: baseline, map: map, target: target,
+                                           steps: Self.sanitySteps, batchSize: config.batch)
+        var result = Sanity(deletionAUC: curves.deletionAUC, insertionAUC: curves.insertionAUC, steps: curves.steps,
+                            randomization: [], note: note)
+        if let recompute {
+            let steps = try ModelRandomization.cascade(model: loaded.model, original: map, maxSteps: Self.randomizationCuts,
+                                                       seed: config.seed, attribution: recompute)
+            result.randomization = steps.map { Sanity.Randomization(layer: $0.layer, spearman: $0.spearman) }
+            if steps.isEmpty { result.note = "model randomization skipped: the model has no re-initializable modules" }
+        }
+        return result
     }
 
     /// Explains one tile; returns its records.
@@ -80,17 +120,23 @@ struct ExplainRunner {
                                            standardErrors: record.standardErrors?.count == values.count ? record.standardErrors : nil,
                                            path: (config.out as NSString).appendingPathComponent(name))
         }
+        let baseline = try ExplainInputs.baseline(config.baseline, card: loaded.card, channels: model.inChannels).tensor(for: input)
         if let method = CAMMethod(rawValue: config.method) {
             let explainer = CAMExplainer(model: model, method: method, layer: config.layer)
             for result in try explainer.explain(input, targets: targets) {
-                var record = base(targets.first { $0.classIndex == result.classIndex }!)
+                let target = targets.first { $0.classIndex == result.classIndex }!
+                var record = base(target)
                 record.layer = result.layer
                 record.map = try writeMap(result.map, bands: 1, class: result.classIndex)
+                if config.sanity {
+                    record.sanity = try sanity(map: result.map, target: target, input: input, baseline: baseline) { () throws(ExplainError) in
+                        try explainer.explain(input, targets: [target])[0].map
+                    }
+                }
                 records.append(record)
             }
             return records
         }
-        let baseline = try ExplainInputs.baseline(config.baseline, card: loaded.card, channels: model.inChannels).tensor(for: input)
         var features = try config.groups.map { try FeatureGroups.parse($0, channels: model.inChannels) }
             ?? FeatureGroups.perChannel(model.inChannels)
         if let grid = config.grid.flatMap(config.parsedGrid) {
@@ -98,18 +144,19 @@ struct ExplainRunner {
         }
         switch config.method {
         case "shap-exact", "kernel-shap":
-            let results: [ShapleyResult]
-            if config.method == "shap-exact" {
-                results = try ExactShapley.explain(model: model, input: input, baseline: baseline, features: features,
-                                                   targets: targets, batchSize: config.batch)
-            } else {
+            func shapley(_ targets: [SegmentationTarget]) throws(ExplainError) -> [ShapleyResult] {
+                if config.method == "shap-exact" {
+                    return try ExactShapley.explain(model: model, input: input, baseline: baseline, features: features,
+                                                    targets: targets, batchSize: config.batch)
+                }
                 var options = KernelSHAP.Options()
                 options.samples = config.samples
                 options.seed = config.seed
                 options.batchSize = config.batch
-                results = try KernelSHAP.explain(model: model, input: input, baseline: baseline, features: features,
-                                                 targets: targets, options: options)
+                return try KernelSHAP.explain(model: model, input: input, baseline: baseline, features: features,
+                                              targets: targets, options: options)
             }
+            let results = try shapley(targets)
             for (target, result) in zip(targets, results) {
                 var record = base(target)
                 record.groups = result.featureNames
@@ -119,16 +166,30 @@ struct ExplainRunner {
                 record.fullValue = result.fullValue
                 record.completenessResidual = result.completenessResidual
                 record.evaluations = result.evaluations
-                if config.grid != nil { record.map = try writeMap(cellMap(features, result.values, height, width), bands: 1, class: target.classIndex) }
+                let map = cellMap(features, result.values, height, width)
+                if config.grid != nil { record.map = try writeMap(map, bands: 1, class: target.classIndex) }
+                if config.sanity {
+                    if config.grid != nil {
+                        record.sanity = try sanity(map: map, target: target, input: input, baseline: baseline) { () throws(ExplainError) in
+                            cellMap(features, try shapley([target])[0].values, height, width)
+                        }
+                    } else {
+                        record.sanity = Sanity(steps: Self.sanitySteps, randomization: [],
+                                               note: "band-group values without --grid give no per-pixel order: deletion/insertion and model randomization skipped")
+                    }
+                }
                 try writeGroupChart(record)
                 records.append(record)
             }
         default:
-            let results = config.method == "integrated-gradients"
-                ? IntegratedGradients.explain(model: model, input: input, baseline: baseline, targets: targets,
-                                              steps: config.steps, batchSize: config.batch)
-                : GradientSHAP.explain(model: model, input: input, baselines: [baseline], targets: targets,
-                                       samples: config.samples, seed: config.seed, batchSize: config.batch)
+            func attributions(_ targets: [SegmentationTarget]) -> [PixelAttribution] {
+                config.method == "integrated-gradients"
+                    ? IntegratedGradients.explain(model: model, input: input, baseline: baseline, targets: targets,
+                                                  steps: config.steps, batchSize: config.batch)
+                    : GradientSHAP.explain(model: model, input: input, baselines: [baseline], targets: targets,
+                                           samples: config.samples, seed: config.seed, batchSize: config.batch)
+            }
+            let results = attributions(targets)
             for (target, result) in zip(targets, results) {
                 var record = base(target)
                 record.groups = features.map(\.name)
@@ -138,6 +199,11 @@ struct ExplainRunner {
                 record.fullValue = result.fullValue
                 record.completenessResidual = result.completenessResidual
                 record.map = try writeMap(result.values, bands: result.channels, class: target.classIndex)
+                if config.sanity {
+                    record.sanity = try sanity(map: result.channelSum, target: target, input: input, baseline: baseline) { () throws(ExplainError) in
+                        attributions([target])[0].channelSum
+                    }
+                }
                 try writeGroupChart(record)
                 records.append(record)
             }
