@@ -70,11 +70,19 @@ public struct PixelSummary: Sendable {
     public let entropy: [Float]
 
     public init(_ rows: StitchedRows) {
-        let n = rows.window.pixelCount, classes = rows.classCount
+        self.init(probabilities: rows.probabilities, validity: rows.validity)
+    }
+
+    /// Summarizes class-major probabilities (`[C, ...]` with `validity.count` pixels per class).
+    public init(probabilities: Tensor, validity: [Bool]) {
+        let n = validity.count
+        let classes = probabilities.count / Swift.max(n, 1)
+        precondition(classes * n == probabilities.count,
+                     "PixelSummary: \(probabilities.count) probabilities do not split into classes of \(n) pixels")
         var ids = [UInt8](repeating: 255, count: n)
         var entropy = [Float](repeating: .nan, count: n)
-        rows.probabilities.withUnsafeBufferPointer { p in
-            for i in 0..<n where rows.validity[i] {
+        probabilities.withUnsafeBufferPointer { p in
+            for i in 0..<n where validity[i] {
                 var best = 0
                 var bestValue = -Float.infinity
                 var h: Float = 0

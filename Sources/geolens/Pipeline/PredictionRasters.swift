@@ -11,25 +11,12 @@ enum PredictionRasters {
         let classes = probabilities.shape[1]
         for (n, tile) in tiles.enumerated() {
             let plane = tile.height * tile.width
-            var ids = [UInt8](repeating: 255, count: plane)
-            var entropy = [Float](repeating: .nan, count: plane)
             let p = probabilities.slice(alongAxis: 0, start: n, end: n + 1)
-            p.withUnsafeBufferPointer { p in
-                for i in 0..<plane where tile.validity[i] {
-                    var best = 0, bestValue = -Float.infinity, h: Float = 0
-                    for c in 0..<classes {
-                        let v = p[c * plane + i]
-                        if v > bestValue { bestValue = v; best = c }
-                        if v > 0 { h -= v * Foundation.log(v) }
-                    }
-                    ids[i] = UInt8(min(best, 254))
-                    entropy[i] = h
-                }
-            }
+            let summary = PixelSummary(probabilities: p, validity: tile.validity)
             let base = directory.appendingPathComponent(tile.pair.stem).path
-            try GeoTIFFWriter.writeClassIds(ids, width: tile.width, height: tile.height, to: base + "_pred.tif",
+            try GeoTIFFWriter.writeClassIds(summary.classIds, width: tile.width, height: tile.height, to: base + "_pred.tif",
                                             georeference: tile.georeference)
-            try GeoTIFFWriter.writeFloat32(Tensor(shape: [1, tile.height, tile.width], scalars: entropy),
+            try GeoTIFFWriter.writeFloat32(Tensor(shape: [1, tile.height, tile.width], scalars: summary.entropy),
                                            to: base + "_entropy.tif", georeference: tile.georeference,
                                            bandDescriptions: ["entropy"], nodata: .nan)
             if writeProbabilities {
