@@ -36,9 +36,13 @@ let package = Package(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
 
+        // Hot loops that need AVX2/FMA (chosen at run time, portable C otherwise): depthwise
+        // convolution planes, sigmoid/SiLU, convolution epilogues.
+        .target(name: "CGeoLensKernels", path: "Sources/CGeoLensKernels"),
+
         // Tensor engine: storage, ops forward and backward, reverse-mode tape, BLAS, threads.
         .target(
-            name: "GeoLensTensor", dependencies: ["COpenBLAS"],
+            name: "GeoLensTensor", dependencies: ["COpenBLAS", "CGeoLensKernels"],
             path: "Sources/GeoLensTensor", swiftSettings: strictSwift),
 
         // Layers, architectures, model cards and checkpoint formats (safetensors, PyTorch zip, ONNX).
@@ -102,7 +106,7 @@ let package = Package(
             name: "GeoLensTestSupport", dependencies: ["GeoLensTensor"],
             path: "Tests/GeoLensTestSupport"),
         .testTarget(
-            name: "GeoLensTensorTests", dependencies: ["GeoLensTensor", "GeoLensTestSupport"],
+            name: "GeoLensTensorTests", dependencies: ["GeoLensTensor", "CGeoLensKernels", "GeoLensTestSupport"],
             path: "Tests/GeoLensTensorTests"),
         .testTarget(
             name: "GeoLensNNTests", dependencies: ["GeoLensNN", "GeoLensTestSupport"],

@@ -67,7 +67,7 @@ struct ONNXGradientTests {
         let fixture = try ONNXModelFixture.load("unet_resnet18_op13")
         let model = try ONNXSegmentationModel(model: try ONNXModel.load(ONNXFixtures.url(fixture.model)))
         let prepared = try model.executor.preparedPlan(for: [fixture.inputName: fixture.input.shape])
-        let group = try #require(prepared.groups.values.first { $0.relu != nil })
+        let group = try #require(prepared.groups.values.first { $0.activation == .relu })
         let hidden = try #require(group.hiddenTensors.first)
         let context = ForwardContext(mode: .evaluation, captures: [hidden: .record, group.resultTensor: .record])
         let logits = GradientMode.withoutRecording { model.forward(fixture.input.tensor, context: context) }
@@ -75,6 +75,26 @@ struct ONNXGradientTests {
         let before = try #require(context.captured[hidden]), after = try #require(context.captured[group.resultTensor])
         #expect(before.scalars.contains { $0 < 0 })
         #expect(after.scalars == before.relu().scalars)
+    }
+
+    @Test("Conv + BN + SiLU (Sigmoid, Mul) runs as one fused convolution; capturing inside it gives the same logits")
+    func swishFusion() throws {
+        let fixture = try ONNXModelFixture.load("unet_tf_efficientnet_b0_op13")
+        let model = try ONNXSegmentationModel(model: try ONNXModel.load(ONNXFixtures.url(fixture.model)))
+        let prepared = try model.executor.preparedPlan(for: [fixture.inputName: fixture.input.shape])
+        let swish = prepared.groups.values.filter { $0.activation == .silu }
+        #expect(swish.count >= 10, "SiLU convolutions fused: \(swish.count)")
+        #expect(swish.allSatisfy { $0.activationSteps.map(\.opType) == ["Sigmoid", "Mul"] })
+        let fused = GradientMode.withoutRecording { model.forward(fixture.input.tensor, context: ForwardContext(mode: .evaluation)) }
+        #expect((referenceError(fused, fixture.output)?.worst ?? .infinity) <= 1e-4)
+        let group = try #require(swish.first)
+        let hidden = try #require(group.activationSteps.first?.inputs.first)
+        let context = ForwardContext(mode: .evaluation, captures: [hidden: .record, group.resultTensor: .record])
+        let unfused = GradientMode.withoutRecording { model.forward(fixture.input.tensor, context: context) }
+        #expect((referenceError(unfused, fixture.output)?.worst ?? .infinity) <= 1e-4)
+        let before = try #require(context.captured[hidden]), after = try #require(context.captured[group.resultTensor])
+        #expect(maxDifference(after, before.silu()) <= 1e-6)
+        #expect(maxDifference(unfused, fused) <= 1e-5)
     }
 
     @Test("the default explanation layer is the lowest-resolution encoder tensor", arguments: ONNXModelFixture.names)
@@ -114,4 +134,10 @@ struct ONNXGradientTests {
         try Data(#"{"architecture": "unet", "in_channels": 4}"#.utf8).write(to: card)
         #expect(throws: ModelCardError.self) { try ModelLoader.load(checkpoint: url) }
     }
+}
+
+/// The largest absolute elementwise difference of two tensors of one shape.
+private func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
+    guard a.shape == b.shape else { return .infinity }
+    return zip(a.scalars, b.scalars).map { Swift.abs($0 - $1) }.max() ?? 0
 }

@@ -9,12 +9,40 @@ enum BroadcastKernel {
             return Tensor(shape: a.shape) { out in
                 a.withUnsafeBufferPointer { pa in
                     b.withUnsafeBufferPointer { pb in
-                        for i in 0..<out.count { out[i] = f(pa[i], pb[i]) }
+                        ParallelKernels.forEachChunk(out.count) { range in
+                            for i in range { out[i] = f(pa[i], pb[i]) }
+                        }
                     }
                 }
             }
         }
         let shape = Shape.broadcast(a.shape, b.shape, op: op)
+        // One value per plane against a full tensor (`[N, C, 1, 1]` with `[N, C, H, W]`: channel
+        // gates, per-channel scales): plane by plane, in parallel.
+        if let planeSize = perPlaneBroadcast(full: a.shape, perPlane: b.shape, result: shape) {
+            return Tensor(shape: shape) { out in
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        ParallelKernels.forEachPlane(b.count, planeSize: planeSize) { plane in
+                            let s = pb[plane], o = plane * planeSize
+                            for j in o..<(o + planeSize) { out[j] = f(pa[j], s) }
+                        }
+                    }
+                }
+            }
+        }
+        if let planeSize = perPlaneBroadcast(full: b.shape, perPlane: a.shape, result: shape) {
+            return Tensor(shape: shape) { out in
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        ParallelKernels.forEachPlane(a.count, planeSize: planeSize) { plane in
+                            let s = pa[plane], o = plane * planeSize
+                            for j in o..<(o + planeSize) { out[j] = f(s, pb[j]) }
+                        }
+                    }
+                }
+            }
+        }
         if b.count == 1 {
             let s = b.storage.base[0]
             return Tensor(shape: shape) { out in
@@ -59,6 +87,17 @@ enum BroadcastKernel {
                 }
             }
         }
+    }
+
+    /// The plane size when `perPlane` holds one value per plane of `full` (equal leading axes,
+    /// 1 x 1 in the last two) and `full` is the broadcast result; nil otherwise.
+    @inline(__always)
+    static func perPlaneBroadcast(full: [Int], perPlane: [Int], result: [Int]) -> Int? {
+        let rank = result.count
+        guard rank >= 3, full == result, perPlane.count == rank,
+              perPlane[rank - 1] == 1, perPlane[rank - 2] == 1,
+              perPlane.prefix(rank - 2).elementsEqual(result.prefix(rank - 2)) else { return nil }
+        return result[rank - 1] * result[rank - 2]
     }
 
     /// Strides of `shape` read as a tensor of `target` shape (0 along broadcast axes).

@@ -52,9 +52,9 @@ extension ONNXOperators {
         g.padding = Padding2D(top: g.padding.top + extra[0], left: g.padding.left + extra[1],
                               bottom: g.padding.bottom + extra[2], right: g.padding.right + extra[3])
         let groups = step.attributes.int("group") ?? 1
-        if group.relu != nil {
-            return x.conv2dReLU(weight: group.weight, bias: group.bias, stride: g.stride, padding: g.padding,
-                                dilation: g.dilation, groups: groups)
+        if let activation = group.activation {
+            return x.conv2d(weight: group.weight, bias: group.bias, stride: g.stride, padding: g.padding,
+                            dilation: g.dilation, groups: groups, activation: activation)
         }
         return x.conv2d(weight: group.weight, bias: group.bias, stride: g.stride, padding: g.padding,
                         dilation: g.dilation, groups: groups)

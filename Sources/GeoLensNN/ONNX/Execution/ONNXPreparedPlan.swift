@@ -1,8 +1,9 @@
 import GeoLensTensor
 
 /// A convolution with the steps merged into it: a zero Pad before it added to its own padding
-/// (TensorFlow-style "same" padding exports), a BatchNormalization folded into its weights and a
-/// ReLU applied in its store pass.
+/// (TensorFlow-style "same" padding exports), a BatchNormalization folded into its weights and an
+/// activation applied in its store pass (ReLU, Sigmoid, or the `Sigmoid` + `Mul` pair exporters
+/// write for SiLU/swish).
 struct ONNXConvolutionGroup: Sendable {
     /// The zero Pad step whose padding the convolution takes over, if any.
     let padding: ONNXPlanStep?
@@ -13,11 +14,13 @@ struct ONNXConvolutionGroup: Sendable {
     /// The weight and bias to use when the group runs fused (folded when there is a BatchNormalization).
     let weight: Tensor
     let bias: Tensor?
-    /// The Relu (or `Clip(0, inf)`) step applied in the convolution's epilogue, if any.
-    let relu: ONNXPlanStep?
+    /// The activation applied in the convolution's epilogue, if any, and the steps that compute it
+    /// in the graph (`Relu`/`Clip(0, inf)`, `Sigmoid`, or `Sigmoid` then `Mul` for SiLU).
+    let activation: ConvolutionActivation?
+    let activationSteps: [ONNXPlanStep]
 
     /// The steps the convolution absorbs, in order.
-    var absorbedSteps: [ONNXPlanStep] { [padding, batchNormalization, relu].compactMap { $0 } }
+    var absorbedSteps: [ONNXPlanStep] { [padding, batchNormalization].compactMap { $0 } + activationSteps }
 
     /// The Pad's spatial padding as `[top, left, bottom, right]`, zeros without a Pad.
     var extraPadding: [Int] {
@@ -50,7 +53,7 @@ struct ONNXPreparedPlan: Sendable {
         self.plan = plan
         let byName = Dictionary(plan.steps.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var bnFor: [String: ONNXPlanStep] = [:], folded: [String: (weight: Tensor, bias: Tensor)] = [:]
-        var reluFor: [String: ONNXPlanStep] = [:]
+        var activationFor: [String: (ConvolutionActivation, ONNXPlanStep)] = [:]
         for fusion in plan.fusions {
             switch fusion.kind {
             case .batchNormalization:
@@ -59,30 +62,42 @@ struct ONNXPreparedPlan: Sendable {
                     folded[fusion.convolution] = pair
                 }
             case .activation(let activation):
-                guard activation == .relu, let step = byName[fusion.follower] else { continue }
-                reluFor[fusion.convolution] = step
+                guard let step = byName[fusion.follower] else { continue }
+                switch activation {
+                case .relu: activationFor[fusion.convolution] = (.relu, step)
+                case .sigmoid: activationFor[fusion.convolution] = (.sigmoid, step)
+                default: continue
+                }
             }
         }
         var readers: [String: Int] = [:]
         for step in plan.steps { for name in step.inputs where !name.isEmpty { readers[name, default: 0] += 1 } }
         for name in plan.outputs { readers[name, default: 0] += 1 }
         let producers = Dictionary(plan.steps.flatMap { step in step.outputs.map { ($0, step) } }, uniquingKeysWith: { first, _ in first })
+        var consumers: [String: [ONNXPlanStep]] = [:]
+        for step in plan.steps { for name in Set(step.inputs) where !name.isEmpty { consumers[name, default: []].append(step) } }
         var groups: [String: ONNXConvolutionGroup] = [:]
         var absorbed: Set<String> = []
         for step in plan.steps where step.opType == "Conv" && step.inputs.count >= 2 {
             let pad = producers[step.inputs[0]].flatMap { Self.isZeroSpatialPad($0) && readers[step.inputs[0]] == 1 ? $0 : nil }
             guard let weight = folded[step.name]?.weight ?? plan.constants[step.inputs[1]]?.floatTensor else { continue }
             let bn = bnFor[step.name]
-            // A ReLU after an unfolded BatchNormalization cannot go into the epilogue.
-            let relu = reluFor[step.name].flatMap { r in
-                (bn == nil && r.inputs.first == step.outputs[0]) || (bn != nil && r.inputs.first == bn!.outputs[0]) ? r : nil
+            let convolved = bn?.outputs[0] ?? step.outputs[0]
+            // An activation after an unfolded BatchNormalization cannot go into the epilogue.
+            var activation: ConvolutionActivation?
+            var activationSteps: [ONNXPlanStep] = []
+            if let (kind, follower) = activationFor[step.name], follower.inputs.first == convolved {
+                (activation, activationSteps) = (kind, [follower])
+            } else if let swish = Self.swishSteps(after: convolved, readers: readers, consumers: consumers) {
+                (activation, activationSteps) = (.silu, swish)
             }
-            guard bn != nil || relu != nil || pad != nil else { continue }
+            guard bn != nil || activation != nil || pad != nil else { continue }
             let originalBias = step.inputs.count > 2 && !step.inputs[2].isEmpty ? plan.constants[step.inputs[2]]?.floatTensor : nil
             if step.inputs.count > 2 && !step.inputs[2].isEmpty && originalBias == nil && bn == nil { continue }
-            let chain = [step] + [bn, relu].compactMap { $0 }
+            let chain = [step] + [bn].compactMap { $0 } + activationSteps
             groups[step.name] = ONNXConvolutionGroup(
-                padding: pad, inputTensor: pad?.inputs[0] ?? step.inputs[0], batchNormalization: bn, weight: weight, bias: folded[step.name]?.bias ?? originalBias, relu: relu,
+                padding: pad, inputTensor: pad?.inputs[0] ?? step.inputs[0], batchNormalization: bn, weight: weight,
+                bias: folded[step.name]?.bias ?? originalBias, activation: activation, activationSteps: activationSteps,
                 hiddenTensors: (pad.map { [$0.outputs[0]] } ?? []) + chain.dropLast().map { $0.outputs[0] },
                 resultTensor: chain.last!.outputs[0])
             for member in chain.dropFirst() { absorbed.insert(member.name) }
@@ -110,6 +125,17 @@ struct ONNXPreparedPlan: Sendable {
             if let at = index[name] { lastUse[group.inputTensor] = max(lastUse[group.inputTensor] ?? at, at) }
         }
         self.lastUse = lastUse
+    }
+
+    /// The `Sigmoid` and `Mul` steps computing `x * sigmoid(x)` of tensor `x` when nothing else reads
+    /// `x` or the sigmoid (so both can disappear into a convolution's epilogue), nil otherwise.
+    static func swishSteps(after x: String, readers: [String: Int],
+                           consumers: [String: [ONNXPlanStep]]) -> [ONNXPlanStep]? {
+        guard readers[x] == 2, let users = consumers[x], users.count == 2,
+              let sigmoid = users.first(where: { $0.opType == "Sigmoid" }), readers[sigmoid.outputs[0]] == 1,
+              let mul = users.first(where: { $0.opType == "Mul" && $0.inputs.count == 2 }),
+              Set(mul.inputs) == [x, sigmoid.outputs[0]] else { return nil }
+        return [sigmoid, mul]
     }
 
     /// A constant-zero Pad of the two spatial axes of a 4-D tensor, by non-negative amounts.

@@ -21,6 +21,13 @@ extension Tensor {
             precondition(bias.shape == [g.outChannels],
                          "conv2d: bias \(bias.shape) does not match weight \(weight.shape) ([\(g.outChannels)] expected; input \(shape))")
         }
+        if activation == .silu || activation == .sigmoid,
+           willRecord || weight.willRecord || (bias?.willRecord ?? false) {
+            // Their derivatives need the pre-activation, which the fused pass never stores: on the
+            // tape, run the convolution and the activation as two recorded ops.
+            let z = convolved(weight: weight, bias: bias, geometry: g, activation: .identity)
+            return activation == .silu ? z.silu() : z.sigmoid()
+        }
         let y = ConvForwardKernel.run(input: self, weight: weight, geometry: g,
                                       epilogue: ConvEpilogue(bias: bias?.detached(), activation: activation))
         let x = detached(), w = weight.detached(), output = y.detached()

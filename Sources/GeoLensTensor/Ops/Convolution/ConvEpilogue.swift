@@ -1,3 +1,5 @@
+internal import CGeoLensKernels
+
 /// What happens to a block of convolution output right after it is computed, while it is still in
 /// cache: add the bias, then apply an activation.
 ///
@@ -8,6 +10,18 @@ struct ConvEpilogue: Sendable {
     enum Activation: Sendable, Equatable {
         case identity
         case relu
+        case silu
+        case sigmoid
+
+        /// The C kernel's code for this activation.
+        var kernelCode: gl_activation {
+            switch self {
+            case .identity: GL_ACTIVATION_IDENTITY
+            case .relu: GL_ACTIVATION_RELU
+            case .silu: GL_ACTIVATION_SILU
+            case .sigmoid: GL_ACTIVATION_SIGMOID
+            }
+        }
     }
 
     /// One value per output channel, or nil.
@@ -41,6 +55,8 @@ struct ConvEpilogue: Sendable {
                     for j in 0..<width { row[j] += shift }
                 case .relu:
                     for j in 0..<width { row[j] = Swift.max(row[j] + shift, 0) }
+                case .silu, .sigmoid:
+                    gl_bias_activation(row, width, shift, activation.kernelCode)
                 }
             }
         }

@@ -1,10 +1,14 @@
+internal import CGeoLensKernels
+
 /// Direct kernels for depthwise convolutions (`groups == Cin`, weight `[Cout, 1, kH, kW]`, output
 /// channel `c` reading input channel `c / (Cout / Cin)`).
 ///
 /// GEMM is a poor fit here (a 1 x kH*kW by kH*kW x pixels product per channel), so each (image,
 /// channel) plane is computed directly, in parallel over planes. The forward pass first copies the
 /// input plane into a zero-padded scratch plane (no bounds checks afterwards); with stride 1 it then
-/// accumulates all taps of eight neighbouring outputs in one SIMD register and stores once.
+/// accumulates all taps of eight neighbouring outputs in one SIMD register and stores once. On
+/// CPUs with AVX2 and FMA the plane runs in `gl_depthwise_plane` (eight-wide fused multiply-adds,
+/// and a vector path for stride 2 as well).
 enum DepthwiseConvKernel {
     typealias Vector = VectorKernels.Vector
 
@@ -17,12 +21,21 @@ enum DepthwiseConvKernel {
                     epilogue.withKernel { ep in
                         let (src, w, dst) = (xb.baseAddress!, wb.baseAddress!, out.baseAddress!)
                         let layout = PaddedPlane(g)
+                        let useAVX2 = gl_uses_avx2() != 0
                         Parallel.forEach(g.batch * g.outChannels) { plane in
                             let (n, c) = plane.quotientAndRemainder(dividingBy: g.outChannels)
                             let result = dst + plane * g.outPlane
-                            ScratchBuffers.shared.withBuffer(count: layout.count) { padded in
+                            // 16 floats of slack: the AVX2 stride-2 kernel loads 16 inputs for 8 outputs.
+                            ScratchBuffers.shared.withBuffer(count: layout.count + 16) { padded in
                                 layout.fill(padded, from: src + (n * g.inChannels + c / multiplier) * g.inPlane, g)
-                                forwardPlane(padded, layout, weight: w + c * g.kernelArea, into: result, g)
+                                (padded + layout.count).initialize(repeating: 0, count: 16)
+                                if useAVX2 {
+                                    gl_depthwise_plane(padded, layout.width, w + c * g.kernelArea,
+                                                       Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.dilationY), Int32(g.dilationX),
+                                                       Int32(g.strideY), Int32(g.strideX), result, Int32(g.outHeight), Int32(g.outWidth))
+                                } else {
+                                    forwardPlane(padded, layout, weight: w + c * g.kernelArea, into: result, g)
+                                }
                             }
                             ep.apply(to: result, channels: c..<(c + 1), rowStride: g.outPlane, width: g.outPlane)
                         }

@@ -1,3 +1,5 @@
+internal import CGeoLensKernels
+
 /// Elementwise activation functions with their PyTorch derivatives.
 ///
 /// Each activation is a small value type (`ElementwiseActivation`) so the generic kernels below
@@ -83,6 +85,10 @@ struct LeakyReLU: ElementwiseActivation {
 
 struct Sigmoid: ElementwiseActivation {
     func callAsFunction(_ x: Float) -> Float { ActivationMath.sigmoid(x) }
+    func applyVectorized(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) -> Bool {
+        gl_sigmoid(x, y, count)
+        return true
+    }
     func gradient(_ g: Float, input x: Float, output y: Float) -> Float { g * y * (1 - y) }
 }
 
@@ -93,6 +99,10 @@ struct Tanh: ElementwiseActivation {
 
 struct SiLU: ElementwiseActivation {
     func callAsFunction(_ x: Float) -> Float { x * ActivationMath.sigmoid(x) }
+    func applyVectorized(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) -> Bool {
+        gl_silu(x, y, count)
+        return true
+    }
     func gradient(_ g: Float, input x: Float, output y: Float) -> Float {
         let s = ActivationMath.sigmoid(x)
         return g * s * (1 + x * (1 - s))

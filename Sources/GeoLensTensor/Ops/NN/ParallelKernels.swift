@@ -53,6 +53,13 @@ struct PlaneLayout {
 /// A scalar function as a value, so generic kernels specialize for it (closures would cost a call per element).
 protocol ElementwiseFunction: Sendable {
     func callAsFunction(_ x: Float) -> Float
+    /// Writes `f(x[i])` for `i < count` with a vector kernel and returns true, or returns false
+    /// when the function has none (the default) and the scalar loop should run.
+    func applyVectorized(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) -> Bool
+}
+
+extension ElementwiseFunction {
+    func applyVectorized(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) -> Bool { false }
 }
 
 /// A scalar function of two values, as a value type for the same reason.
@@ -71,6 +78,8 @@ extension Tensor {
         Tensor(shape: shape) { out in
             withUnsafeBufferPointer { x in
                 ParallelKernels.forEachChunk(out.count) { range in
+                    guard !range.isEmpty else { return }
+                    if f.applyVectorized(x.baseAddress! + range.lowerBound, out.baseAddress! + range.lowerBound, count: range.count) { return }
                     for i in range { out[i] = f(x[i]) }
                 }
             }

@@ -1,0 +1,56 @@
+// Hot inner loops of the GeoLens tensor engine that need instructions the package's baseline
+// x86-64 build cannot emit (AVX2, FMA). Each function checks the CPU once and runs either an
+// AVX2/FMA body or a portable C body; both follow the same arithmetic (a polynomial exponential,
+// taps accumulated in order), so results agree to rounding across machines.
+#ifndef GEOLENS_KERNELS_H
+#define GEOLENS_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Activations applied in place by `gl_bias_activation`.
+typedef enum {
+    GL_ACTIVATION_IDENTITY = 0,
+    GL_ACTIVATION_RELU = 1,
+    GL_ACTIVATION_SILU = 2,
+    GL_ACTIVATION_SIGMOID = 3,
+} gl_activation;
+
+/// 1 when the AVX2/FMA bodies run on this CPU, 0 for the portable ones.
+int gl_uses_avx2(void);
+
+/// y[i] = 1 / (1 + exp(-x[i])); `y` may equal `x`.
+void gl_sigmoid(const float *x, float *y, size_t count);
+
+/// y[i] = x[i] / (1 + exp(-x[i])); `y` may equal `x`.
+void gl_silu(const float *x, float *y, size_t count);
+
+/// row[i] = activation(row[i] + bias) for i < count.
+void gl_bias_activation(float *row, size_t count, float bias, gl_activation activation);
+
+/// y[i] = x[i] * scale for i < count; `y` may equal `x`.
+void gl_scale(const float *x, float scale, float *y, size_t count);
+
+/// One output plane of a depthwise convolution read from a zero-padded input plane of row pitch
+/// `pitch` (every tap of every output lies inside it, and for stride 1 the rows are readable up to
+/// the next multiple of 8 outputs; the buffer has 16 readable floats past its end for stride 2).
+/// Taps are accumulated in kernel order, row by row.
+void gl_depthwise_plane(const float *padded, size_t pitch, const float *weight, int kernel_h, int kernel_w,
+                        int dilation_y, int dilation_x, int stride_y, int stride_x,
+                        float *out, int out_h, int out_w);
+
+/// The portable bodies, callable directly so tests can compare them with the dispatched ones.
+void gl_sigmoid_portable(const float *x, float *y, size_t count);
+void gl_silu_portable(const float *x, float *y, size_t count);
+void gl_depthwise_plane_portable(const float *padded, size_t pitch, const float *weight, int kernel_h, int kernel_w,
+                                 int dilation_y, int dilation_x, int stride_y, int stride_x,
+                                 float *out, int out_h, int out_w);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

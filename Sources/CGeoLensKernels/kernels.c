@@ -1,0 +1,285 @@
+// AVX2/FMA and portable bodies of the kernels declared in geolens_kernels.h.
+#include "geolens_kernels.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define GL_X86 1
+#define GL_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define GL_X86 0
+#endif
+
+// MARK: - CPU dispatch
+
+static int gl_avx2_state = -1;
+
+int gl_uses_avx2(void) {
+#if GL_X86
+    if (gl_avx2_state < 0) {
+        __builtin_cpu_init();
+        gl_avx2_state = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    return gl_avx2_state;
+#else
+    return 0;
+#endif
+}
+
+// MARK: - Exponential (Cephes expf polynomial, the same as FastExponential.swift)
+
+static const float gl_log2e = 1.44269504088896341f;
+static const float gl_ln2_high = 0.693359375f;
+static const float gl_ln2_low = -2.12194440e-4f;
+static const float gl_exp_lowest = -87.336544f;
+static const float gl_rounding_bias = 12582912.0f;
+
+/// exp(x) for x <= 0 (and NaN, returned as is).
+static inline float gl_exp_nonpositive(float x) {
+    if (isnan(x)) return x;
+    if (x < gl_exp_lowest) return 0;
+    float clamped = x < 0 ? x : 0;
+    float shifted = clamped * gl_log2e + gl_rounding_bias;
+    float n = shifted - gl_rounding_bias;
+    int32_t shifted_bits, bias_bits;
+    memcpy(&shifted_bits, &shifted, 4);
+    memcpy(&bias_bits, &gl_rounding_bias, 4);
+    int32_t exponent = shifted_bits - bias_bits;
+    float r = clamped - n * gl_ln2_high - n * gl_ln2_low;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float polynomial = p * r * r + r + 1;
+    uint32_t scale_bits = (uint32_t)(exponent + 127) << 23;
+    float scale;
+    memcpy(&scale, &scale_bits, 4);
+    return polynomial * scale;
+}
+
+static inline float gl_sigmoid1(float x) {
+    float e = gl_exp_nonpositive(-fabsf(x));
+    float s = 1 / (1 + e);
+    return x >= 0 ? s : e * s;
+}
+
+static inline float gl_activate1(float v, gl_activation a) {
+    switch (a) {
+    case GL_ACTIVATION_RELU: return v > 0 ? v : 0;
+    case GL_ACTIVATION_SILU: return v * gl_sigmoid1(v);
+    case GL_ACTIVATION_SIGMOID: return gl_sigmoid1(v);
+    default: return v;
+    }
+}
+
+#if GL_X86
+GL_AVX2 static inline __m256 gl_exp_nonpositive8(__m256 x) {
+    const __m256 lowest = _mm256_set1_ps(gl_exp_lowest);
+    const __m256 bias = _mm256_set1_ps(gl_rounding_bias);
+    // max_ps returns its second operand for NaN, so NaN lanes compute with `lowest`; restored below.
+    __m256 clamped = _mm256_min_ps(_mm256_max_ps(x, lowest), _mm256_setzero_ps());
+    __m256 shifted = _mm256_fmadd_ps(clamped, _mm256_set1_ps(gl_log2e), bias);
+    __m256 n = _mm256_sub_ps(shifted, bias);
+    __m256i exponent = _mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_castps_si256(bias));
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(gl_ln2_high), clamped);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(gl_ln2_low), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    __m256 polynomial = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1)));
+    __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(exponent, _mm256_set1_epi32(127)), 23));
+    __m256 value = _mm256_mul_ps(polynomial, scale);
+    value = _mm256_andnot_ps(_mm256_cmp_ps(x, lowest, _CMP_LT_OQ), value);
+    return _mm256_blendv_ps(value, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
+GL_AVX2 static inline __m256 gl_sigmoid8(__m256 x) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 e = gl_exp_nonpositive8(_mm256_or_ps(x, sign));
+    __m256 s = _mm256_div_ps(_mm256_set1_ps(1), _mm256_add_ps(_mm256_set1_ps(1), e));
+    return _mm256_blendv_ps(_mm256_mul_ps(e, s), s, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ));
+}
+
+GL_AVX2 static inline __m256 gl_activate8(__m256 v, gl_activation a) {
+    switch (a) {
+    case GL_ACTIVATION_RELU: return _mm256_max_ps(v, _mm256_setzero_ps());
+    case GL_ACTIVATION_SILU: return _mm256_mul_ps(v, gl_sigmoid8(v));
+    case GL_ACTIVATION_SIGMOID: return gl_sigmoid8(v);
+    default: return v;
+    }
+}
+
+/// Lanes [0, count) set, for masked loads and stores of a partial vector (count < 8).
+GL_AVX2 static inline __m256i gl_mask8(size_t count) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)count), lanes);
+}
+
+GL_AVX2 static void gl_bias_activation_avx2(float *row, size_t count, float bias, gl_activation a) {
+    const __m256 b = _mm256_set1_ps(bias);
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        _mm256_storeu_ps(row + i, gl_activate8(_mm256_add_ps(_mm256_loadu_ps(row + i), b), a));
+    }
+    if (i < count) {
+        __m256i mask = gl_mask8(count - i);
+        __m256 v = _mm256_add_ps(_mm256_maskload_ps(row + i, mask), b);
+        _mm256_maskstore_ps(row + i, mask, gl_activate8(v, a));
+    }
+}
+
+GL_AVX2 static void gl_map_avx2(const float *x, float *y, size_t count, gl_activation a) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(y + i, gl_activate8(_mm256_loadu_ps(x + i), a));
+    if (i < count) {
+        __m256i mask = gl_mask8(count - i);
+        _mm256_maskstore_ps(y + i, mask, gl_activate8(_mm256_maskload_ps(x + i, mask), a));
+    }
+}
+
+GL_AVX2 static void gl_scale_avx2(const float *x, float scale, float *y, size_t count) {
+    const __m256 s = _mm256_set1_ps(scale);
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), s));
+    for (; i < count; i++) y[i] = x[i] * scale;
+}
+
+GL_AVX2 static void gl_depthwise_plane_avx2(const float *padded, size_t pitch, const float *w, int kh, int kw,
+                                            int dy, int dx, int sy, int sx, float *out, int out_h, int out_w) {
+    for (int oy = 0; oy < out_h; oy++) {
+        float *dst = out + (size_t)oy * out_w;
+        const float *top = padded + (size_t)oy * sy * pitch;
+        int ox = 0;
+        if (sx == 1) {
+            for (; ox + 32 <= out_w; ox += 32) {
+                __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+                for (int ky = 0; ky < kh; ky++) {
+                    const float *row = top + (size_t)ky * dy * pitch + ox;
+                    for (int kx = 0; kx < kw; kx++) {
+                        __m256 tap = _mm256_broadcast_ss(w + ky * kw + kx);
+                        const float *p = row + kx * dx;
+                        a0 = _mm256_fmadd_ps(tap, _mm256_loadu_ps(p), a0);
+                        a1 = _mm256_fmadd_ps(tap, _mm256_loadu_ps(p + 8), a1);
+                        a2 = _mm256_fmadd_ps(tap, _mm256_loadu_ps(p + 16), a2);
+                        a3 = _mm256_fmadd_ps(tap, _mm256_loadu_ps(p + 24), a3);
+                    }
+                }
+                _mm256_storeu_ps(dst + ox, a0);
+                _mm256_storeu_ps(dst + ox + 8, a1);
+                _mm256_storeu_ps(dst + ox + 16, a2);
+                _mm256_storeu_ps(dst + ox + 24, a3);
+            }
+            for (; ox < out_w; ox += 8) {
+                __m256 acc = _mm256_setzero_ps();
+                for (int ky = 0; ky < kh; ky++) {
+                    const float *row = top + (size_t)ky * dy * pitch + ox;
+                    for (int kx = 0; kx < kw; kx++) {
+                        acc = _mm256_fmadd_ps(_mm256_broadcast_ss(w + ky * kw + kx), _mm256_loadu_ps(row + kx * dx), acc);
+                    }
+                }
+                if (ox + 8 <= out_w) _mm256_storeu_ps(dst + ox, acc);
+                else _mm256_maskstore_ps(dst + ox, gl_mask8((size_t)(out_w - ox)), acc);
+            }
+            continue;
+        }
+        if (sx == 2) {
+            for (; ox + 8 <= out_w; ox += 8) {
+                __m256 acc = _mm256_setzero_ps();
+                for (int ky = 0; ky < kh; ky++) {
+                    const float *row = top + (size_t)ky * dy * pitch + 2 * ox;
+                    for (int kx = 0; kx < kw; kx++) {
+                        const float *p = row + kx * dx;
+                        __m256 low = _mm256_loadu_ps(p), high = _mm256_loadu_ps(p + 8);
+                        // Even lanes of low:high, in order: shuffle within 128-bit halves, then permute the halves.
+                        __m256 even = _mm256_castpd_ps(_mm256_permute4x64_pd(
+                            _mm256_castps_pd(_mm256_shuffle_ps(low, high, _MM_SHUFFLE(2, 0, 2, 0))), _MM_SHUFFLE(3, 1, 2, 0)));
+                        acc = _mm256_fmadd_ps(_mm256_broadcast_ss(w + ky * kw + kx), even, acc);
+                    }
+                }
+                _mm256_storeu_ps(dst + ox, acc);
+            }
+        }
+        for (; ox < out_w; ox++) {
+            const float *corner = top + (size_t)ox * sx;
+            float total = 0;
+            for (int ky = 0; ky < kh; ky++) {
+                const float *row = corner + (size_t)ky * dy * pitch;
+                for (int kx = 0; kx < kw; kx++) total = fmaf(w[ky * kw + kx], row[kx * dx], total);
+            }
+            dst[ox] = total;
+        }
+    }
+}
+#endif
+
+// MARK: - Portable bodies
+
+void gl_sigmoid_portable(const float *x, float *y, size_t count) {
+    for (size_t i = 0; i < count; i++) y[i] = gl_sigmoid1(x[i]);
+}
+
+void gl_silu_portable(const float *x, float *y, size_t count) {
+    for (size_t i = 0; i < count; i++) y[i] = x[i] * gl_sigmoid1(x[i]);
+}
+
+void gl_depthwise_plane_portable(const float *padded, size_t pitch, const float *w, int kh, int kw,
+                                 int dy, int dx, int sy, int sx, float *out, int out_h, int out_w) {
+    for (int oy = 0; oy < out_h; oy++) {
+        const float *top = padded + (size_t)oy * sy * pitch;
+        for (int ox = 0; ox < out_w; ox++) {
+            const float *corner = top + (size_t)ox * sx;
+            float total = 0;
+            for (int ky = 0; ky < kh; ky++) {
+                const float *row = corner + (size_t)ky * dy * pitch;
+                for (int kx = 0; kx < kw; kx++) total += w[ky * kw + kx] * row[kx * dx];
+            }
+            out[(size_t)oy * out_w + ox] = total;
+        }
+    }
+}
+
+// MARK: - Public entry points
+
+void gl_bias_activation(float *row, size_t count, float bias, gl_activation activation) {
+#if GL_X86
+    if (gl_uses_avx2()) { gl_bias_activation_avx2(row, count, bias, activation); return; }
+#endif
+    for (size_t i = 0; i < count; i++) row[i] = gl_activate1(row[i] + bias, activation);
+}
+
+void gl_sigmoid(const float *x, float *y, size_t count) {
+#if GL_X86
+    if (gl_uses_avx2()) { gl_map_avx2(x, y, count, GL_ACTIVATION_SIGMOID); return; }
+#endif
+    gl_sigmoid_portable(x, y, count);
+}
+
+void gl_silu(const float *x, float *y, size_t count) {
+#if GL_X86
+    if (gl_uses_avx2()) { gl_map_avx2(x, y, count, GL_ACTIVATION_SILU); return; }
+#endif
+    gl_silu_portable(x, y, count);
+}
+
+void gl_scale(const float *x, float scale, float *y, size_t count) {
+#if GL_X86
+    if (gl_uses_avx2()) { gl_scale_avx2(x, scale, y, count); return; }
+#endif
+    for (size_t i = 0; i < count; i++) y[i] = x[i] * scale;
+}
+
+void gl_depthwise_plane(const float *padded, size_t pitch, const float *w, int kh, int kw,
+                        int dy, int dx, int sy, int sx, float *out, int out_h, int out_w) {
+#if GL_X86
+    if (gl_uses_avx2()) { gl_depthwise_plane_avx2(padded, pitch, w, kh, kw, dy, dx, sy, sx, out, out_h, out_w); return; }
+#endif
+    gl_depthwise_plane_portable(padded, pitch, w, kh, kw, dy, dx, sy, sx, out, out_h, out_w);
+}
