@@ -1,7 +1,7 @@
 /// Broadcasting arithmetic (NumPy rules) with gradients, and scalar forms.
 extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        let y = BroadcastKernel.apply(a, b, op: "add") { $0 + $1 }
+        let y = BroadcastKernel.apply(a, b, op: "add", Sum())
         let (sa, sb) = (a.shape, b.shape)
         return Tape.record(y, op: "add", inputs: [a, b]) { g, needs in
             [needs[0] ? g.summed(toShape: sa) : nil, needs[1] ? g.summed(toShape: sb) : nil]
@@ -9,7 +9,7 @@ extension Tensor {
     }
 
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        let y = BroadcastKernel.apply(a, b, op: "sub") { $0 - $1 }
+        let y = BroadcastKernel.apply(a, b, op: "sub", Difference())
         let (sa, sb) = (a.shape, b.shape)
         return Tape.record(y, op: "sub", inputs: [a, b]) { g, needs in
             [needs[0] ? g.summed(toShape: sa) : nil, needs[1] ? (-g).summed(toShape: sb) : nil]
@@ -17,7 +17,7 @@ extension Tensor {
     }
 
     public static func * (a: Tensor, b: Tensor) -> Tensor {
-        let y = BroadcastKernel.apply(a, b, op: "mul") { $0 * $1 }
+        let y = BroadcastKernel.apply(a, b, op: "mul", Product())
         return Tape.record(y, op: "mul", inputs: [a, b]) { g, needs in
             [needs[0] ? (g * b.detached()).summed(toShape: a.shape) : nil,
              needs[1] ? (g * a.detached()).summed(toShape: b.shape) : nil]
@@ -25,7 +25,7 @@ extension Tensor {
     }
 
     public static func / (a: Tensor, b: Tensor) -> Tensor {
-        let y = BroadcastKernel.apply(a, b, op: "div") { $0 / $1 }
+        let y = BroadcastKernel.apply(a, b, op: "div", Quotient())
         return Tape.record(y, op: "div", inputs: [a, b]) { g, needs in
             let bd = b.detached()
             return [needs[0] ? (g / bd).summed(toShape: a.shape) : nil,

@@ -1,9 +1,11 @@
 /// Kernels behind broadcasting binary ops and the reduction that undoes a broadcast in backward.
 enum BroadcastKernel {
     /// out[i] = f(a[ia], b[ib]) over the broadcast of `aShape` and `bShape`.
+    ///
+    /// `f` is a value type so each op gets a specialized loop (a closure would cost a call per element).
     @inline(__always)
-    static func apply(
-        _ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float
+    static func apply<F: ElementwiseCombination>(
+        _ a: Tensor, _ b: Tensor, op: String, _ f: F
     ) -> Tensor {
         if a.shape == b.shape {
             return Tensor(shape: a.shape) { out in
@@ -124,6 +126,6 @@ extension Tensor {
     /// Elementwise sum of two tensors of the same shape, off the tape (gradient accumulation).
     func adding(_ other: Tensor) -> Tensor {
         precondition(shape == other.shape, "add: shapes \(shape) and \(other.shape) differ")
-        return BroadcastKernel.apply(self, other, op: "add") { $0 + $1 }
+        return BroadcastKernel.apply(self, other, op: "add", Sum())
     }
 }

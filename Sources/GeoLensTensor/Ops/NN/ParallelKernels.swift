@@ -67,9 +67,24 @@ protocol ElementwiseCombination: Sendable {
     func callAsFunction(_ a: Float, _ b: Float) -> Float
 }
 
+/// a + b.
+struct Sum: ElementwiseCombination {
+    @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b }
+}
+
+/// a - b.
+struct Difference: ElementwiseCombination {
+    @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b }
+}
+
 /// a * b.
 struct Product: ElementwiseCombination {
-    func callAsFunction(_ a: Float, _ b: Float) -> Float { a * b }
+    @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a * b }
+}
+
+/// a / b.
+struct Quotient: ElementwiseCombination {
+    @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a / b }
 }
 
 extension Tensor {
