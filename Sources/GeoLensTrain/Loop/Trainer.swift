@@ -83,8 +83,14 @@ public final class Trainer {
     }
 
     /// Continues from `last.*` in the run directory: weights, optimizer state, history, hook states.
+    /// A checkpoint write cut short by a kill is first finished or discarded (`CheckpointFileSet`).
     public func resumeFromLastCheckpoint() throws {
         let dir = run.directory
+        for name in ["last", "best"] {
+            if try CheckpointFileSet(directory: dir, name: name).recover() {
+                run.note("finished the interrupted write of the \(name) checkpoint in \(dir.path)")
+            }
+        }
         let metaURL = dir.appendingPathComponent("last.meta.json")
         guard let data = FileManager.default.contents(atPath: metaURL.path) else {
             throw TrainingError.data("cannot resume: \(metaURL.path) does not exist; start the run without --resume")
@@ -124,6 +130,8 @@ public final class Trainer {
             try run.writeHistory()
             epoch += 1
         }
+        // Also after a resume with nothing left to run, whose last history write the kill may have cut off.
+        if !run.history.isEmpty { try run.writeHistory() }
         for hook in run.hooks { try hook.onTrainEnd(run) }
         return run.history
     }

@@ -74,7 +74,7 @@ public enum RunFiles {
         let prefix = "\(configuration.model.architecture)-\(configuration.loss.name)-"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
         let runs = names.filter { $0.hasPrefix(prefix) }.map { root.appendingPathComponent($0) }
-            .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("last.meta.json").path) }
+            .filter { CheckpointFileSet(directory: $0, name: "last").isResumable }
         return runs.max { modified($0) < modified($1) }
     }
 
@@ -86,7 +86,10 @@ public enum RunFiles {
     }
 
     private static func modified(_ url: URL) -> Date {
-        let meta = url.appendingPathComponent("last.meta.json").path
-        return ((try? FileManager.default.attributesOfItem(atPath: meta))?[.modificationDate] as? Date) ?? .distantPast
+        let files = CheckpointFileSet(directory: url, name: "last")
+        let dates = [files.live(CheckpointFileSet.metadataSuffix), files.staged(CheckpointFileSet.metadataSuffix)].compactMap {
+            (try? FileManager.default.attributesOfItem(atPath: $0.path))?[.modificationDate] as? Date
+        }
+        return dates.max() ?? .distantPast
     }
 }
