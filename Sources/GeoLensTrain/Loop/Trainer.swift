@@ -71,6 +71,15 @@ public final class Trainer {
             hooks.append(EarlyStopping(monitor: early.monitor, mode: early.mode, patience: early.patience, minDelta: early.minDelta))
         }
         hooks += extraHooks
+        if let snapshots = configuration.hooks.attributionSnapshots {
+            // After the hooks that may stop the run, so that an early stop's last epoch is explained too.
+            let hook = try AttributionSnapshots(configuration: snapshots, validationTiles: split.validation.map { tiles[$0] },
+                                                model: model, classNames: card.classNames(count: classCount))
+            if hook.tiles.count < snapshots.tiles {
+                notes("hooks.attribution_snapshots.tiles is \(snapshots.tiles) but the validation split has \(hook.tiles.count) tile(s); using those")
+            }
+            hooks.append(hook)
+        }
         hooks.append(Checkpointing(monitor: configuration.hooks.checkpointMonitor, mode: configuration.hooks.checkpointMode))
         run.hooks = hooks
     }
