@@ -100,6 +100,8 @@ public final class Trainer {
                 run.note("finished the interrupted write of the \(name) checkpoint in \(dir.path)")
             }
         }
+        RunFiles.removeInterruptedWrites(in: dir)
+        RunFiles.removeInterruptedWrites(in: AttributionSnapshots.directory(of: run))
         let metaURL = dir.appendingPathComponent("last.meta.json")
         guard let data = FileManager.default.contents(atPath: metaURL.path) else {
             throw TrainingError.data("cannot resume: \(metaURL.path) does not exist; start the run without --resume")

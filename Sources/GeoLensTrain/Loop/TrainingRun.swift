@@ -58,6 +58,15 @@ public enum RunFiles {
         try AtomicFile.write(data, to: url)
     }
 
+    /// Removes the hidden temporary files (`.<name>...tmp`, `.<name>.tmp-...`) that atomic writes
+    /// of a killed process left in `directory`; finished files are never touched.
+    static func removeInterruptedWrites(in directory: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names where name.hasPrefix(".") && (name.hasSuffix(".tmp") || name.contains(".tmp-")) {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
+    }
+
     /// `<root>/<architecture>-<loss>-<yyyyMMdd>`, with `-2`, `-3`, ... when taken.
     public static func newRunDirectory(root: URL, configuration: TrainingConfiguration, date: Date = Date()) -> URL {
         let base = baseName(configuration, date: date)
