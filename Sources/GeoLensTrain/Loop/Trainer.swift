@@ -5,7 +5,7 @@ import GeoLensGeo
 import GeoLensTensor
 
 /// The training loop. It never changes; entropy regularization, uncertainty tracking, early
-/// stopping and checkpointing attach as hooks.
+/// stopping, attribution snapshots and checkpointing attach as hooks.
 ///
 /// Everything random is seeded from the configuration's seed and the epoch/update index (data
 /// order per epoch, crops and augmentation per batch, dropout per update), so a run resumed from

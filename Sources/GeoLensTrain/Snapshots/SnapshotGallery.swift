@@ -28,7 +28,7 @@ enum SnapshotGallery {
                     let alt = "\(tile), class \(name), epoch \(epoch)"
                     cells += "<td><a href=\"\(HTML.escape(entry.files.map))\">"
                         + "<img src=\"\(HTML.escape(entry.files.heatmap))\" alt=\"\(HTML.escape(alt))\"/></a>"
-                        + "<div class=\"px\">\(entry.targetPixels) px predicted</div></td>"
+                        + "<div class=\"px\">\(entry.targetPixels) px predicted\(entry.targetPixels == 0 ? ": empty map" : "")</div></td>"
                 }
                 rows.append("<tr>\(cells)</tr>")
             }
