@@ -75,9 +75,11 @@ let package = Package(
             name: "GeoLensReport", dependencies: ["CPNG", "GeoLensEval", "GeoLensTensor"],
             path: "Sources/GeoLensReport", swiftSettings: strictSwift),
 
-        // Training: loop, hooks, losses, optimizers, schedules, checkpointing, resume.
+        // Training: loop, hooks, losses, optimizers, schedules, checkpointing, resume; attribution
+        // snapshots use Explain's GradCAM++ and Report's heatmaps (neither depends on Train).
         .target(
-            name: "GeoLensTrain", dependencies: ["GeoLensNN", "GeoLensGeo", "GeoLensEval", "GeoLensTensor"],
+            name: "GeoLensTrain",
+            dependencies: ["GeoLensNN", "GeoLensGeo", "GeoLensEval", "GeoLensExplain", "GeoLensReport", "GeoLensTensor"],
             path: "Sources/GeoLensTrain", swiftSettings: strictSwift),
 
         // The command-line tool.
@@ -124,11 +126,12 @@ let package = Package(
             name: "GeoLensReportTests", dependencies: ["GeoLensReport", "GeoLensTestSupport"],
             path: "Tests/GeoLensReportTests"),
         .testTarget(
-            name: "GeoLensTrainTests", dependencies: ["GeoLensTrain", "GeoLensTestSupport"],
+            name: "GeoLensTrainTests",
+            dependencies: ["GeoLensTrain", "GeoLensExplain", "GeoLensGeo", "GeoLensReport", "GeoLensTestSupport"],
             path: "Tests/GeoLensTrainTests"),
         // End-to-end tests of the built `geolens` binary.
         .testTarget(
-            name: "GeoLensCLITests", dependencies: ["GeoLensTestSupport", "GeoLensGeo"],
+            name: "GeoLensCLITests", dependencies: ["GeoLensTestSupport", "GeoLensGeo", "GeoLensReport"],
             path: "Tests/GeoLensCLITests"),
     ],
     swiftLanguageModes: [.v6]

@@ -5,8 +5,11 @@
 ///   `EvaluationAccumulator`), `TrainingConfiguration` (strict config), `TrainingRun` (what hooks
 ///   see and steer, history files, run-directory naming).
 /// - `Hooks/`: `TrainingHook` and the built-ins `EntropyRegularization`, `UncertaintyTracking`,
-///   `EarlyStopping`, `Checkpointing` (best/last safetensors + model card + metadata; optimizer
-///   state for `--resume`).
+///   `EarlyStopping`, `AttributionSnapshots` (GradCAM++ maps of fixed validation tiles every N
+///   epochs), `Checkpointing` (best/last safetensors + model card + metadata; optimizer state for
+///   `--resume`), written as one unit by `CheckpointFileSet` so a kill never leaves a torn checkpoint.
+/// - `Snapshots/`: the snapshot hook's configuration, `snapshots.json` index, heatmap figure and
+///   `index.html` gallery.
 /// - `Losses/`: fused single-pass kernels for cross-entropy (weights, ignore index, label
 ///   smoothing), focal, Dice, mean softmax entropy; `LossRegistry` by name.
 /// - `Optimizers/`: SGD (momentum, Nesterov), Adam, AdamW (no decay on biases and norms),

@@ -12,14 +12,18 @@ public struct TrainingTile: Sendable {
     public var labels: [Int32]
     /// Classes with at least one labelled pixel.
     public let classesPresent: Set<Int>
+    /// The image file the tile was read from (nil for tiles made in memory); outputs about the
+    /// tile (attribution snapshots) copy its georeference.
+    public let source: String?
 
-    public init(id: String, image: Tensor, labels: [Int32], classCount: Int) {
+    public init(id: String, image: Tensor, labels: [Int32], classCount: Int, source: String? = nil) {
         precondition(image.rank == 3 && labels.count == image.shape[1] * image.shape[2],
                      "TrainingTile: image \(image.shape) and \(labels.count) labels disagree")
         self.id = id
         self.image = image
         self.labels = labels
         self.classesPresent = Set(labels.lazy.filter { $0 >= 0 && Int($0) < classCount }.map(Int.init))
+        self.source = source
     }
 
     public var height: Int { image.shape[1] }
@@ -47,7 +51,8 @@ public enum TrainingTileLoader {
             for i in ids.indices where ids[i] != ignore && (ids[i] < 0 || Int(ids[i]) >= classCount) {
                 throw TrainingError.data("label \(labelPath) holds class \(ids[i]) outside 0..<\(classCount) (ignore index \(ignore))")
             }
-            tiles.append(TrainingTile(id: pair.relativePath, image: block.values, labels: ids, classCount: classCount))
+            tiles.append(TrainingTile(id: pair.relativePath, image: block.values, labels: ids, classCount: classCount,
+                                      source: pair.image))
         }
         guard !tiles.isEmpty else { throw TrainingError.data("no image/label pairs found in \(images) and \(labels)") }
         return tiles

@@ -23,7 +23,8 @@ struct CheckpointMetadata: Codable {
 /// Writes the last checkpoint every epoch (model, optimizer state, metadata: what `--resume`
 /// needs) and the best checkpoint when the monitored value improves. Each checkpoint is
 /// `<name>.safetensors` + `<name>.json` (model card, so `eval`/`predict`/`explain` load it
-/// directly) + `<name>.meta.json`. Attach it after the other hooks.
+/// directly) + `<name>.meta.json`, replaced together (`CheckpointFileSet`). Attach it after the
+/// other hooks.
 public final class Checkpointing: TrainingHook {
     public let monitor: String
     public let mode: MonitorMode
@@ -46,20 +47,23 @@ public final class Checkpointing: TrainingHook {
     public var resumeState: [String: Double] { best.map { ["best": $0] } ?? [:] }
     public func restore(_ state: [String: Double]) { best = state["best"] }
 
+    /// Writes the checkpoint `name` as one unit (`CheckpointFileSet`): a kill at any moment leaves
+    /// either the previous checkpoint or this one, never a mix of epochs.
     private func write(_ name: String, value: Double?, run: TrainingRun, optimizer: Bool) throws {
-        let dir = run.directory
+        let files = CheckpointFileSet(directory: run.directory, name: name)
+        try files.beginStaging()
         let stateDict = run.model.stateDict()
         try SafetensorsWriter.write(stateDict, metadata: ["format": "pt", "epoch": String(run.epoch)],
-                                    to: dir.appendingPathComponent("\(name).safetensors"))
+                                    to: files.staged(".safetensors"))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try RunFiles.write(try encoder.encode(run.card), to: dir.appendingPathComponent("\(name).json"))
+        try RunFiles.write(try encoder.encode(run.card), to: files.staged(".json"))
         if optimizer {
             var moments = StateDict()
             let (tensors, steps) = run.optimizer.exportState()
-            for key in tensors.keys.sorted() { moments[key] = .float(tensors[key]!) }
+            for (key, tensor) in tensors.sorted(by: { $0.key < $1.key }) { moments[key] = .float(tensor) }
             try SafetensorsWriter.write(moments, metadata: ["steps": String(steps)],
-                                        to: dir.appendingPathComponent("\(name).optimizer.safetensors"))
+                                        to: files.staged(".optimizer.safetensors"))
         }
         var states: [String: [String: Double]] = [:]
         for hook in run.hooks { states[String(describing: type(of: hook))] = hook.resumeState }
@@ -67,6 +71,7 @@ public final class Checkpointing: TrainingHook {
         let meta = CheckpointMetadata(epoch: run.epoch, step: run.step, monitor: monitor, monitoredValue: value,
                                       dataHash: run.dataHash, configuration: run.configuration,
                                       history: run.history, hookStates: states)
-        try RunFiles.write(try encoder.encode(meta), to: dir.appendingPathComponent("\(name).meta.json"))
+        try RunFiles.write(try encoder.encode(meta), to: files.staged(CheckpointFileSet.metadataSuffix))
+        try files.commit()
     }
 }

@@ -23,9 +23,11 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var validationEntropy: Double?
     public var learningRate: Double
     public var tilesPerSecond: Double
+    /// The folder of this epoch's attribution snapshots, relative to the run directory (nil: none taken).
+    public var snapshots: String?
 
     enum CodingKeys: String, CodingKey {
-        case epoch, learningRate = "lr", tilesPerSecond = "tiles_per_second"
+        case epoch, snapshots, learningRate = "lr", tilesPerSecond = "tiles_per_second"
         case trainLoss = "train_loss", trainEntropy = "train_entropy", validationLoss = "val_loss"
         case validationMIoU = "val_miou", validationAccuracy = "val_accuracy", validationEntropy = "val_entropy"
     }

@@ -5,7 +5,7 @@ import GeoLensGeo
 import GeoLensTensor
 
 /// The training loop. It never changes; entropy regularization, uncertainty tracking, early
-/// stopping and checkpointing attach as hooks.
+/// stopping, attribution snapshots and checkpointing attach as hooks.
 ///
 /// Everything random is seeded from the configuration's seed and the epoch/update index (data
 /// order per epoch, crops and augmentation per batch, dropout per update), so a run resumed from
@@ -71,6 +71,15 @@ public final class Trainer {
             hooks.append(EarlyStopping(monitor: early.monitor, mode: early.mode, patience: early.patience, minDelta: early.minDelta))
         }
         hooks += extraHooks
+        if let snapshots = configuration.hooks.attributionSnapshots {
+            // After the hooks that may stop the run, so that an early stop's last epoch is explained too.
+            let hook = try AttributionSnapshots(configuration: snapshots, validationTiles: split.validation.map { tiles[$0] },
+                                                model: model, classNames: card.classNames(count: classCount))
+            if hook.tiles.count < snapshots.tiles {
+                notes("hooks.attribution_snapshots.tiles is \(snapshots.tiles) but the validation split has \(hook.tiles.count) tile(s); using those")
+            }
+            hooks.append(hook)
+        }
         hooks.append(Checkpointing(monitor: configuration.hooks.checkpointMonitor, mode: configuration.hooks.checkpointMode))
         run.hooks = hooks
     }
@@ -83,8 +92,16 @@ public final class Trainer {
     }
 
     /// Continues from `last.*` in the run directory: weights, optimizer state, history, hook states.
+    /// A checkpoint write cut short by a kill is first finished or discarded (`CheckpointFileSet`).
     public func resumeFromLastCheckpoint() throws {
         let dir = run.directory
+        for name in ["last", "best"] {
+            if try CheckpointFileSet(directory: dir, name: name).recover() {
+                run.note("finished the interrupted write of the \(name) checkpoint in \(dir.path)")
+            }
+        }
+        RunFiles.removeInterruptedWrites(in: dir)
+        RunFiles.removeInterruptedWrites(in: AttributionSnapshots.directory(of: run))
         let metaURL = dir.appendingPathComponent("last.meta.json")
         guard let data = FileManager.default.contents(atPath: metaURL.path) else {
             throw TrainingError.data("cannot resume: \(metaURL.path) does not exist; start the run without --resume")
@@ -124,6 +141,8 @@ public final class Trainer {
             try run.writeHistory()
             epoch += 1
         }
+        // Also after a resume with nothing left to run, whose last history write the kill may have cut off.
+        if !run.history.isEmpty { try run.writeHistory() }
         for hook in run.hooks { try hook.onTrainEnd(run) }
         return run.history
     }

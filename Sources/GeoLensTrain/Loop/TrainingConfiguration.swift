@@ -100,12 +100,15 @@ public struct HookConfiguration: Codable, Sendable, Equatable {
     /// Value the best checkpoint is chosen by (a history column) and its direction.
     public var checkpointMonitor: String = "val_miou"
     public var checkpointMode: MonitorMode = .max
+    /// GradCAM++ maps of fixed validation tiles every few epochs (nil: off).
+    public var attributionSnapshots: AttributionSnapshotConfiguration?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case entropyRegularization = "entropy_regularization", earlyStopping = "early_stopping"
         case checkpointMonitor = "checkpoint_monitor", checkpointMode = "checkpoint_mode"
+        case attributionSnapshots = "attribution_snapshots"
     }
 
     public init(from decoder: Decoder) throws {
@@ -115,6 +118,7 @@ public struct HookConfiguration: Codable, Sendable, Equatable {
         earlyStopping = try c.decodeIfPresent(EarlyStoppingConfiguration.self, forKey: .earlyStopping)
         checkpointMonitor = try c.decodeIfPresent(String.self, forKey: .checkpointMonitor) ?? checkpointMonitor
         checkpointMode = try c.decodeIfPresent(MonitorMode.self, forKey: .checkpointMode) ?? checkpointMode
+        attributionSnapshots = try c.decodeIfPresent(AttributionSnapshotConfiguration.self, forKey: .attributionSnapshots)
         guard EpochRecord.monitorNames.contains(checkpointMonitor) else {
             throw TrainingError.configuration("hooks.checkpoint_monitor '\(checkpointMonitor)' is not one of \(EpochRecord.monitorNames.joined(separator: ", "))")
         }

@@ -41,10 +41,11 @@ public final class TrainingRun {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try RunFiles.write(try encoder.encode(history), to: directory.appendingPathComponent("history.json"))
         func cell(_ v: Double?) -> String { v.map { String($0) } ?? "" }
-        var csv = "epoch,train_loss,train_entropy,val_loss,val_miou,val_accuracy,val_entropy,lr,tiles_per_second\n"
+        var csv = "epoch,train_loss,train_entropy,val_loss,val_miou,val_accuracy,val_entropy,lr,tiles_per_second,snapshots\n"
         for r in history {
             csv += "\(r.epoch),\(r.trainLoss),\(cell(r.trainEntropy)),\(cell(r.validationLoss)),\(cell(r.validationMIoU)),"
-                + "\(cell(r.validationAccuracy)),\(cell(r.validationEntropy)),\(r.learningRate),\(r.tilesPerSecond)\n"
+                + "\(cell(r.validationAccuracy)),\(cell(r.validationEntropy)),\(r.learningRate),\(r.tilesPerSecond),"
+                + "\(r.snapshots ?? "")\n"
         }
         try RunFiles.write(Data(csv.utf8), to: directory.appendingPathComponent("history.csv"))
     }
@@ -55,6 +56,15 @@ public enum RunFiles {
     /// Writes `data` to a temporary file beside `url`, then renames it over `url`.
     static func write(_ data: Data, to url: URL) throws {
         try AtomicFile.write(data, to: url)
+    }
+
+    /// Removes the hidden temporary files (`.<name>...tmp`, `.<name>.tmp-...`) that atomic writes
+    /// of a killed process left in `directory`; finished files are never touched.
+    static func removeInterruptedWrites(in directory: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names where name.hasPrefix(".") && (name.hasSuffix(".tmp") || name.contains(".tmp-")) {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
     }
 
     /// `<root>/<architecture>-<loss>-<yyyyMMdd>`, with `-2`, `-3`, ... when taken.
@@ -74,7 +84,7 @@ public enum RunFiles {
         let prefix = "\(configuration.model.architecture)-\(configuration.loss.name)-"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
         let runs = names.filter { $0.hasPrefix(prefix) }.map { root.appendingPathComponent($0) }
-            .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("last.meta.json").path) }
+            .filter { CheckpointFileSet(directory: $0, name: "last").isResumable }
         return runs.max { modified($0) < modified($1) }
     }
 
@@ -86,7 +96,10 @@ public enum RunFiles {
     }
 
     private static func modified(_ url: URL) -> Date {
-        let meta = url.appendingPathComponent("last.meta.json").path
-        return ((try? FileManager.default.attributesOfItem(atPath: meta))?[.modificationDate] as? Date) ?? .distantPast
+        let files = CheckpointFileSet(directory: url, name: "last")
+        let dates = [files.live(CheckpointFileSet.metadataSuffix), files.staged(CheckpointFileSet.metadataSuffix)].compactMap {
+            (try? FileManager.default.attributesOfItem(atPath: $0.path))?[.modificationDate] as? Date
+        }
+        return dates.max() ?? .distantPast
     }
 }

@@ -16,6 +16,8 @@ struct TrainCommand: ReportingCommand {
             The config (JSON or YAML) has keys model (a model card: architecture, classes, bands, \
             input_scale, ignore_index, architecture_options), data (images, labels, validation_fraction, \
             crop, ...), epochs, batch_size, seed, loss, optimizer, schedule, augmentation, hooks, out, run_dir. \
+            hooks.attribution_snapshots {every, tiles, classes, layer, composite} writes GradCAM++ maps of fixed \
+            validation tiles into <run>/snapshots (index.html, snapshots.json). \
             Relative paths are resolved from the current directory. See configs/train.yaml.
             """)
 

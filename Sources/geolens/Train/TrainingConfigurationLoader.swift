@@ -61,6 +61,8 @@ enum TrainingSummary {
         }
         lines.append("run: \(directory.path)")
         lines.append("best checkpoint: \(directory.appendingPathComponent("best.safetensors").path)")
+        let gallery = directory.appendingPathComponent(AttributionSnapshots.folder).appendingPathComponent("index.html")
+        if FileManager.default.fileExists(atPath: gallery.path) { lines.append("attribution snapshots: \(gallery.path)") }
         return lines.joined(separator: "\n")
     }
 }
