@@ -22,6 +22,8 @@ def main():
     parser.add_argument("--out", default="/tmp/geolens-explain-bench")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", choices=["gradcam", "shap"], default=None,
+                        help="time one method (captum's ShapleyValues alone takes tens of minutes)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     import segmentation_models_pytorch as smp
@@ -70,10 +72,12 @@ def main():
             sv.attribute(x, baselines=baseline, feature_mask=feature_mask, perturbations_per_eval=8)
 
     print(f"class {c}, threads {args.threads}")
-    print(f"pytorch-grad-cam gradcam++ encoder.layer4: {best(gradcam):.3f} s/tile")
-    t = time.perf_counter()
-    shap()  # all 6! orderings: run once
-    print(f"captum ShapleyValues 6 band groups: {time.perf_counter() - t:.3f} s/tile")
+    if args.only in (None, "gradcam"):
+        print(f"pytorch-grad-cam gradcam++ encoder.layer4: {best(gradcam):.3f} s/tile", flush=True)
+    if args.only in (None, "shap"):
+        t = time.perf_counter()
+        shap()  # all 6! orderings: run once
+        print(f"captum ShapleyValues 6 band groups: {time.perf_counter() - t:.3f} s/tile", flush=True)
 
 
 if __name__ == "__main__":
