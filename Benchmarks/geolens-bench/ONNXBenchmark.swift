@@ -39,14 +39,17 @@ enum ONNXBenchmark {
             var generator = SeededGenerator(seed: 42)
             let input = Tensor.randomNormal(shape: [batch, model.inChannels, size, size], using: &generator)
             var fastest = Double.infinity
+            var cpu: [Double] = []
             let median = timing.medianMilliseconds {
-                let start = ContinuousClock.now
+                let start = ContinuousClock.now, startCPU = processCPUMilliseconds()
                 consume(model(input))
                 let elapsed = ContinuousClock.now - start
+                cpu.append(processCPUMilliseconds() - startCPU)
                 fastest = min(fastest, Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15)
             }
+            let cpuMedian = cpu.suffix(timing.repeats).sorted()[timing.repeats / 2]
             print("# geolens onnx, threads \(Parallel.threadCount)")
-            print("\((path as NSString).lastPathComponent)\t\(batch)x\(model.inChannels)x\(size)x\(size)\t\(format3(median))\t\(format3(fastest))")
+            print("\((path as NSString).lastPathComponent)\t\(batch)x\(model.inChannels)x\(size)x\(size)\t\(format3(median))\t\(format3(fastest))\tcpu \(format3(cpuMedian))")
             exit(0)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

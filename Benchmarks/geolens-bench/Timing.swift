@@ -1,3 +1,5 @@
+import Foundation
+
 /// Wall-clock timing for the benchmarks: warm-up calls, then the median of timed repeats.
 struct Timing {
     var warmup = 2
@@ -22,4 +24,11 @@ struct Timing {
 @inline(never)
 func consume<T>(_ value: T) {
     withExtendedLifetime(value) {}
+}
+
+/// CPU time used by the whole process so far (every thread), in milliseconds.
+func processCPUMilliseconds() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+    return Double(spec.tv_sec) * 1e3 + Double(spec.tv_nsec) * 1e-6
 }
