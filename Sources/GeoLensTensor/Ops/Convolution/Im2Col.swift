@@ -38,18 +38,6 @@ enum Im2Col {
                             continue
                         }
                         let src = plane + (oy * g.strideY - g.padTop + ky * g.dilationY) * g.inWidth + offsetX
-                        // Short rows (deep, low-resolution layers) copy inline: a memcpy/memset call
-                        // per few floats costs more than the copy.
-                        if g.outWidth <= 64 {
-                            for ox in 0..<valid.lowerBound { out[ox] = 0 }
-                            if g.strideX == 1 {
-                                for ox in valid { out[ox] = src[ox] }
-                            } else {
-                                for ox in valid { out[ox] = src[ox * g.strideX] }
-                            }
-                            for ox in valid.upperBound..<g.outWidth { out[ox] = 0 }
-                            continue
-                        }
                         out.initialize(repeating: 0, count: valid.lowerBound)
                         if g.strideX == 1 {
                             (out + valid.lowerBound).update(from: src + valid.lowerBound, count: valid.count)
