@@ -95,7 +95,7 @@ let package = Package(
 
         // Release-mode benchmarks, kept out of the test run (`make bench`).
         .executableTarget(
-            name: "geolens-bench", dependencies: ["GeoLensNN", "GeoLensTensor"],
+            name: "geolens-bench", dependencies: ["GeoLensNN", "GeoLensTensor", "GeoLensTrain"],
             path: "Benchmarks/geolens-bench", swiftSettings: strictSwift),
 
         // Peak memory of streaming a large scene through GeoLensGeo (release, out of the test run).

@@ -4,6 +4,7 @@ import GeoLensTensor
 //
 //   geolens-bench conv [--threads N] [--repeats R] [--filter SUBSTRING]
 //   geolens-bench onnx MODEL.onnx [--batch B] [--size S] [--threads T] (see ONNXBenchmark.swift)
+//   geolens-bench train [--base B] [--depth D] [--batch N] [--size S] [--threads T] (see TrainBenchmark.swift)
 //
 // prints one tab-separated line per case: name, median milliseconds per call, GFLOP/s.
 
@@ -11,6 +12,7 @@ let usage = "usage: geolens-bench conv [--threads N] [--repeats R] [--filter SUB
 var arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.isEmpty ? "conv" : arguments.removeFirst()
 if command == "onnx" { ONNXBenchmark.run(arguments) }
+if command == "train" { TrainBenchmark.run(arguments) }
 var threads = 2, timing = Timing(), filter = ""
 while !arguments.isEmpty {
     let flag = arguments.removeFirst()

@@ -2,7 +2,10 @@
 
 Same model (milesial U-Net, 6 bands, 3 classes, base/depth as given), same batch, same tile
 size, AdamW + cross-entropy, training-mode batch norm, torch.set_num_threads(threads).
-Prints tiles per second over `steps` timed updates after `warmup` untimed ones.
+Prints tiles per second over `steps` timed updates after `warmup` untimed ones, and the process CPU
+seconds they took (run with OMP_WAIT_POLICY=PASSIVE so OpenMP workers do not spin; CPU seconds then
+compare the work done even when other processes load the machine). GeoLens side:
+`geolens-bench train` with the same options.
 
 Run: python scripts/reference/train_throughput.py --base 16 --depth 3 --batch 4 --size 64 --threads 2
 """
@@ -36,14 +39,15 @@ def main():
     y = torch.randint(0, 3, (args.batch, args.size, args.size))
     for i in range(args.warmup + args.steps):
         if i == args.warmup:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
         optimizer.zero_grad()
         loss = F.cross_entropy(model(x), y, ignore_index=255)
         loss.backward()
         optimizer.step()
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
     print(f"pytorch {torch.__version__} threads={args.threads} base={args.base} depth={args.depth} "
-          f"batch={args.batch} size={args.size}: {args.steps * args.batch / seconds:.1f} tiles/s")
+          f"batch={args.batch} size={args.size}: {args.steps * args.batch / seconds:.1f} tiles/s, "
+          f"cpu {cpu:.3f} s for {args.steps} steps")
 
 
 if __name__ == "__main__":
