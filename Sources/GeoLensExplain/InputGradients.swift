@@ -70,15 +70,15 @@ public struct PixelAttribution: Sendable {
         return out
     }
 
-    /// Sum of the attribution of each feature (its channels, within its cell).
+    /// Sum of the attribution of each feature (its channels, over the pixels it covers).
     public func groupSums(_ features: [AttributionFeature]) -> [Double] {
         let plane = height * width
         return features.map { feature in
             var sum = 0.0
             for channel in feature.channels {
-                let cell = feature.cell ?? (0, 0, width, height)
-                for row in cell.y..<cell.y + cell.height {
-                    for col in cell.x..<cell.x + cell.width { sum += Double(values[channel * plane + row * width + col]) }
+                let offset = channel * plane
+                feature.forEachRun(height: height, width: width) { run in
+                    for i in run { sum += Double(values[offset + i]) }
                 }
             }
             return sum
