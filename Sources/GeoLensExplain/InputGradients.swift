@@ -3,7 +3,8 @@ public import GeoLensTensor
 
 /// dy/dx of one target at a batch of inputs [B, C, H, W]: one forward and one backward pass
 /// per chunk of `batchSize` points, y summed over the batch (items are independent in
-/// evaluation mode, so each item receives its own gradient).
+/// evaluation mode, so each item receives its own gradient). Parameters are constants in these
+/// passes: the backward computes input gradients only, no weight gradients.
 public struct InputGradients {
     public let model: any SegmentationModel
     public let batchSize: Int
@@ -28,7 +29,7 @@ public struct InputGradients {
                     }
                 }
             }.requiringGradient()
-            let logits = model(batch, context: ForwardContext(mode: .evaluation))
+            let logits = model(batch, context: ForwardContext(mode: .evaluation, parameterGradients: false))
             for (t, target) in targets.enumerated() {
                 let grad = gradients(of: logits, seed: target.seed(shape: logits.shape), wrt: [batch])[0]
                 grad.withUnsafeBufferPointer { g in
