@@ -33,10 +33,11 @@ public struct CAMExplainer {
     }
 
     /// Runs the model once on `input` [1, C, H, W] and returns the logits with the activation
-    /// of `layer` kept as a tape leaf.
+    /// of `layer` kept as a tape leaf. Parameters are constants in this pass, so backward passes
+    /// compute dy/dA without any weight gradients.
     public func forward(_ input: Tensor) throws(ExplainError) -> (logits: Tensor, activation: Tensor) {
         precondition(input.rank == 4 && input.shape[0] == 1, "CAMExplainer: input of shape \(input.shape), expected [1, C, H, W]")
-        let context = ForwardContext(mode: .evaluation, captures: [layer: .leaf])
+        let context = ForwardContext(mode: .evaluation, captures: [layer: .leaf], parameterGradients: false)
         let logits = model(input, context: context)
         guard let activation = context.captured[layer] else {
             let known = model.camLayers.prefix(12).joined(separator: ", ")

@@ -2,7 +2,8 @@ public import GeoLensNN
 public import GeoLensTensor
 
 /// Evaluates v(z) = y(z * x + (1 - z) * b) for batches of coalitions through the model, for
-/// several targets at once (one forward pass per batch, no tape).
+/// several targets at once (one forward pass per batch, no tape). Inputs outside every feature
+/// (bands in no group, nodata pixels) keep their value from x in every coalition.
 public struct CoalitionEvaluator {
     public let model: any SegmentationModel
     public let input: Tensor
@@ -53,18 +54,14 @@ public struct CoalitionEvaluator {
                     for (item, coalition) in coalitions.enumerated() {
                         precondition(coalition.count == features.count,
                                      "CoalitionEvaluator: coalition of \(coalition.count) flags for \(features.count) features")
+                        // Pixels and channels outside every feature (nodata, bands in no group) keep x.
                         let base = item * itemSize
-                        for i in 0..<itemSize { out[base + i] = b[i] }
-                        for (feature, kept) in zip(features, coalition) where kept {
+                        for i in 0..<itemSize { out[base + i] = x[i] }
+                        for (feature, kept) in zip(features, coalition) where !kept {
                             for channel in feature.channels {
                                 let offset = channel * plane
-                                if let cell = feature.cell {
-                                    for row in cell.y..<cell.y + cell.height {
-                                        let rowStart = offset + row * width
-                                        for col in cell.x..<cell.x + cell.width { out[base + rowStart + col] = x[rowStart + col] }
-                                    }
-                                } else {
-                                    for i in offset..<offset + plane { out[base + i] = x[i] }
+                                feature.forEachRun(height: height, width: width) { run in
+                                    for i in run { out[base + offset + i] = b[offset + i] }
                                 }
                             }
                         }

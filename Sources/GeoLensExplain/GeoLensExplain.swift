@@ -1,5 +1,6 @@
 /// GeoLensExplain: attributions for segmentation models on GeoLens's engine — CAM methods
 /// (GradCAM, GradCAM++, HiResCAM, LayerCAM) on named layers, the SHAP family over band groups
-/// (exact Shapley, KernelSHAP, GradientSHAP, integrated gradients), segmentation targets, and
+/// optionally crossed with grid or SLIC superpixel cells (exact Shapley, KernelSHAP,
+/// GradientSHAP, integrated gradients), segmentation targets, and
 /// sanity checks (deletion/insertion AUC, cascading model randomization).
 public enum GeoLensExplain {}

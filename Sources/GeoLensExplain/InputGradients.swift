@@ -3,7 +3,8 @@ public import GeoLensTensor
 
 /// dy/dx of one target at a batch of inputs [B, C, H, W]: one forward and one backward pass
 /// per chunk of `batchSize` points, y summed over the batch (items are independent in
-/// evaluation mode, so each item receives its own gradient).
+/// evaluation mode, so each item receives its own gradient). Parameters are constants in these
+/// passes: the backward computes input gradients only, no weight gradients.
 public struct InputGradients {
     public let model: any SegmentationModel
     public let batchSize: Int
@@ -28,7 +29,7 @@ public struct InputGradients {
                     }
                 }
             }.requiringGradient()
-            let logits = model(batch, context: ForwardContext(mode: .evaluation))
+            let logits = model(batch, context: ForwardContext(mode: .evaluation, parameterGradients: false))
             for (t, target) in targets.enumerated() {
                 let grad = gradients(of: logits, seed: target.seed(shape: logits.shape), wrt: [batch])[0]
                 grad.withUnsafeBufferPointer { g in
@@ -70,15 +71,15 @@ public struct PixelAttribution: Sendable {
         return out
     }
 
-    /// Sum of the attribution of each feature (its channels, within its cell).
+    /// Sum of the attribution of each feature (its channels, over the pixels it covers).
     public func groupSums(_ features: [AttributionFeature]) -> [Double] {
         let plane = height * width
         return features.map { feature in
             var sum = 0.0
             for channel in feature.channels {
-                let cell = feature.cell ?? (0, 0, width, height)
-                for row in cell.y..<cell.y + cell.height {
-                    for col in cell.x..<cell.x + cell.width { sum += Double(values[channel * plane + row * width + col]) }
+                let offset = channel * plane
+                feature.forEachRun(height: height, width: width) { run in
+                    for i in run { sum += Double(values[offset + i]) }
                 }
             }
             return sum

@@ -1,4 +1,5 @@
 import Foundation
+import GeoLensGeo
 import GeoLensTestSupport
 import Testing
 
@@ -100,5 +101,102 @@ import Testing
         #expect(record["target"] as? String == "window:8,8,16,16")
         #expect(record["target_pixels"] as? Int == 256)
         #expect((record["values"] as? [Double])?.count == 6)
+    }
+
+    @Test func exactShapleyOverSuperpixelCellsWritesTheSegmentsAndBoundaries() throws {
+        let out = try GeoLensCLI.temporaryDirectory("explain-superpixels")
+        defer { try? FileManager.default.removeItem(at: out) }
+        // tile_r1_c0 has nodata pixels (0 in every band) along its left edge.
+        let tile = Self.tiles + "/tile_r1_c0.tif"
+        let result = try GeoLensCLI.run(["explain", "--model", Self.model, "--input", tile, "--out", out.path,
+                                         "--method", "shap-exact", "--groups", "vis=1,2,3;nir=4;swir=5,6",
+                                         "--superpixels", "3", "--class", "cloud"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let data = try Data(contentsOf: out.appendingPathComponent("attributions.json"))
+        let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let cells = try #require(document["cells"] as? [String: Any])
+        #expect(cells["kind"] as? String == "superpixels" && cells["superpixels"] as? Int == 3 && cells["compactness"] as? Double == 10)
+        let record = try #require(try readRecords(out).first)
+        #expect(record["cell_kind"] as? String == "superpixels")
+        let count = try #require(record["cell_count"] as? Int)
+        #expect((1...4).contains(count))
+        let groups = try #require(record["groups"] as? [String])
+        #expect(groups == ["vis", "nir", "swir"].flatMap { g in (1...count).map { "\(g)@s\($0)" } })
+        #expect(record["evaluations"] as? Int == 1 << groups.count)
+        let values = try #require(record["values"] as? [Double])
+        let fx = try #require(record["f_x"] as? Double), base = try #require(record["base_value"] as? Double)
+        #expect(abs(values.reduce(0, +) - (fx - base)) <= 1e-4 * max(abs(fx - base), 1))
+
+        // The label raster: georeferenced like the tile, segments 1...K exactly on the valid pixels.
+        #expect(record["segments"] as? String == "tile_r1_c0_superpixels.tif")
+        let segmentsPath = out.appendingPathComponent("tile_r1_c0_superpixels.tif").path
+        let segments = try Raster(path: segmentsPath)
+        let labels = try segments.read().values.scalars.map { Int($0) }
+        let valid = try Raster(path: tile).read().validity
+        #expect(valid.contains(false) && valid.contains(true))
+        for i in labels.indices { #expect((labels[i] > 0) == valid[i], "pixel \(i): segment \(labels[i]), valid \(valid[i])") }
+        #expect(Set(labels.filter { $0 > 0 }) == Set(1...count))
+        let info = try GeoLensCLI.run(["inspect", segmentsPath, "--json"])
+        #expect(info.stdout.contains("32633") && info.stdout.contains("Int32"), "the segment raster keeps the tile's CRS")
+
+        // The heatmap: segment boundaries in black over the map.
+        let png = try Raster(path: out.appendingPathComponent("tile_r1_c0_shap-exact_cloud.png").path).read().values.scalars
+        let (width, height) = (segments.width, segments.height)
+        let plane = png.count / 3
+        var boundaryPixels = 0
+        for y in 0..<height {
+            for x in 0..<width {
+                let i = y * width + x
+                let boundary = (x + 1 < width && labels[i + 1] != labels[i]) || (y + 1 < height && labels[i + width] != labels[i])
+                let black = (0..<3).allSatisfy { png[$0 * plane + i] == 0 }
+                if boundary { boundaryPixels += 1; #expect(black, "boundary pixel \(x),\(y) is not drawn") }
+            }
+        }
+        #expect(boundaryPixels > 0)
+    }
+
+    @Test(arguments: [(["--superpixels", "0"], "superpixels"), (["--superpixels", "-3"], "superpixels"),
+                      (["--superpixels", "3", "--grid", "2x2"], "grid"), (["--superpixels", "3", "--compactness", "0"], "compactness"),
+                      (["--compactness", "5"], "compactness")])
+    func badSuperpixelSettingsAreOneLineUsageErrors(_ flags: [String], key: String) throws {
+        let out = try GeoLensCLI.temporaryDirectory("explain-bad-superpixels")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try GeoLensCLI.run(["explain", "--model", Self.model, "--input", Self.tiles + "/tile_r0_c0.tif",
+                                         "--out", out.path, "--method", "shap-exact"] + flags)
+        #expect(result.status == 64)
+        #expect(result.stderr.hasPrefix("error:") && result.stderr.split(separator: "\n").count == 1, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("'\(key)'"), "stderr: \(result.stderr)")
+    }
+
+    @Test func configFileSuperpixelKeysAreCheckedStrictly() throws {
+        let out = try GeoLensCLI.temporaryDirectory("explain-superpixel-config")
+        defer { try? FileManager.default.removeItem(at: out) }
+        func run(_ extra: String) throws -> (status: Int32, stderr: String) {
+            let config = out.appendingPathComponent("explain.yaml")
+            try Data("""
+                model: \(Self.model)
+                input: \(Self.tiles)/tile_r0_c0.tif
+                out: \(out.path)/run
+                method: kernel-shap
+                samples: 8
+                groups: "vis=1,2,3;ir=4,5,6"
+                \(extra)
+                """.utf8).write(to: config)
+            let result = try GeoLensCLI.run(["explain", "--config", config.path])
+            return (result.status, result.stderr)
+        }
+        let typo = try run("superpixel: 4")
+        #expect(typo.status == 64 && typo.stderr.contains("did you mean 'superpixels'") && typo.stderr.contains("explain.yaml"))
+        let both = try run("superpixels: 4\ngrid: 2x2")
+        #expect(both.status == 64 && both.stderr.contains("'grid'") && both.stderr.contains("explain.yaml"))
+        let bands = try run("superpixels: 4\nsuperpixel_bands: nir")
+        #expect(bands.status == 64 && bands.stderr.contains("superpixel_bands"))
+        let fine = try run("superpixels: 4\ncompactness: 20\nsuperpixel_bands: composite\nsanity: true\nclasses: [cloud]")
+        #expect(fine.status == 0, "stderr: \(fine.stderr)")
+        // Superpixel values map back to pixels, so the sanity checks run as for grid cells.
+        let record = try #require(try readRecords(out.appendingPathComponent("run")).first)
+        #expect(record["cell_kind"] as? String == "superpixels")
+        let sanity = try #require(record["sanity"] as? [String: Any])
+        #expect(sanity["deletion_auc"] as? Double != nil && sanity["note"] == nil)
     }
 }

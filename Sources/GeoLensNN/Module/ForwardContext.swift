@@ -7,6 +7,10 @@ public import GeoLensTensor
 /// (`encoder.layer4`) and records the outputs of the paths asked for in `captures`. A capture
 /// can also make the output a new leaf of the tape, so that gradients with respect to it are
 /// available even when nothing before it requires a gradient (what GradCAM needs).
+///
+/// With `parameterGradients` false the pass treats the model's parameters as constants: a
+/// backward pass then computes gradients only for what flows to the input or to captured
+/// leaves, not the weight and bias gradients of every layer (what explanations need).
 public final class ForwardContext {
     public enum Mode: Sendable {
         /// Batch norm uses running statistics, dropout is off.
@@ -27,14 +31,18 @@ public final class ForwardContext {
     public let mode: Mode
     public var generator: SeededGenerator
     public var captures: [String: Capture]
+    /// Whether the pass records parameters on the tape (default). False runs it inside
+    /// `GradientMode.withoutParameterGradients`, through `Module.callAsFunction(_:context:)`.
+    public let parameterGradients: Bool
     /// Outputs of captured module paths from the last forward pass.
     public private(set) var captured: [String: Tensor] = [:]
     private var path: [String] = []
 
-    public init(mode: Mode, seed: UInt64 = 0, captures: [String: Capture] = [:]) {
+    public init(mode: Mode, seed: UInt64 = 0, captures: [String: Capture] = [:], parameterGradients: Bool = true) {
         self.mode = mode
         self.generator = SeededGenerator(seed: seed)
         self.captures = captures
+        self.parameterGradients = parameterGradients
     }
 
     public var isTraining: Bool { mode == .training }

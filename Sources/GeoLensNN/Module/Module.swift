@@ -4,7 +4,8 @@ public import GeoLensTensor
 ///
 /// Parameters are reference objects so that loaders and optimizers can replace their values in
 /// place while the module tree keeps pointing at them. A trainable parameter's value is a leaf of
-/// the tape (`requiringGradient()`), so `gradients(of:wrt:)` can be taken with respect to it.
+/// the tape (`parameterLeaf()`), so `gradients(of:wrt:)` can be taken with respect to it, except
+/// in passes that treat parameters as constants (`ForwardContext.parameterGradients`).
 public final class Parameter: @unchecked Sendable {
     /// Parameters receive gradients and optimizer updates; buffers (running mean/variance) do not.
     public enum Kind: String, Sendable { case parameter, buffer }
@@ -15,13 +16,13 @@ public final class Parameter: @unchecked Sendable {
         didSet {
             precondition(value.shape == oldValue.shape,
                          "Parameter: new value of shape \(value.shape) replaces shape \(oldValue.shape)")
-            if kind == .parameter && !value.requiresGradient { value = value.requiringGradient() }
+            if kind == .parameter && !value.requiresGradient { value = value.parameterLeaf() }
         }
     }
 
     public init(_ value: Tensor, kind: Kind = .parameter) {
         self.kind = kind
-        self.value = kind == .parameter ? value.requiringGradient() : value.detached()
+        self.value = kind == .parameter ? value.parameterLeaf() : value.detached()
     }
 
     public var shape: [Int] { value.shape }
@@ -82,8 +83,12 @@ extension Module {
         GradientMode.withoutRecording { forward(x, context: ForwardContext(mode: .evaluation)) }
     }
 
-    /// Runs the module with an explicit context (training, MC dropout, captures).
+    /// Runs the module with an explicit context (training, MC dropout, captures, parameters as
+    /// constants).
     public func callAsFunction(_ x: Tensor, context: ForwardContext) -> Tensor {
-        forward(x, context: context)
+        guard context.parameterGradients else {
+            return GradientMode.withoutParameterGradients { forward(x, context: context) }
+        }
+        return forward(x, context: context)
     }
 }

@@ -23,6 +23,13 @@ struct ExplainCommand: ReportingCommand {
     @Option(help: "CAM layer (module path or ONNX tensor name); default: the deepest encoder feature map.") var layer: String?
     @Option(help: "Band groups, e.g. \"vis=1,2,3;nir=4;swir=5,6\"; default one group per band.") var groups: String?
     @Option(help: "Cross the groups with a ROWSxCOLUMNS grid of cells, e.g. 2x2.") var grid: String?
+    // Unconditional parsing takes "-3" as the value, so a negative count gets the range error.
+    @Option(parsing: .unconditional, help: "Cross the groups with about N SLIC superpixel cells instead of a grid.")
+    var superpixels: Int?
+    @Option(parsing: .unconditional, help: "SLIC compactness (default 10; larger gives more regular cells).")
+    var compactness: Double?
+    @Option(name: .customLong("superpixel-bands"), help: "Bands SLIC segments: all (default) or composite.")
+    var superpixelBands: String?
     @Option(help: "Input channels (1-based) shown as R,G,B under the heatmaps, e.g. 4,3,2 for false colour.") var composite: String?
     @Option(help: "mean (per-band tile mean), zero, or a JSON file of raw per-band values.") var baseline: String?
     @Option(help: "Samples (kernel-shap coalitions, gradient-shap draws).") var samples: Int?
@@ -77,7 +84,8 @@ struct ExplainCommand: ReportingCommand {
             ("method", method.map(JSONValue.string)),
             ("classes", classes.isEmpty ? nil : .array(classes.map(JSONValue.string))),
             ("layer", layer.map(JSONValue.string)), ("groups", groups.map(JSONValue.string)),
-            ("grid", grid.map(JSONValue.string)),
+            ("grid", grid.map(JSONValue.string)), ("superpixels", superpixels.map { .number(Double($0)) }),
+            ("compactness", compactness.map(JSONValue.number)), ("superpixel_bands", superpixelBands.map(JSONValue.string)),
             ("composite", composite.map { .array($0.split(separator: ",").map { .number(Double(String($0).trimmingCharacters(in: .whitespaces)) ?? -1) }) }), ("baseline", baseline.map(JSONValue.string)),
             ("samples", samples.map { .number(Double($0)) }), ("steps", steps.map { .number(Double($0)) }),
             ("seed", seed.map { .number(Double($0)) }), ("target", target.map(JSONValue.string)),
@@ -93,15 +101,31 @@ struct ExplainCommand: ReportingCommand {
     }
 
     private func writeAttributions(_ records: [ExplainRunner.Record], settings: ExplainConfig, loaded: LoadedModel) throws {
+        /// How the spatial cells were asked for (per-tile counts are in the records).
+        struct Cells: Encodable {
+            let kind: ExplainCells.Kind
+            let grid: String?
+            let superpixels: Int?
+            let compactness: Double?
+            let bands: String?
+        }
         struct Document: Encodable {
             let model: String
             let method: String
             let baseline: String?
+            let cells: Cells?
             let classes: [String]
             let records: [ExplainRunner.Record]
         }
-        let document = Document(model: settings.model, method: settings.method,
-                                baseline: settings.isCAM ? nil : settings.baseline, classes: loaded.classNames, records: records)
+        var cells: Cells?
+        if !settings.isCAM, let grid = settings.grid {
+            cells = Cells(kind: .grid, grid: grid, superpixels: nil, compactness: nil, bands: nil)
+        } else if !settings.isCAM, let superpixels = settings.superpixels {
+            cells = Cells(kind: .superpixels, grid: nil, superpixels: superpixels, compactness: settings.compactness ?? 10,
+                          bands: settings.superpixelBands ?? "all")
+        }
+        let document = Document(model: settings.model, method: settings.method, baseline: settings.isCAM ? nil : settings.baseline,
+                                cells: cells, classes: loaded.classNames, records: records)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

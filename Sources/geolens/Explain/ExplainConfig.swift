@@ -19,6 +19,12 @@ struct ExplainConfig: Decodable {
     var groups: String?
     /// `rows x columns` grid of cells crossed with the groups (e.g. `2x2`).
     var grid: String?
+    /// Target number of SLIC superpixel cells crossed with the groups (instead of a grid).
+    var superpixels: Int?
+    /// SLIC compactness m (default 10): larger values give more regular cells.
+    var compactness: Double?
+    /// The bands SLIC segments: `all` model input channels (default) or the `composite` channels.
+    var superpixelBands: String?
     /// 1-based positions among the model's input channels shown as red, green, blue under the
     /// heatmaps (default 3,2,1: Sentinel-2 B2,B3,B4 order gives true colour; a single channel for grey).
     var composite: [Int]?
@@ -36,9 +42,9 @@ struct ExplainConfig: Decodable {
     var sanity: Bool
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case model, input, out, method, classes, layer, groups, grid, composite, baseline, samples, steps, seed, target, labels
-        case batch, threads, shard, sanity
-        case modelCard = "model_card"
+        case model, input, out, method, classes, layer, groups, grid, superpixels, compactness, composite, baseline, samples
+        case steps, seed, target, labels, batch, threads, shard, sanity
+        case modelCard = "model_card", superpixelBands = "superpixel_bands"
     }
 
     init(from decoder: Decoder) throws {
@@ -53,6 +59,9 @@ struct ExplainConfig: Decodable {
         layer = try c.decodeIfPresent(String.self, forKey: .layer)
         groups = try c.decodeIfPresent(String.self, forKey: .groups)
         grid = try c.decodeIfPresent(String.self, forKey: .grid)
+        superpixels = try c.decodeIfPresent(Int.self, forKey: .superpixels)
+        compactness = try c.decodeIfPresent(Double.self, forKey: .compactness)
+        superpixelBands = try c.decodeIfPresent(String.self, forKey: .superpixelBands)
         composite = try c.decodeIfPresent([Int].self, forKey: .composite)
         baseline = try c.decodeIfPresent(String.self, forKey: .baseline) ?? "mean"
         samples = try c.decodeIfPresent(Int.self, forKey: .samples) ?? 256
@@ -82,6 +91,35 @@ struct ExplainConfig: Decodable {
             throw fail(.composite, "must list 1 or 3 channel positions (1-based), got \(composite)")
         }
         if let grid, parsedGrid(grid) == nil { throw fail(.grid, "is '\(grid)'; write ROWSxCOLUMNS, e.g. 2x2") }
+        try validateSuperpixels(fail)
+    }
+
+    /// Largest accepted `superpixels` target.
+    static let maximumSuperpixels = 10_000
+
+    /// The superpixel keys: a positive target, no grid at the same time, a positive compactness,
+    /// and compactness or bands only together with a target.
+    private func validateSuperpixels(_ fail: (CodingKeys, String) -> Failure) throws {
+        if let superpixels {
+            guard (1...Self.maximumSuperpixels).contains(superpixels) else {
+                throw fail(.superpixels, "must be between 1 and \(Self.maximumSuperpixels), got \(superpixels)")
+            }
+            if grid != nil {
+                throw fail(.superpixels, "cannot be combined with key 'grid': both choose the spatial cells; give --grid or --superpixels, not both")
+            }
+        }
+        if let compactness {
+            guard compactness > 0, compactness.isFinite, compactness <= 1e6 else {
+                throw fail(.compactness, "must be a number above 0 (and at most 1e6), got \(compactness)")
+            }
+            guard superpixels != nil else { throw fail(.compactness, "applies to superpixel cells only; add --superpixels N") }
+        }
+        if let superpixelBands {
+            guard ["all", "composite"].contains(superpixelBands) else {
+                throw fail(.superpixelBands, "is '\(superpixelBands)'; use all or composite")
+            }
+            guard superpixels != nil else { throw fail(.superpixelBands, "applies to superpixel cells only; add --superpixels N") }
+        }
     }
 
     /// `RxC` as (rows, columns), both >= 1.

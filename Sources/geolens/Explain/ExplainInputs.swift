@@ -24,8 +24,9 @@ enum ExplainInputs {
         return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }.sorted()
     }
 
-    /// The model input [1, C, H, W] of a tile: the card's bands, input_scale/offset, then mean/std.
-    static func read(_ path: String, card: ModelCard, channels: Int) throws -> (input: Tensor, raster: Raster) {
+    /// The model input [1, C, H, W] of a tile: the card's bands, input_scale/offset, then mean/std;
+    /// with the validity of each pixel (false where any fed band is nodata or not finite).
+    static func read(_ path: String, card: ModelCard, channels: Int) throws -> (input: Tensor, validity: [Bool], raster: Raster) {
         let raster = try Raster(path: path)
         let bands = card.bands ?? Array(1...raster.bandCount)
         guard bands.count == channels else {
@@ -35,7 +36,7 @@ enum ExplainInputs {
         let block = try raster.read(bands: bands, scale: Float(card.inputScale), offset: Float(card.inputOffset))
         var input = block.values.reshaped([1, channels, raster.height, raster.width])
         InputNormalization(card: card, channels: channels).apply(to: &input)
-        return (input, raster)
+        return (input, block.validity, raster)
     }
 
     /// The baseline of a run: `mean`, `zero`, or a JSON file with one raw value per fed band

@@ -27,10 +27,16 @@ struct ExplainRunner {
         var fullValue: Double?
         var completenessResidual: Double?
         var evaluations: Int?
+        /// `grid` or `superpixels` when the features are band groups crossed with spatial cells.
+        var cellKind: ExplainCells.Kind?
+        var cellCount: Int?
+        /// The superpixel label raster of the tile (superpixel runs).
+        var segments: String?
         var sanity: Sanity?
 
         enum CodingKeys: String, CodingKey {
-            case tile, method, layer, target, map, groups, values, evaluations, sanity
+            case tile, method, layer, target, map, groups, values, evaluations, sanity, segments
+            case cellKind = "cell_kind", cellCount = "cell_count"
             case className = "class", classIndex = "class_index", targetPixels = "target_pixels"
             case standardErrors = "standard_errors", baseValue = "base_value", fullValue = "f_x"
             case completenessResidual = "completeness_residual"
@@ -79,7 +85,7 @@ struct ExplainRunner {
     /// Explains one tile; returns its records.
     func explain(tile: String) throws -> [Record] {
         let model = loaded.model
-        let (input, raster) = try ExplainInputs.read(tile, card: loaded.card, channels: model.inChannels)
+        let (input, validity, raster) = try ExplainInputs.read(tile, card: loaded.card, channels: model.inChannels)
         let (height, width) = (input.shape[2], input.shape[3])
         let logits = GradientMode.withoutRecording { model(input) }
         let prediction = predictedClasses(logits)
@@ -99,7 +105,11 @@ struct ExplainRunner {
             Record(tile: tile, method: config.method, className: names[target.classIndex], classIndex: target.classIndex,
                    target: region.description, targetPixels: target.pixelCount)
         }
-        let compositeBands = try compositePlanes(input)
+        let compositeChannels = try self.compositeChannels(input)
+        let scalars = input.scalars
+        let compositeBands = compositeChannels.map { c in Array(scalars[c * height * width..<(c + 1) * height * width]) }
+        /// Segment boundaries drawn on the heatmaps of superpixel runs.
+        var boundaries: [Bool]?
         /// Writes the raw map (GeoTIFF) and its heatmap PNG (bands summed per pixel for per-band maps).
         func writeMap(_ values: [Float], bands: Int, class index: Int) throws -> String {
             let name = "\(stem)_\(config.method)_\(names[index]).tif"
@@ -110,11 +120,12 @@ struct ExplainRunner {
             var summed = Array(values[0..<plane])
             for b in 1..<max(bands, 1) { for i in 0..<plane { summed[i] += values[b * plane + i] } }
             _ = try renderHeatmapPNG(map: summed, height: height, width: width, composite: compositeBands,
-                                     signed: !config.isCAM, path: (path as NSString).deletingPathExtension + ".png")
+                                     signed: !config.isCAM, boundaries: boundaries,
+                                     path: (path as NSString).deletingPathExtension + ".png")
             return name
         }
         func writeGroupChart(_ record: Record) throws {
-            guard let groups = record.groups, let values = record.values, config.grid == nil else { return }
+            guard let groups = record.groups, let values = record.values, record.cellKind == nil else { return }
             let name = "\(stem)_\(config.method)_\(names[record.classIndex])_groups.png"
             _ = try renderGroupBarChartPNG(names: groups, values: values,
                                            standardErrors: record.standardErrors?.count == values.count ? record.standardErrors : nil,
@@ -137,15 +148,28 @@ struct ExplainRunner {
             }
             return records
         }
-        var features = try config.groups.map { try FeatureGroups.parse($0, channels: model.inChannels) }
-            ?? FeatureGroups.perChannel(model.inChannels)
-        if let grid = config.grid.flatMap(config.parsedGrid) {
-            features = FeatureGroups.crossed(features, gridRows: grid.rows, columns: grid.columns, height: height, width: width)
+        let cells = try ExplainCells(config: config, input: input, validity: validity, compositeChannels: compositeChannels)
+        let features = cells.features
+        var segmentsFile: String?
+        if let segmentation = cells.segmentation {
+            let name = "\(stem)_superpixels.tif"
+            try cells.writeSegments(to: (config.out as NSString).appendingPathComponent(name), georeference: georeference)
+            segmentsFile = name
+            boundaries = segmentation.boundaries
+        }
+        /// A record with the tile's cell description.
+        func cellRecord(_ target: SegmentationTarget) -> Record {
+            var record = base(target)
+            record.cellKind = cells.kind
+            record.cellCount = cells.kind.map { _ in cells.cellCount }
+            record.segments = segmentsFile
+            return record
         }
         switch config.method {
         case "shap-exact", "kernel-shap":
             func shapley(_ targets: [SegmentationTarget]) throws(ExplainError) -> [ShapleyResult] {
                 if config.method == "shap-exact" {
+                    try cells.checkExactShapleyLimit()
                     return try ExactShapley.explain(model: model, input: input, baseline: baseline, features: features,
                                                     targets: targets, batchSize: config.batch)
                 }
@@ -158,7 +182,7 @@ struct ExplainRunner {
             }
             let results = try shapley(targets)
             for (target, result) in zip(targets, results) {
-                var record = base(target)
+                var record = cellRecord(target)
                 record.groups = result.featureNames
                 record.values = result.values
                 record.standardErrors = result.standardErrors
@@ -166,16 +190,16 @@ struct ExplainRunner {
                 record.fullValue = result.fullValue
                 record.completenessResidual = result.completenessResidual
                 record.evaluations = result.evaluations
-                let map = cellMap(features, result.values, height, width)
-                if config.grid != nil { record.map = try writeMap(map, bands: 1, class: target.classIndex) }
+                let map = cells.pixelMap(result.values, height: height, width: width)
+                if cells.isSpatial { record.map = try writeMap(map, bands: 1, class: target.classIndex) }
                 if config.sanity {
-                    if config.grid != nil {
+                    if cells.isSpatial {
                         record.sanity = try sanity(map: map, target: target, input: input, baseline: baseline) { () throws(ExplainError) in
-                            cellMap(features, try shapley([target])[0].values, height, width)
+                            cells.pixelMap(try shapley([target])[0].values, height: height, width: width)
                         }
                     } else {
                         record.sanity = Sanity(steps: Self.sanitySteps, randomization: [],
-                                               note: "band-group values without --grid give no per-pixel order: deletion/insertion and model randomization skipped")
+                                               note: "band-group values without --grid or --superpixels give no per-pixel order: deletion/insertion and model randomization skipped")
                     }
                 }
                 try writeGroupChart(record)
@@ -191,7 +215,7 @@ struct ExplainRunner {
             }
             let results = attributions(targets)
             for (target, result) in zip(targets, results) {
-                var record = base(target)
+                var record = cellRecord(target)
                 record.groups = features.map(\.name)
                 record.values = result.groupSums(features)
                 record.standardErrors = result.standardError.map { [$0] }
@@ -211,26 +235,13 @@ struct ExplainRunner {
         return records
     }
 
-    /// The planes of the input shown under heatmaps (`composite` positions, default 3,2,1 or the first channel).
-    private func compositePlanes(_ input: Tensor) throws -> [[Float]] {
-        let channels = input.shape[1], plane = input.shape[2] * input.shape[3]
+    /// The 0-based input channels shown under heatmaps (`composite` positions, default 3,2,1 or the first channel).
+    private func compositeChannels(_ input: Tensor) throws -> [Int] {
+        let channels = input.shape[1]
         let positions = config.composite ?? (channels >= 3 ? [3, 2, 1] : [1])
         if let bad = positions.first(where: { $0 > channels }) {
             throw Failure.usage("composite channel \(bad) is beyond the model's \(channels) input channels")
         }
-        let values = input.scalars
-        return positions.map { Array(values[($0 - 1) * plane..<$0 * plane]) }
-    }
-
-    /// Per-pixel sum of the values of the features whose cell covers the pixel.
-    private func cellMap(_ features: [AttributionFeature], _ values: [Double], _ height: Int, _ width: Int) -> [Float] {
-        var map = [Float](repeating: 0, count: height * width)
-        for (feature, value) in zip(features, values) {
-            let cell = feature.cell ?? (0, 0, width, height)
-            for row in cell.y..<cell.y + cell.height {
-                for col in cell.x..<cell.x + cell.width { map[row * width + col] += Float(value) }
-            }
-        }
-        return map
+        return positions.map { $0 - 1 }
     }
 }

@@ -9,9 +9,11 @@ import GeoLensReport
 ///   - map: row-major `height` x `width` values.
 ///   - composite: the three bands of the composite, each row-major `height` x `width`.
 ///   - signed: true for signed attributions (diverging colormap centred on zero).
+///   - boundaries: pixels drawn in black over the heatmap (superpixel segment boundaries).
 ///   - path: the PNG to write.
 /// - Returns: whether a PNG was written.
-func renderHeatmapPNG(map: [Float], height: Int, width: Int, composite: [[Float]], signed: Bool, path: String) throws -> Bool {
+func renderHeatmapPNG(map: [Float], height: Int, width: Int, composite: [[Float]], signed: Bool,
+                      boundaries: [Bool]? = nil, path: String) throws -> Bool {
     let background = Composite.make(bands: composite, width: width, height: height)
     let colormap: Colormap = signed ? .diverging : .viridis
     let heat = Heatmap.render(map: map, width: width, height: height, over: background, colormap: colormap,
@@ -19,6 +21,10 @@ func renderHeatmapPNG(map: [Float], height: Int, width: Int, composite: [[Float]
     let barHeight = max(6, height / 16), gap = 2
     let bar = ColorBar.image(colormap, width: width, height: barHeight)
     var pixels = heat.pixels
+    if let boundaries {
+        precondition(boundaries.count == width * height, "renderHeatmapPNG: \(boundaries.count) boundary flags for \(width)x\(height)")
+        for i in boundaries.indices where boundaries[i] { for k in 0..<3 { pixels[i * 3 + k] = 0 } }
+    }
     pixels += [UInt8](repeating: 255, count: width * gap * 3)
     pixels += bar.pixels
     let image = PNGImage(width: width, height: height + gap + barHeight, layout: .rgb, pixels: pixels)
