@@ -116,7 +116,11 @@ extension Tensor {
     }
 
     /// True when an op on this tensor will be recorded, so kernels know whether to keep backward state.
-    var willRecord: Bool { node != nil && GradientMode.isEnabled }
+    /// Parameter leaves inside `GradientMode.withoutParameterGradients` count as constants.
+    var willRecord: Bool {
+        guard let node, GradientMode.isEnabled else { return false }
+        return !node.isParameter || GradientMode.parameterGradientsEnabled
+    }
 }
 
 /// Per-channel vectors (batch-norm statistics, affine weights) read as plain arrays.
