@@ -117,6 +117,33 @@ struct CPUKernelTests {
         }
     }
 
+    @Test("Winograd F(2x2, 3x3) inference convolutions equal a Double reference and the im2col path",
+          arguments: [([2, 16, 17, 19], 1, 1, 1, 1), ([1, 24, 20, 18], 0, 0, 0, 0), ([1, 16, 18, 21], 2, 1, 0, 2)])
+    func winograd(_ shape: [Int], _ top: Int, _ left: Int, _ bottom: Int, _ right: Int) {
+        var generator = SeededGenerator(seed: 13)
+        let x = Tensor.randomNormal(shape: shape, using: &generator)
+        let w = Tensor.randomNormal(shape: [20, shape[1], 3, 3], using: &generator) * 0.2
+        let b = Tensor.randomNormal(shape: [20], using: &generator)
+        let padding = Padding2D(top: top, left: left, bottom: bottom, right: right)
+        let geometry = ConvGeometry(op: "test", input: shape, weight: w.shape, stride: (1, 1), padding: padding,
+                                    dilation: (1, 1), groups: 1)
+        #expect(WinogradConvKernel.applies(to: geometry) == ConvForwardKernel.winogradEnabled)
+        let inference = GradientMode.withoutRecording { x.conv2d(weight: w, bias: b, padding: padding, activation: .relu) }
+        let again = GradientMode.withoutRecording { x.conv2d(weight: w, bias: b, padding: padding, activation: .relu) }
+        #expect(inference.scalars == again.scalars, "the cached filter transform gives the same result")
+        let taped = x.requiringGradient().conv2d(weight: w, bias: b, padding: padding, activation: .relu)
+        #expect(inference.shape == taped.shape)
+        #expect(worstDifference(inference.scalars, taped.scalars.map(Double.init)) <= 1e-5)
+        let reference = referenceConv(x, w, b, padding: padding).map { Swift.max($0, 0) }
+        #expect(worstDifference(inference.scalars, reference) <= 1e-5)
+        // An in-place change of the weights drops the cached transform.
+        var changed = w
+        changed.withUnsafeMutableBufferPointer { $0[0] += 1 }
+        let updated = GradientMode.withoutRecording { x.conv2d(weight: changed, bias: b, padding: padding, activation: .relu) }
+        let expected = referenceConv(x, changed, b, padding: padding).map { Swift.max($0, 0) }
+        #expect(worstDifference(updated.scalars, expected) <= 1e-5)
+    }
+
     @Test("a per-channel gate ([N, C, 1, 1] times [N, C, H, W]) broadcasts plane by plane, both ways")
     func perPlaneBroadcast() {
         var generator = SeededGenerator(seed: 5)
@@ -162,6 +189,35 @@ private func referenceDepthwise(_ x: Tensor, _ w: Tensor, _ b: Tensor, stride: I
                         }
                     }
                     out[((image * outChannels + oc) * outH + oy) * outW + ox] = total
+                }
+            }
+        }
+    }
+    return out
+}
+
+/// Direct convolution in Double (groups 1, stride 1, no dilation).
+private func referenceConv(_ x: Tensor, _ w: Tensor, _ b: Tensor, padding p: Padding2D) -> [Double] {
+    let (n, c, h, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (outChannels, k) = (w.shape[0], w.shape[2])
+    let outH = h + p.top + p.bottom - k + 1, outW = width + p.left + p.right - k + 1
+    let xs = x.scalars, ws = w.scalars, bs = b.scalars
+    var out = [Double](repeating: 0, count: n * outChannels * outH * outW)
+    for image in 0..<n {
+        for o in 0..<outChannels {
+            for oy in 0..<outH {
+                for ox in 0..<outW {
+                    var total = Double(bs[o])
+                    for i in 0..<c {
+                        for ky in 0..<k {
+                            for kx in 0..<k {
+                                let iy = oy - p.top + ky, ix = ox - p.left + kx
+                                guard iy >= 0, iy < h, ix >= 0, ix < width else { continue }
+                                total += Double(ws[((o * c + i) * k + ky) * k + kx]) * Double(xs[((image * c + i) * h + iy) * width + ix])
+                            }
+                        }
+                    }
+                    out[((image * outChannels + o) * outH + oy) * outW + ox] = total
                 }
             }
         }

@@ -89,6 +89,8 @@ public struct Tensor: Sendable {
     public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
         if !isKnownUniquelyReferenced(&storage) || !storage.ownsMemory {
             storage = storage.copy()
+        } else {
+            storage.invalidateDerived()
         }
         return try body(storage.buffer)
     }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The contiguous Float32 buffer behind one or more `Tensor` values.
 ///
 /// Storage is shared between tensor values until one of them is mutated; the
@@ -11,6 +13,9 @@ final class TensorStorage: @unchecked Sendable {
     private let owner: AnyObject?
     /// True when the storage allocated `base` itself (and so may be written).
     @usableFromInline let ownsMemory: Bool
+    /// Data computed from the scalars and reused while they do not change (Winograd-transformed
+    /// convolution filters), by key. Cleared before every in-place mutation.
+    private let derived = Mutex<[String: [Float]]>([:])
 
     /// Allocates uninitialized storage for `count` scalars.
     @usableFromInline
@@ -34,6 +39,20 @@ final class TensorStorage: @unchecked Sendable {
 
     deinit {
         if ownsMemory { UnsafeMutableRawPointer(base).deallocate() }
+    }
+
+    /// The value cached under `key`, made by `make` on first use.
+    func derived(_ key: String, _ make: () -> [Float]) -> [Float] {
+        if let cached = derived.withLock({ $0[key] }) { return cached }
+        let value = make()
+        derived.withLock { $0[key] = value }
+        return value
+    }
+
+    /// Drops every derived value (the scalars are about to change in place).
+    @usableFromInline
+    func invalidateDerived() {
+        derived.withLock { $0.removeAll() }
     }
 
     /// A private copy of the scalars.

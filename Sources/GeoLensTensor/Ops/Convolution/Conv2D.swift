@@ -21,15 +21,16 @@ extension Tensor {
             precondition(bias.shape == [g.outChannels],
                          "conv2d: bias \(bias.shape) does not match weight \(weight.shape) ([\(g.outChannels)] expected; input \(shape))")
         }
-        if activation == .silu || activation == .sigmoid,
-           willRecord || weight.willRecord || (bias?.willRecord ?? false) {
+        let recording = willRecord || weight.willRecord || (bias?.willRecord ?? false)
+        if activation == .silu || activation == .sigmoid, recording {
             // Their derivatives need the pre-activation, which the fused pass never stores: on the
             // tape, run the convolution and the activation as two recorded ops.
             let z = convolved(weight: weight, bias: bias, geometry: g, activation: .identity)
             return activation == .silu ? z.silu() : z.sigmoid()
         }
         let y = ConvForwardKernel.run(input: self, weight: weight, geometry: g,
-                                      epilogue: ConvEpilogue(bias: bias?.detached(), activation: activation))
+                                      epilogue: ConvEpilogue(bias: bias?.detached(), activation: activation),
+                                      allowWinograd: !recording && ConvForwardKernel.winogradEnabled)
         let x = detached(), w = weight.detached(), output = y.detached()
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return Tape.record(y, op: activation == .relu ? "conv2d_relu" : "conv2d", inputs: inputs) { gy, needs in
