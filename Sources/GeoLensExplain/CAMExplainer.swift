@@ -51,10 +51,17 @@ public struct CAMExplainer {
 
     /// CAM maps for each target, sharing one forward pass (one backward pass per target).
     public func explain(_ input: Tensor, targets: [SegmentationTarget]) throws(ExplainError) -> [CAMResult] {
-        let (logits, activation) = try forward(input)
+        explain(pass: try forward(input), targets: targets, height: input.shape[2], width: input.shape[3])
+    }
+
+    /// CAM maps for each target from a pass made by `forward(_:)` (whose logits may also have chosen
+    /// the targets, so a tile needs no second forward pass), for an input of `height x width`.
+    public func explain(pass: (logits: Tensor, activation: Tensor), targets: [SegmentationTarget],
+                        height: Int, width: Int) -> [CAMResult] {
+        let (logits, activation) = pass
         return targets.map { target in
             let grad = gradients(of: logits, seed: target.seed(shape: logits.shape), wrt: [activation])[0]
-            return map(activation: activation.detached(), gradient: grad, target: target, height: input.shape[2], width: input.shape[3])
+            return map(activation: activation.detached(), gradient: grad, target: target, height: height, width: width)
         }
     }
 

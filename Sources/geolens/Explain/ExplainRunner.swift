@@ -87,7 +87,10 @@ struct ExplainRunner {
         let model = loaded.model
         let (input, validity, raster) = try ExplainInputs.read(tile, card: loaded.card, channels: model.inChannels)
         let (height, width) = (input.shape[2], input.shape[3])
-        let logits = GradientMode.withoutRecording { model(input) }
+        // CAM methods take the predicted classes from their own (taped) forward pass.
+        let camExplainer = CAMMethod(rawValue: config.method).map { CAMExplainer(model: model, method: $0, layer: config.layer) }
+        let camPass = try camExplainer?.forward(input)
+        let logits = camPass?.logits.detached() ?? GradientMode.withoutRecording { model(input) }
         let prediction = predictedClasses(logits)
         let region = try TargetRegion(parsing: config.target)
         let labels = try config.labels.map { try ExplainInputs.labels(for: tile, in: $0, ignoreIndex: loaded.card.ignoreIndex ?? 255) }
@@ -132,9 +135,8 @@ struct ExplainRunner {
                                            path: (config.out as NSString).appendingPathComponent(name))
         }
         let baseline = try ExplainInputs.baseline(config.baseline, card: loaded.card, channels: model.inChannels).tensor(for: input)
-        if let method = CAMMethod(rawValue: config.method) {
-            let explainer = CAMExplainer(model: model, method: method, layer: config.layer)
-            for result in try explainer.explain(input, targets: targets) {
+        if let explainer = camExplainer, let camPass {
+            for result in explainer.explain(pass: camPass, targets: targets, height: height, width: width) {
                 let target = targets.first { $0.classIndex == result.classIndex }!
                 var record = base(target)
                 record.layer = result.layer
