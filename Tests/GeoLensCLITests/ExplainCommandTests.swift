@@ -168,6 +168,18 @@ import Testing
         #expect(result.stderr.contains("'\(key)'"), "stderr: \(result.stderr)")
     }
 
+    @Test("spatial cells with a CAM method are a usage error, not silently ignored",
+          arguments: [(["--grid", "2x2"], "grid"), (["--superpixels", "4"], "superpixels")])
+    func cellsWithCAMAreUsageErrors(_ flags: [String], key: String) throws {
+        let out = try GeoLensCLI.temporaryDirectory("explain-cam-cells")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try GeoLensCLI.run(["explain", "--model", Self.model, "--input", Self.tiles + "/tile_r0_c0.tif",
+                                         "--out", out.path, "--method", "gradcam++"] + flags)
+        #expect(result.status == 64)
+        #expect(result.stderr.hasPrefix("error:") && result.stderr.split(separator: "\n").count == 1, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("'\(key)'") && result.stderr.contains("SHAP family"), "stderr: \(result.stderr)")
+    }
+
     @Test func configFileSuperpixelKeysAreCheckedStrictly() throws {
         let out = try GeoLensCLI.temporaryDirectory("explain-superpixel-config")
         defer { try? FileManager.default.removeItem(at: out) }

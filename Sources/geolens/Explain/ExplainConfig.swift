@@ -92,6 +92,11 @@ struct ExplainConfig: Decodable {
         }
         if let grid, parsedGrid(grid) == nil { throw fail(.grid, "is '\(grid)'; write ROWSxCOLUMNS, e.g. 2x2") }
         try validateSuperpixels(fail)
+        // Spatial cells shape SHAP features; a CAM map has none, so asking for cells is a mistake.
+        if isCAM, grid != nil || superpixels != nil {
+            throw fail(grid != nil ? .grid : .superpixels,
+                       "applies to the SHAP family and integrated gradients only; '\(method)' maps a layer's activations, not features")
+        }
     }
 
     /// Largest accepted `superpixels` target.
