@@ -17,10 +17,14 @@ public enum AtomicFile {
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UUID().uuidString).tmp")
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-                throw EvaluationError(.writeFailed, "cannot create \(temporary.path); check that \(directory.path) is writable")
+            // open(2) directly: FileManager.createFile writes through a second hidden temporary
+            // file (`.dat.nosync...`) of its own, which a killed process would leave behind.
+            let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else {
+                let reason = String(cString: strerror(errno))
+                throw EvaluationError(.writeFailed, "cannot create \(temporary.path): \(reason); check that \(directory.path) is writable")
             }
-            let handle = try FileHandle(forWritingTo: temporary)
+            let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
             defer { try? handle.close() }
             try handle.write(contentsOf: data)
             try handle.synchronize()

@@ -58,11 +58,12 @@ public enum RunFiles {
         try AtomicFile.write(data, to: url)
     }
 
-    /// Removes the hidden temporary files (`.<name>...tmp`, `.<name>.tmp-...`) that atomic writes
+    /// Removes the hidden temporary files (`.<name>...tmp`, `.<name>.tmp-...`, and Foundation's
+    /// `.dat.nosync...` from `Data.write(options: .atomic)`) that atomic writes
     /// of a killed process left in `directory`; finished files are never touched.
     static func removeInterruptedWrites(in directory: URL) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        for name in names where name.hasPrefix(".") && (name.hasSuffix(".tmp") || name.contains(".tmp-")) {
+        for name in names where name.hasPrefix(".") && (name.hasSuffix(".tmp") || name.contains(".tmp-") || name.hasPrefix(".dat.nosync")) {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
     }
