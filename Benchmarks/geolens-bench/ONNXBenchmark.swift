@@ -48,7 +48,7 @@ enum ONNXBenchmark {
                 fastest = min(fastest, Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15)
             }
             let cpuMedian = cpu.suffix(timing.repeats).sorted()[timing.repeats / 2]
-            print("# geolens onnx, threads \(Parallel.threadCount)")
+            print("# geolens onnx, threads \(Parallel.threadCount), AVX2 kernels \(CPUKernels.usesAVX2 ? "on" : "off")")
             print("\((path as NSString).lastPathComponent)\t\(batch)x\(model.inChannels)x\(size)x\(size)\t\(format3(median))\t\(format3(fastest))\tcpu \(format3(cpuMedian))")
             exit(0)
         } catch {

@@ -1,9 +1,6 @@
 import Foundation
 import GeoLensTestSupport
 import Testing
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// Run directories built in a temporary folder: a hand-written state.json (the eval command is
 /// not needed), run.json pointing at the fixture tiles, and fixture label rasters standing in
@@ -52,21 +49,6 @@ enum RunDirectoryFixture {
         try JSONSerialization.data(withJSONObject: manifest).write(to: directory.appendingPathComponent("run.json"))
         return directory
     }
-
-    /// `src` attributes of a parsed page, or nil when it is not well-formed.
-    static func imageSources(_ html: String) -> [String]? {
-        final class Collector: NSObject, XMLParserDelegate {
-            var sources: [String] = []
-            func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                        qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
-                if let src = attributeDict["src"] { sources.append(src) }
-            }
-        }
-        let collector = Collector()
-        let parser = XMLParser(data: Data(html.utf8))
-        parser.delegate = collector
-        return parser.parse() ? collector.sources : nil
-    }
 }
 
 @Suite("geolens compare and geolens report")
@@ -88,7 +70,7 @@ struct CompareCommandTests {
         let result = try GeoLensCLI.run(["compare", a.path, b.path, "--out", out.path, "--resamples", "200"])
         #expect(result.status == 0, "\(result.stderr)")
         let html = try String(contentsOf: out.appendingPathComponent("comparison.html"), encoding: .utf8)
-        let sources = try #require(RunDirectoryFixture.imageSources(html))
+        let sources = try #require(htmlImageSources(html))
         // 4 tiles disagree; each row: composite, reference, run_a, run_b, disagreement; plus 2 attributions.
         #expect(sources.count == 22)
         #expect(html.contains("tile_r0_c0 · gradcam++ · class cloud"))
@@ -133,7 +115,7 @@ struct CompareCommandTests {
         let result = try GeoLensCLI.run(["report", run.path, "--images-beside"])
         #expect(result.status == 0, "\(result.stderr)")
         let html = try String(contentsOf: run.appendingPathComponent("report.html"), encoding: .utf8)
-        let sources = try #require(RunDirectoryFixture.imageSources(html))
+        let sources = try #require(htmlImageSources(html))
         // 4 tiles x composite, reference, prediction, error, and one entropy thumbnail.
         #expect(sources.count == 17)
         #expect(sources.contains("report_files/tile_r1_c1.tif_entropy.png"))

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import GeoLensExplain
 import GeoLensGeo
 import GeoLensNN
@@ -86,7 +83,7 @@ import Testing
         #expect(index.snapshots.contains { $0.classIndex == 0 && $0.targetPixels > 0 && $0.maximum > 0.5 })
 
         let html = try String(contentsOf: dir.appendingPathComponent("snapshots/index.html"), encoding: .utf8)
-        let sources = try #require(Self.imageSources(html), "index.html is not well-formed")
+        let sources = try #require(htmlImageSources(html), "index.html is not well-formed")
         #expect(Set(sources) == Set(index.snapshots.map(\.files.heatmap)))
         #expect(html.contains("class clear") && html.contains("class cloud") && html.contains("epoch 3"))
     }
@@ -202,20 +199,5 @@ import Testing
         } catch let error as TrainingError {
             #expect(error.isConfiguration && error.description.contains("no.such.layer") && error.description.contains("CAM layers include"))
         }
-    }
-
-    /// `src` attributes of a parsed page, or nil when it is not well-formed XML.
-    static func imageSources(_ html: String) -> [String]? {
-        final class Collector: NSObject, XMLParserDelegate {
-            var sources: [String] = []
-            func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                        qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
-                if let src = attributeDict["src"] { sources.append(src) }
-            }
-        }
-        let collector = Collector()
-        let parser = XMLParser(data: Data(html.utf8))
-        parser.delegate = collector
-        return parser.parse() ? collector.sources : nil
     }
 }

@@ -14,20 +14,8 @@ import GeoLensReport
 /// - Returns: whether a PNG was written.
 func renderHeatmapPNG(map: [Float], height: Int, width: Int, composite: [[Float]], signed: Bool,
                       boundaries: [Bool]? = nil, path: String) throws -> Bool {
-    let background = Composite.make(bands: composite, width: width, height: height)
-    let colormap: Colormap = signed ? .diverging : .viridis
-    let heat = Heatmap.render(map: map, width: width, height: height, over: background, colormap: colormap,
-                              alpha: 0.6, symmetric: signed)
-    let barHeight = max(6, height / 16), gap = 2
-    let bar = ColorBar.image(colormap, width: width, height: barHeight)
-    var pixels = heat.pixels
-    if let boundaries {
-        precondition(boundaries.count == width * height, "renderHeatmapPNG: \(boundaries.count) boundary flags for \(width)x\(height)")
-        for i in boundaries.indices where boundaries[i] { for k in 0..<3 { pixels[i * 3 + k] = 0 } }
-    }
-    pixels += [UInt8](repeating: 255, count: width * gap * 3)
-    pixels += bar.pixels
-    let image = PNGImage(width: width, height: height + gap + barHeight, layout: .rgb, pixels: pixels)
+    let image = AttributionFigure.image(map: map, height: height, width: width, composite: composite,
+                                        signed: signed, boundaries: boundaries)
     try PNGWriter.write(image, to: URL(fileURLWithPath: path))
     return true
 }

@@ -74,8 +74,18 @@ struct ONNXPreparedPlan: Sendable {
         for step in plan.steps { for name in step.inputs where !name.isEmpty { readers[name, default: 0] += 1 } }
         for name in plan.outputs { readers[name, default: 0] += 1 }
         let producers = Dictionary(plan.steps.flatMap { step in step.outputs.map { ($0, step) } }, uniquingKeysWith: { first, _ in first })
-        var consumers: [String: [ONNXPlanStep]] = [:]
-        for step in plan.steps { for name in Set(step.inputs) where !name.isEmpty { consumers[name, default: []].append(step) } }
+        // `Mul(x, Sigmoid(x))` steps (SiLU as exporters write it), by Mul step name, and by `x`.
+        var swish: [String: ONNXPlanStep] = [:]
+        var swishOf: [String: (sigmoid: ONNXPlanStep, mul: ONNXPlanStep)] = [:]
+        for step in plan.steps where step.opType == "Mul" && step.inputs.count == 2 {
+            for (x, s) in [(step.inputs[0], step.inputs[1]), (step.inputs[1], step.inputs[0])] {
+                if let sigmoid = producers[s], sigmoid.opType == "Sigmoid", sigmoid.inputs.first == x, readers[s] == 1 {
+                    swish[step.name] = sigmoid
+                    swishOf[x] = (sigmoid, step)
+                    break
+                }
+            }
+        }
         var groups: [String: ONNXConvolutionGroup] = [:]
         var absorbed: Set<String> = []
         for step in plan.steps where step.opType == "Conv" && step.inputs.count >= 2 {
@@ -88,8 +98,9 @@ struct ONNXPreparedPlan: Sendable {
             var activationSteps: [ONNXPlanStep] = []
             if let (kind, follower) = activationFor[step.name], follower.inputs.first == convolved {
                 (activation, activationSteps) = (kind, [follower])
-            } else if let swish = Self.swishSteps(after: convolved, readers: readers, consumers: consumers) {
-                (activation, activationSteps) = (.silu, swish)
+            } else if let pair = swishOf[convolved], readers[convolved] == 2 {
+                // Nothing but the Sigmoid and the Mul reads the convolution: both go into the epilogue.
+                (activation, activationSteps) = (.silu, [pair.sigmoid, pair.mul])
             }
             guard bn != nil || activation != nil || pad != nil else { continue }
             let originalBias = step.inputs.count > 2 && !step.inputs[2].isEmpty ? plan.constants[step.inputs[2]]?.floatTensor : nil
@@ -109,15 +120,6 @@ struct ONNXPreparedPlan: Sendable {
         for (index, step) in plan.steps.enumerated() {
             for name in step.inputs where !name.isEmpty { lastUse[name] = index }
         }
-        var swish: [String: ONNXPlanStep] = [:]
-        for step in plan.steps where step.opType == "Mul" && step.inputs.count == 2 {
-            for (x, s) in [(step.inputs[0], step.inputs[1]), (step.inputs[1], step.inputs[0])] {
-                if let sigmoid = producers[s], sigmoid.opType == "Sigmoid", sigmoid.inputs.first == x, readers[s] == 1 {
-                    swish[step.name] = sigmoid
-                    break
-                }
-            }
-        }
         self.swish = swish
         // A fused convolution reads its Pad's input, later than the Pad would.
         let index = Dictionary(plan.steps.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -125,17 +127,6 @@ struct ONNXPreparedPlan: Sendable {
             if let at = index[name] { lastUse[group.inputTensor] = max(lastUse[group.inputTensor] ?? at, at) }
         }
         self.lastUse = lastUse
-    }
-
-    /// The `Sigmoid` and `Mul` steps computing `x * sigmoid(x)` of tensor `x` when nothing else reads
-    /// `x` or the sigmoid (so both can disappear into a convolution's epilogue), nil otherwise.
-    static func swishSteps(after x: String, readers: [String: Int],
-                           consumers: [String: [ONNXPlanStep]]) -> [ONNXPlanStep]? {
-        guard readers[x] == 2, let users = consumers[x], users.count == 2,
-              let sigmoid = users.first(where: { $0.opType == "Sigmoid" }), readers[sigmoid.outputs[0]] == 1,
-              let mul = users.first(where: { $0.opType == "Mul" && $0.inputs.count == 2 }),
-              Set(mul.inputs) == [x, sigmoid.outputs[0]] else { return nil }
-        return [sigmoid, mul]
     }
 
     /// A constant-zero Pad of the two spatial axes of a 4-D tensor, by non-negative amounts.

@@ -9,17 +9,6 @@ public enum ConvolutionActivation: Sendable, Equatable {
 /// Convolution followed by an activation in one pass, for graph executors that fuse `Conv` +
 /// `Relu` / `Sigmoid` / swish (`Mul(x, Sigmoid(x))`).
 extension Tensor {
-    /// `relu(conv2d(...))` with the ReLU applied in the convolution's store pass (no second sweep
-    /// over the output). Same arguments, shapes and gradients as `conv2d`.
-    public func conv2dReLU(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
-                           padding: Padding2D = .zero, dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
-        let geometry = ConvGeometry(op: "conv2dReLU", input: shape, weight: weight.shape, stride: stride,
-                                    padding: padding, dilation: dilation, groups: groups)
-        return convolved(weight: weight, bias: bias, geometry: geometry, activation: .relu)
-    }
-}
-
-extension Tensor {
     /// `activation(conv2d(...))` with the activation applied in the convolution's store pass, while
     /// the block is in cache. Same arguments, shapes and gradients as `conv2d` followed by the
     /// activation; when the tape records, SiLU and sigmoid run as a separate op (their derivatives

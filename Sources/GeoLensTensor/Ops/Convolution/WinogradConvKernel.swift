@@ -1,11 +1,8 @@
-import Glibc
-
-
 /// 3x3 stride-1 convolutions by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray, 2016):
 /// each 2x2 block of outputs comes from a 4x4 input tile with 16 multiplications per channel pair
 /// instead of 36, as 16 GEMMs `U[k] (Cout x Cin) x V[k] (Cin x tiles)`.
 ///
-/// - Filter transform `U = G g Gᵀ` (once per call), input transform `V = Bᵀ d B` per tile, output
+/// - Filter transform `U = G g Gᵀ` (cached with the weight's storage), input transform `V = Bᵀ d B` per tile, output
 ///   transform `Y = Aᵀ M A`, then the epilogue (bias, activation) on the block.
 /// - Work units are (image, block of tile rows) with a block size fixed by the geometry, so an
 ///   image's output never depends on the batch it came in (like the GEMM path).
@@ -16,10 +13,7 @@ enum WinogradConvKernel {
     /// near the core's L2 for typical channel counts, and the GEMMs stay wide enough.
     static let tilesPerUnit = 196
     /// Output pixels per image below which the im2col path runs instead.
-    static let minimumOutputPixels: Int = {
-        guard let value = getenv("GEOLENS_WINOGRAD_MIN_PIXELS"), let n = Int(String(cString: value)) else { return 256 }
-        return n
-    }()
+    static let minimumOutputPixels = 256
 
     /// Whether `g` is a convolution this kernel computes: 3x3, stride 1, no dilation, no groups,
     /// and enough channels for the GEMMs to pay off.
@@ -176,8 +170,8 @@ enum WinogradConvKernel {
                         bottom[tx] = m1[tx] - m2[tx] - m3[tx]
                     }
                 }
-                let y = 2 * ty
-                for (half, outputRow) in [(0, y), (1, y + 1)] where outputRow < g.outHeight {
+                for half in 0..<2 where 2 * ty + half < g.outHeight {
+                    let outputRow = 2 * ty + half
                     let (a0, a1, a2, a3) = (scratch + 4 * half * tilesX, scratch + (4 * half + 1) * tilesX,
                                             scratch + (4 * half + 2) * tilesX, scratch + (4 * half + 3) * tilesX)
                     let line = plane + outputRow * g.outWidth
