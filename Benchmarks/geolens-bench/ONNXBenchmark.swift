@@ -6,22 +6,27 @@ import GeoLensTensor
 /// the inference time of an ONNX segmentation model on GeoLens (no tape), the same measurement
 /// scripts/bench/onnx_ort.py makes with onnxruntime: a fixed pseudo-random input of
 /// B x C x S x S (C from the graph; defaults 4 x C x 256 x 256), T threads, the median of R timed
-/// runs after W warm-up runs. Prints one tab-separated line: model, shape, median ms, min ms.
+/// runs after W warm-up runs. Prints one tab-separated line: model, shape, median ms, min ms,
+/// process CPU ms. By default the batch is split into whole images across the threads, as every
+/// GeoLens command runs inference (`Module.inferenceForward`); `--no-split` runs the whole batch
+/// through each operation with the threads inside the operations, as onnxruntime does.
 /// `--check RECORD.json` first compares the logits with a record written by
 /// scripts/onnx/export_models.py (its `input` and onnxruntime `output`) and prints the worst difference.
 enum ONNXBenchmark {
-    static let usage = "usage: geolens-bench onnx MODEL.onnx [--batch B] [--size S] [--threads T] [--repeats R] [--warmup W]"
+    static let usage = "usage: geolens-bench onnx MODEL.onnx [--batch B] [--size S] [--threads T] [--repeats R] [--warmup W] [--no-split] [--check RECORD.json]"
 
     static func run(_ arguments: [String]) -> Never {
         var rest = arguments
-        guard let path = rest.first, !path.hasPrefix("--") else { fatalError(usage) }
+        guard let path = rest.first, !path.hasPrefix("--") else { usageError("give the model file first", usage: usage) }
         rest.removeFirst()
         var batch = 4, size = 256, threads = 2, timing = Timing(warmup: 2, repeats: 7)
         var record: String?
+        var split = true
         while !rest.isEmpty {
             let flag = rest.removeFirst()
+            if flag == "--no-split" { split = false; continue }
             if flag == "--check", let value = rest.first { record = value; rest.removeFirst(); continue }
-            guard let value = rest.first.flatMap(Int.init) else { fatalError("\(flag) needs a number\n\(usage)") }
+            guard let value = rest.first.flatMap(Int.init) else { usageError("\(flag) needs a number", usage: usage) }
             rest.removeFirst()
             switch flag {
             case "--batch": batch = value
@@ -29,7 +34,7 @@ enum ONNXBenchmark {
             case "--threads": threads = value
             case "--repeats": timing.repeats = value
             case "--warmup": timing.warmup = value
-            default: fatalError("unknown option \(flag)\n\(usage)")
+            default: usageError("unknown option \(flag)", usage: usage)
             }
         }
         Parallel.setThreadCount(threads)
@@ -42,13 +47,15 @@ enum ONNXBenchmark {
             var cpu: [Double] = []
             let median = timing.medianMilliseconds {
                 let start = ContinuousClock.now, startCPU = processCPUMilliseconds()
-                consume(model(input))
+                consume(split ? model(input)
+                    : GradientMode.withoutRecording { model.forward(input, context: ForwardContext(mode: .evaluation)) })
                 let elapsed = ContinuousClock.now - start
                 cpu.append(processCPUMilliseconds() - startCPU)
                 fastest = min(fastest, Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15)
             }
             let cpuMedian = cpu.suffix(timing.repeats).sorted()[timing.repeats / 2]
-            print("# geolens onnx, threads \(Parallel.threadCount), AVX2 kernels \(CPUKernels.usesAVX2 ? "on" : "off")")
+            print("# geolens onnx, threads \(Parallel.threadCount), \(split ? "batch split by image" : "threads within operations"), "
+                  + "AVX2 kernels \(CPUKernels.usesAVX2 ? "on" : "off")")
             print("\((path as NSString).lastPathComponent)\t\(batch)x\(model.inChannels)x\(size)x\(size)\t\(format3(median))\t\(format3(fastest))\tcpu \(format3(cpuMedian))")
             exit(0)
         } catch {

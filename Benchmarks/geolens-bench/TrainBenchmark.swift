@@ -17,7 +17,7 @@ enum TrainBenchmark {
         var base = 16, depth = 3, batch = 4, size = 64, threads = 2, steps = 20, warmup = 3
         while !rest.isEmpty {
             let flag = rest.removeFirst()
-            guard let value = rest.first.flatMap(Int.init) else { fatalError("\(flag) needs a number\n\(usage)") }
+            guard let value = rest.first.flatMap(Int.init) else { usageError("\(flag) needs a number", usage: usage) }
             rest.removeFirst()
             switch flag {
             case "--base": base = value
@@ -27,7 +27,7 @@ enum TrainBenchmark {
             case "--threads": threads = value
             case "--steps": steps = value
             case "--warmup": warmup = value
-            default: fatalError("unknown option \(flag)\n\(usage)")
+            default: usageError("unknown option \(flag)", usage: usage)
             }
         }
         Parallel.setThreadCount(threads)

@@ -1,28 +1,40 @@
+import Foundation
 import GeoLensTensor
 
 // geolens-bench: release-mode micro-benchmarks, kept out of the test run.
 //
 //   geolens-bench conv [--threads N] [--repeats R] [--filter SUBSTRING]
-//   geolens-bench onnx MODEL.onnx [--batch B] [--size S] [--threads T] (see ONNXBenchmark.swift)
+//   geolens-bench onnx MODEL.onnx [--batch B] [--size S] [--threads T] [--no-split] (see ONNXBenchmark.swift)
 //   geolens-bench train [--base B] [--depth D] [--batch N] [--size S] [--threads T] (see TrainBenchmark.swift)
 //
 // prints one tab-separated line per case: name, median milliseconds per call, GFLOP/s.
 
-let usage = "usage: geolens-bench conv [--threads N] [--repeats R] [--filter SUBSTRING]"
+let usage = """
+    usage: geolens-bench conv [--threads N] [--repeats R] [--filter SUBSTRING]
+           geolens-bench onnx MODEL.onnx [--batch B] [--size S] [--threads T] [--repeats R] [--warmup W] [--no-split] [--check RECORD.json]
+           geolens-bench train [--base B] [--depth D] [--batch N] [--size S] [--threads T] [--steps K] [--warmup W]
+    """
+
+/// Prints `error: message` and the usage to standard error and exits with status 64.
+func usageError(_ message: String, usage: String = usage) -> Never {
+    FileHandle.standardError.write(Data("error: \(message)\n\(usage)\n".utf8))
+    exit(64)
+}
 var arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.isEmpty ? "conv" : arguments.removeFirst()
+if command == "--help" || command == "-h" { print(usage); exit(0) }
 if command == "onnx" { ONNXBenchmark.run(arguments) }
 if command == "train" { TrainBenchmark.run(arguments) }
 var threads = 2, timing = Timing(), filter = ""
 while !arguments.isEmpty {
     let flag = arguments.removeFirst()
-    guard let value = arguments.first else { fatalError("\(flag) needs a value\n\(usage)") }
+    guard let value = arguments.first else { usageError("\(flag) needs a value") }
     arguments.removeFirst()
     switch flag {
     case "--threads": threads = Int(value) ?? threads
     case "--repeats": timing.repeats = Int(value) ?? timing.repeats
     case "--filter": filter = value
-    default: fatalError("unknown option \(flag)\n\(usage)")
+    default: usageError("unknown option \(flag)")
     }
 }
 
@@ -36,7 +48,7 @@ case "conv":
         print("\(bench.name)\t\(String(format3(ms)))\t\(String(format3(flops / ms / 1e6)))")
     }
 default:
-    fatalError("unknown benchmark \(command)\n\(usage)")
+    usageError("unknown benchmark \(command)")
 }
 
 /// Three decimals without Foundation.

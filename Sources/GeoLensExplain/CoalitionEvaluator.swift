@@ -35,7 +35,7 @@ public struct CoalitionEvaluator {
             let chunk = Array(coalitions[start..<min(start + batchSize, coalitions.count)])
             let batch = compose(chunk)
             let logits = GradientMode.withoutRecording {
-                model(batch, context: ForwardContext(mode: .evaluation))
+                model.inferenceForward(batch, context: ForwardContext(mode: .evaluation))
             }
             let perTarget = targets.map { $0.values(of: logits) }
             for item in chunk.indices { result.append(perTarget.map { $0[item] }) }

@@ -107,11 +107,13 @@ struct ONNXExecutionTests {
         let single = fixture.input.tensor
         let pair = Tensor.concatenate([single, single * 0.5], alongAxis: 0)
         let tall = Tensor.concatenate([single, single.slice(alongAxis: 2, start: 0, end: 32)], alongAxis: 2)
-        let first = model(single)
-        let batched = model(pair)
-        let tallLogits = model(tall)
-        _ = model(single)
-        _ = model(pair)
+        // One thread: a batch of two runs as one batch rather than split into single images.
+        let (first, batched, tallLogits) = Parallel.withThreadCount(1) {
+            let logits = (model(single), model(pair), model(tall))
+            _ = model(single)
+            _ = model(pair)
+            return logits
+        }
         #expect(model.executor.preparedPlanCount == 3)
         #expect(batched.shape == [2, fixture.classes, 64, 64])
         #expect(tallLogits.shape == [1, fixture.classes, 96, 64])

@@ -80,7 +80,24 @@ extension Module {
 
     /// Runs the module in evaluation mode with no tape recording (plain inference).
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        GradientMode.withoutRecording { forward(x, context: ForwardContext(mode: .evaluation)) }
+        GradientMode.withoutRecording { inferenceForward(x, context: ForwardContext(mode: .evaluation)) }
+    }
+
+    /// `forward`, with a batch that needs no tape split into whole images across threads
+    /// (`Parallel.sliceBatch`): with evaluation mode, no captures and recording off, equal
+    /// slices of the batch run at once, each with single-threaded kernels, and the outputs are
+    /// concatenated. Kernels never divide work by thread count, so the result is bit-identical
+    /// to one `forward` of the whole batch. Other calls run `forward` as it is.
+    public func inferenceForward(_ x: Tensor, context: ForwardContext) -> Tensor {
+        guard context.mode == .evaluation, context.captures.isEmpty, !GradientMode.isEnabled, x.rank >= 1,
+              let parts = Parallel.sliceBatch(x.shape[0], { range in
+                  GradientMode.withoutRecording {
+                      forward(x.slice(alongAxis: 0, start: range.lowerBound, end: range.upperBound),
+                              context: ForwardContext(mode: .evaluation))
+                  }
+              })
+        else { return forward(x, context: context) }
+        return Tensor.concatenate(parts, alongAxis: 0)
     }
 
     /// Runs the module with an explicit context (training, MC dropout, captures, parameters as

@@ -5,11 +5,62 @@ import Synchronization
 /// rows of output), never single pixels.
 public enum Parallel {
     private static let configuredThreads = Atomic<Int>(0)
+    /// The thread count for the code inside `withThreadCount(_:_:)` or `limited(to:_:)`.
+    @TaskLocal private static var override: Int?
 
     /// Threads used by GeoLens kernels; defaults to the number of active cores.
     public static var threadCount: Int {
+        if let override { return override }
         let n = configuredThreads.load(ordering: .relaxed)
         return n > 0 ? n : ProcessInfoCores.active
+    }
+
+    /// Runs `body` with kernels on at most `threads` threads (on this thread only).
+    public static func limited<R>(to threads: Int, _ body: () throws -> R) rethrows -> R {
+        try $override.withValue(Swift.max(1, Swift.min(threadCount, threads)), operation: body)
+    }
+
+    /// Runs `body` with kernels on exactly `threads` threads (on this thread only), whatever
+    /// `setThreadCount` chose: for tests that compare thread counts.
+    public static func withThreadCount<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+        precondition(threads >= 1, "Parallel.withThreadCount: thread count must be at least 1, got \(threads)")
+        return try $override.withValue(threads, operation: body)
+    }
+
+    /// How `sliceBatch` divides `count` images: `threadCount` equal contiguous slices that run at
+    /// once, each on one thread, then the leftover images (fewer than `threadCount`) as one slice
+    /// that runs alone with every thread. Empty when the batch is not worth splitting.
+    public static func batchSlices(_ count: Int) -> (concurrent: [Range<Int>], rest: Range<Int>?) {
+        let threads = threadCount
+        guard threads > 1, count >= threads else { return ([], nil) }
+        let each = count / threads
+        let concurrent = (0..<threads).map { $0 * each..<($0 + 1) * each }
+        let covered = threads * each
+        return (concurrent, covered < count ? covered..<count : nil)
+    }
+
+    /// Runs `body` on contiguous slices of a batch of `count` images (`batchSlices`): equal
+    /// slices at once with single-threaded kernels, the leftover slice after with all threads.
+    /// `body` receives the slice and returns its result; results come back in batch order.
+    /// Whole-image parallelism keeps both cores busy through the small, barrier-bound layers
+    /// of a network. Returns nil when the batch is too small to split (call the whole batch).
+    public static func sliceBatch<R>(_ count: Int, _ body: (Range<Int>) -> R) -> [R]? {
+        let (concurrent, rest) = batchSlices(count)
+        guard !concurrent.isEmpty else { return nil }
+        var results = [R?](repeating: nil, count: concurrent.count)
+        results.withUnsafeMutableBufferPointer { slots in
+            let output = UncheckedSendable(slots)
+            withoutActuallyEscaping(body) { body in
+                let box = UncheckedSendable(body)
+                DispatchQueue.concurrentPerform(iterations: concurrent.count) { worker in
+                    let result = limited(to: 1) { box.value(concurrent[worker]) }
+                    output.value[worker] = result
+                }
+            }
+        }
+        var ordered = results.map { $0! }
+        if let rest { ordered.append(body(rest)) }
+        return ordered
     }
 
     /// Sets the thread count for GeoLens kernels (`--threads`). OpenBLAS stays at one thread:

@@ -30,7 +30,7 @@ struct ModelRunner: @unchecked Sendable {
         var x = batch.detached()
         normalization.apply(to: &x)
         return GradientMode.withoutRecording {
-            loaded.model.forward(x, context: ForwardContext(mode: mode, seed: seed))
+            loaded.model.inferenceForward(x, context: ForwardContext(mode: mode, seed: seed))
         }
     }
 
