@@ -30,6 +30,8 @@ struct ConvBenchmark {
         ConvBenchmark(name: "conv3x3s2_64to128_64px_b8", kind: .forward, input: [8, 64, 64, 64], weight: [128, 64, 3, 3],
                       stride: (2, 2), padding: 1),
         ConvBenchmark(name: "conv1x1_256to64_32px_b8", kind: .forward, input: [8, 256, 32, 32], weight: [64, 256, 1, 1]),
+        ConvBenchmark(name: "conv1x1_24to144_128px_b1", kind: .forward, input: [1, 24, 128, 128], weight: [144, 24, 1, 1]),
+        ConvBenchmark(name: "conv1x1_192to32_64px_b1", kind: .forward, input: [1, 192, 64, 64], weight: [32, 192, 1, 1]),
         ConvBenchmark(name: "depthwise3x3_144_64px_b8", kind: .forward, input: [8, 144, 64, 64], weight: [144, 1, 3, 3],
                       padding: 1, groups: 144),
         ConvBenchmark(name: "depthwise5x5_240_32px_b8", kind: .forward, input: [8, 240, 32, 32], weight: [240, 1, 5, 5],

@@ -22,6 +22,8 @@ struct CPUKernelTests {
         DepthwiseCase(name: "5x5 stride 2, width 64", input: [1, 3, 16, 64], kernel: 5, multiplier: 2, stride: 2, padding: 2),
         DepthwiseCase(name: "3x3 stride 3", input: [1, 2, 10, 23], kernel: 3, multiplier: 1, stride: 3, padding: 1),
         DepthwiseCase(name: "3x3 dilation 2", input: [1, 2, 12, 41], kernel: 3, multiplier: 1, dilation: 2, padding: 2),
+        DepthwiseCase(name: "5x5 stride 1, 16 x 16 (bands of four rows)", input: [2, 3, 16, 16], kernel: 5, multiplier: 1, padding: 2),
+        DepthwiseCase(name: "3x3 stride 1, 9 x 12 (a partial band and vector)", input: [1, 3, 9, 12], kernel: 3, multiplier: 1, padding: 1),
     ]
 
     @Test("depthwise conv2d equals a Double reference", arguments: depthwiseCases)
@@ -41,16 +43,25 @@ struct CPUKernelTests {
     @Test("the portable depthwise plane equals the dispatched one within rounding")
     func portableDepthwisePlane() {
         var generator = SeededGenerator(seed: 3)
-        for (stride, outWidth) in [(1, 45), (2, 19), (3, 7)] {
-            let (kernel, outHeight) = (3, 6)
-            let pitch = (outWidth - 1) * stride + kernel + 8
-            let rows = (outHeight - 1) * stride + kernel
+        // Widths and heights that exercise every register tile: bands of 1, 2 and 4 rows, tiles
+        // of 4, 2 and 1 vectors, partial last vectors, strides 1 to 3; kernels 3 and 5, dilation 2.
+        let cases: [(stride: Int, kernel: Int, dilation: Int, outHeight: Int, outWidth: Int)] = [
+            (1, 3, 1, 6, 45), (2, 3, 1, 6, 19), (3, 3, 1, 6, 7), (1, 3, 1, 7, 64), (1, 5, 1, 16, 16), (1, 5, 1, 9, 8),
+            (1, 3, 1, 5, 13), (1, 5, 2, 11, 37), (1, 3, 1, 3, 3), (1, 3, 1, 33, 100), (1, 5, 1, 2, 24),
+            (2, 5, 1, 9, 33), (2, 3, 1, 8, 64), (2, 3, 2, 5, 5),
+        ]
+        for c in cases {
+            let pitch = (c.outWidth + 7) / 8 * 8 * c.stride + (c.kernel - 1) * c.dilation + 8
+            let rows = (c.outHeight - 1) * c.stride + (c.kernel - 1) * c.dilation + 1
             let padded = Tensor.randomNormal(shape: [rows * pitch + 32], using: &generator).scalars
-            let weight = Tensor.randomNormal(shape: [kernel * kernel], using: &generator).scalars
-            var dispatched = [Float](repeating: 0, count: outHeight * outWidth), portable = dispatched
-            gl_depthwise_plane(padded, pitch, weight, 3, 3, 1, 1, Int32(stride), Int32(stride), &dispatched, Int32(outHeight), Int32(outWidth))
-            gl_depthwise_plane_portable(padded, pitch, weight, 3, 3, 1, 1, Int32(stride), Int32(stride), &portable, Int32(outHeight), Int32(outWidth))
-            #expect(worstDifference(dispatched, portable.map(Double.init)) <= 1e-5, "stride \(stride)")
+            let weight = Tensor.randomNormal(shape: [c.kernel * c.kernel], using: &generator).scalars
+            var dispatched = [Float](repeating: .nan, count: c.outHeight * c.outWidth + 8), portable = dispatched
+            let (k, d, s) = (Int32(c.kernel), Int32(c.dilation), Int32(c.stride))
+            gl_depthwise_plane(padded, pitch, weight, k, k, d, d, s, s, &dispatched, Int32(c.outHeight), Int32(c.outWidth))
+            gl_depthwise_plane_portable(padded, pitch, weight, k, k, d, d, s, s, &portable, Int32(c.outHeight), Int32(c.outWidth))
+            let count = c.outHeight * c.outWidth
+            #expect(worstDifference(Array(dispatched[..<count]), portable[..<count].map(Double.init)) <= 1e-5, "\(c)")
+            #expect(dispatched[count...].allSatisfy { $0.isNaN }, "\(c): nothing written past the plane")
         }
     }
 
