@@ -156,24 +156,34 @@ GL_AVX2 static void gl_scale_avx2(const float *x, float scale, float *y, size_t 
     for (; i < count; i++) y[i] = x[i] * scale;
 }
 
-/// A tile of `R` output rows x `V` vectors of 8 outputs (stride 1 along the row): R * V
-/// independent accumulator chains, so the FMA latency is hidden even on narrow planes. Inputs
-/// are read up to the vector-rounded width, which the caller's padded plane provides; outputs
-/// past `out_w` are not stored. R and V are compile-time constants at every call.
+/// 8 consecutive inputs (S = 1) or the even lanes of 16 (S = 2), in order: for stride 2, shuffle
+/// within 128-bit halves, then permute the halves.
+GL_AVX2 static inline __attribute__((always_inline)) __m256 gl_load_strided8(const float *p, const int S) {
+    if (S == 1) return _mm256_loadu_ps(p);
+    __m256 low = _mm256_loadu_ps(p), high = _mm256_loadu_ps(p + 8);
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(
+        _mm256_castps_pd(_mm256_shuffle_ps(low, high, _MM_SHUFFLE(2, 0, 2, 0))), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+/// A tile of `R` output rows x `V` vectors of 8 outputs at row stride `S`: R * V independent
+/// accumulator chains, so the FMA latency is hidden even on narrow planes. Stride 1 reads up to
+/// the vector-rounded width, which the caller's padded plane provides; stride 2 reads up to 16
+/// floats past the last row (the caller's slack). Outputs past `out_w` are not stored. R, V and S
+/// are compile-time constants at every call.
 GL_AVX2 static inline __attribute__((always_inline)) void gl_depthwise_tile(
     const float *top, size_t row_step, size_t pitch, const float *w, int kh, int kw, int dy, int dx,
-    float *dst, int out_w, int ox, const int R, const int V) {
+    float *dst, int out_w, int ox, const int R, const int V, const int S) {
     __m256 acc[4][4];
     for (int r = 0; r < R; r++)
         for (int v = 0; v < V; v++) acc[r][v] = _mm256_setzero_ps();
     for (int ky = 0; ky < kh; ky++) {
-        const float *rows = top + (size_t)ky * dy * pitch + ox;
+        const float *rows = top + (size_t)ky * dy * pitch + S * ox;
         for (int kx = 0; kx < kw; kx++) {
             const __m256 tap = _mm256_broadcast_ss(w + ky * kw + kx);
             const float *p = rows + kx * dx;
             for (int r = 0; r < R; r++)
                 for (int v = 0; v < V; v++)
-                    acc[r][v] = _mm256_fmadd_ps(tap, _mm256_loadu_ps(p + r * row_step + 8 * v), acc[r][v]);
+                    acc[r][v] = _mm256_fmadd_ps(tap, gl_load_strided8(p + r * row_step + 8 * S * v, S), acc[r][v]);
         }
     }
     for (int r = 0; r < R; r++) {
@@ -186,83 +196,52 @@ GL_AVX2 static inline __attribute__((always_inline)) void gl_depthwise_tile(
     }
 }
 
-/// One row band of `R` output rows (stride 1 along the row), in tiles of 4, 2 or 1 vectors.
+/// One band of `R` output rows. Stride 1: tiles of 4 (bands of at most 2 rows), 2 or 1 vectors.
+/// Stride 2: tiles of 1 vector.
 GL_AVX2 static inline __attribute__((always_inline)) void gl_depthwise_band(
     const float *top, size_t row_step, size_t pitch, const float *w, int kh, int kw, int dy, int dx,
-    float *dst, int out_w, const int R) {
+    float *dst, int out_w, const int R, const int S) {
     int ox = 0;
-    if (R <= 2) {
-        for (; ox + 32 <= out_w; ox += 32) gl_depthwise_tile(top, row_step, pitch, w, kh, kw, dy, dx, dst, out_w, ox, R, 4);
-    }
-    for (; ox + 16 <= out_w || (ox < out_w && out_w - ox > 8); ox += 16)
-        gl_depthwise_tile(top, row_step, pitch, w, kh, kw, dy, dx, dst, out_w, ox, R, 2);
-    for (; ox < out_w; ox += 8) gl_depthwise_tile(top, row_step, pitch, w, kh, kw, dy, dx, dst, out_w, ox, R, 1);
-}
-
-/// Stride 2 along the row: a tile of `R` output rows x 8 outputs, each vector gathered from the
-/// even lanes of 16 inputs. Reads up to 16 floats past the last row (the caller's slack).
-GL_AVX2 static inline __attribute__((always_inline)) void gl_depthwise_tile_s2(
-    const float *top, size_t row_step, size_t pitch, const float *w, int kh, int kw, int dy, int dx,
-    float *dst, int out_w, int ox, const int R) {
-    __m256 acc[4];
-    for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
-    for (int ky = 0; ky < kh; ky++) {
-        const float *rows = top + (size_t)ky * dy * pitch + 2 * ox;
-        for (int kx = 0; kx < kw; kx++) {
-            const __m256 tap = _mm256_broadcast_ss(w + ky * kw + kx);
-            const float *p = rows + kx * dx;
-            for (int r = 0; r < R; r++) {
-                const float *q = p + r * row_step;
-                __m256 low = _mm256_loadu_ps(q), high = _mm256_loadu_ps(q + 8);
-                // Even lanes of low:high, in order: shuffle within 128-bit halves, then permute the halves.
-                __m256 even = _mm256_castpd_ps(_mm256_permute4x64_pd(
-                    _mm256_castps_pd(_mm256_shuffle_ps(low, high, _MM_SHUFFLE(2, 0, 2, 0))), _MM_SHUFFLE(3, 1, 2, 0)));
-                acc[r] = _mm256_fmadd_ps(tap, even, acc[r]);
-            }
+    if (S == 1) {
+        if (R <= 2) {
+            for (; ox + 32 <= out_w; ox += 32) gl_depthwise_tile(top, row_step, pitch, w, kh, kw, dy, dx, dst, out_w, ox, R, 4, 1);
         }
+        for (; out_w - ox > 8; ox += 16) gl_depthwise_tile(top, row_step, pitch, w, kh, kw, dy, dx, dst, out_w, ox, R, 2, 1);
     }
-    int left = out_w - ox;
-    for (int r = 0; r < R; r++) {
-        float *line = dst + (size_t)r * out_w + ox;
-        if (left >= 8) _mm256_storeu_ps(line, acc[r]);
-        else _mm256_maskstore_ps(line, gl_mask8((size_t)left), acc[r]);
-    }
+    for (; ox < out_w; ox += 8) gl_depthwise_tile(top, row_step, pitch, w, kh, kw, dy, dx, dst, out_w, ox, R, 1, S);
 }
 
 GL_AVX2 static void gl_depthwise_plane_avx2(const float *padded, size_t pitch, const float *w, int kh, int kw,
                                             int dy, int dx, int sy, int sx, float *out, int out_h, int out_w) {
-    if (sx == 1) {
-        // Wide rows: two rows of four vectors; narrow rows: four rows of two or one vectors.
-        const int band = out_w >= 32 ? 2 : 4;
-        const size_t row_step = (size_t)sy * pitch;
-        int oy = 0;
-        if (band == 2) {
-            for (; oy + 2 <= out_h; oy += 2)
-                gl_depthwise_band(padded + oy * row_step, row_step, pitch, w, kh, kw, dy, dx, out + (size_t)oy * out_w, out_w, 2);
-        } else {
-            for (; oy + 4 <= out_h; oy += 4)
-                gl_depthwise_band(padded + oy * row_step, row_step, pitch, w, kh, kw, dy, dx, out + (size_t)oy * out_w, out_w, 4);
-        }
-        for (; oy < out_h; oy++)
-            gl_depthwise_band(padded + oy * row_step, row_step, pitch, w, kh, kw, dy, dx, out + (size_t)oy * out_w, out_w, 1);
-        return;
-    }
-    if (sx == 2) {
-        const size_t row_step = (size_t)sy * pitch;
-        int oy = 0;
+    const size_t row_step = (size_t)sy * pitch;
+    int oy = 0;
+    if (sx == 1 && out_w >= 32) {
+        // Wide rows: bands of two rows of four vectors.
+        for (; oy + 2 <= out_h; oy += 2)
+            gl_depthwise_band(padded + oy * row_step, row_step, pitch, w, kh, kw, dy, dx, out + (size_t)oy * out_w, out_w, 2, 1);
+    } else if (sx == 1) {
+        // Narrow rows: bands of four rows of two or one vectors.
         for (; oy + 4 <= out_h; oy += 4)
-            for (int ox = 0; ox < out_w; ox += 8)
-                gl_depthwise_tile_s2(padded + oy * row_step, row_step, pitch, w, kh, kw, dy, dx, out + (size_t)oy * out_w, out_w, ox, 4);
-        for (; oy < out_h; oy++)
-            for (int ox = 0; ox < out_w; ox += 8)
-                gl_depthwise_tile_s2(padded + oy * row_step, row_step, pitch, w, kh, kw, dy, dx, out + (size_t)oy * out_w, out_w, ox, 1);
+            gl_depthwise_band(padded + oy * row_step, row_step, pitch, w, kh, kw, dy, dx, out + (size_t)oy * out_w, out_w, 4, 1);
+    } else if (sx == 2) {
+        for (; oy + 4 <= out_h; oy += 4)
+            gl_depthwise_band(padded + oy * row_step, row_step, pitch, w, kh, kw, dy, dx, out + (size_t)oy * out_w, out_w, 4, 2);
+    }
+    if (sx == 1 || sx == 2) {
+        // The rows left over from the bands, one at a time.
+        for (; oy < out_h; oy++) {
+            const float *top = padded + oy * row_step;
+            float *dst = out + (size_t)oy * out_w;
+            if (sx == 1) gl_depthwise_band(top, row_step, pitch, w, kh, kw, dy, dx, dst, out_w, 1, 1);
+            else gl_depthwise_band(top, row_step, pitch, w, kh, kw, dy, dx, dst, out_w, 1, 2);
+        }
         return;
     }
-    for (int oy = 0; oy < out_h; oy++) {
+    // Other strides: one output at a time.
+    for (; oy < out_h; oy++) {
         float *dst = out + (size_t)oy * out_w;
-        const float *top = padded + (size_t)oy * sy * pitch;
-        int ox = 0;
-        for (; ox < out_w; ox++) {
+        const float *top = padded + oy * row_step;
+        for (int ox = 0; ox < out_w; ox++) {
             const float *corner = top + (size_t)ox * sx;
             float total = 0;
             for (int ky = 0; ky < kh; ky++) {

@@ -34,9 +34,7 @@ public struct CoalitionEvaluator {
         for start in stride(from: 0, to: coalitions.count, by: batchSize) {
             let chunk = Array(coalitions[start..<min(start + batchSize, coalitions.count)])
             let batch = compose(chunk)
-            let logits = GradientMode.withoutRecording {
-                model.inferenceForward(batch, context: ForwardContext(mode: .evaluation))
-            }
+            let logits = model(batch)
             let perTarget = targets.map { $0.values(of: logits) }
             for item in chunk.indices { result.append(perTarget.map { $0[item] }) }
             evaluations += chunk.count

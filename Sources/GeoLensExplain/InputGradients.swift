@@ -43,7 +43,7 @@ public struct InputGradients {
 
     /// y of each target at `input` [1, C, H, W] (no tape).
     public func values(at input: Tensor, targets: [SegmentationTarget]) -> [Double] {
-        let logits = GradientMode.withoutRecording { model.inferenceForward(input, context: ForwardContext(mode: .evaluation)) }
+        let logits = model(input)
         return targets.map { $0.values(of: logits)[0] }
     }
 }

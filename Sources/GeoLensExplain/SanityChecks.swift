@@ -83,7 +83,7 @@ public enum DeletionInsertion {
             let batch = Tensor(shape: [part.count] + itemShape) { out in
                 for (i, item) in part.enumerated() { for j in 0..<itemSize { out[i * itemSize + j] = item[j] } }
             }
-            let logits = GradientMode.withoutRecording { model.inferenceForward(batch, context: ForwardContext(mode: .evaluation)) }
+            let logits = model(batch)
             scores += target.values(of: logits)
         }
         let deletion = Array(scores[0...k]), insertion = Array(scores[(k + 1)...])

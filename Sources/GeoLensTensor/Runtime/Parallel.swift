@@ -5,7 +5,7 @@ import Synchronization
 /// rows of output), never single pixels.
 public enum Parallel {
     private static let configuredThreads = Atomic<Int>(0)
-    /// The thread count for the code inside `withThreadCount(_:_:)` or `limited(to:_:)`.
+    /// The thread count for the code inside `withThreadCount(_:_:)`.
     @TaskLocal private static var override: Int?
 
     /// Threads used by GeoLens kernels; defaults to the number of active cores.
@@ -15,13 +15,8 @@ public enum Parallel {
         return n > 0 ? n : ProcessInfoCores.active
     }
 
-    /// Runs `body` with kernels on at most `threads` threads (on this thread only).
-    public static func limited<R>(to threads: Int, _ body: () throws -> R) rethrows -> R {
-        try $override.withValue(Swift.max(1, Swift.min(threadCount, threads)), operation: body)
-    }
-
     /// Runs `body` with kernels on exactly `threads` threads (on this thread only), whatever
-    /// `setThreadCount` chose: for tests that compare thread counts.
+    /// `setThreadCount` chose: the workers of `sliceBatch`, and tests that compare thread counts.
     public static func withThreadCount<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
         precondition(threads >= 1, "Parallel.withThreadCount: thread count must be at least 1, got \(threads)")
         return try $override.withValue(threads, operation: body)
@@ -53,7 +48,7 @@ public enum Parallel {
             withoutActuallyEscaping(body) { body in
                 let box = UncheckedSendable(body)
                 DispatchQueue.concurrentPerform(iterations: concurrent.count) { worker in
-                    let result = limited(to: 1) { box.value(concurrent[worker]) }
+                    let result = withThreadCount(1) { box.value(concurrent[worker]) }
                     output.value[worker] = result
                 }
             }
