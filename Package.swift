@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "GeoLensExplain", targets: ["GeoLensExplain"]),
         .library(name: "GeoLensReport", targets: ["GeoLensReport"]),
         .library(name: "GeoLensTrain", targets: ["GeoLensTrain"]),
+        .library(name: "GeoLensPipeline", targets: ["GeoLensPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -75,11 +76,21 @@ let package = Package(
             name: "GeoLensReport", dependencies: ["CPNG", "GeoLensEval", "GeoLensTensor"],
             path: "Sources/GeoLensReport", swiftSettings: strictSwift),
 
-        // Training: loop, hooks, losses, optimizers, schedules, checkpointing, resume; attribution
-        // snapshots use Explain's GradCAM++ and Report's heatmaps (neither depends on Train).
+        // Pipelines: the sample source (listing, pairing, reading per the model card), model sessions,
+        // evaluation / prediction / explanation runs with journals, shards and merges, typed run
+        // manifests, and the builders that turn run directories into reports.
+        .target(
+            name: "GeoLensPipeline",
+            dependencies: ["GeoLensNN", "GeoLensGeo", "GeoLensEval", "GeoLensExplain", "GeoLensReport", "GeoLensTensor"],
+            path: "Sources/GeoLensPipeline", swiftSettings: strictSwift),
+
+        // Training: loop, hooks, losses, optimizers, schedules, checkpointing, resume; tiles come
+        // through the pipeline's sample source; attribution snapshots use Explain's GradCAM++ and
+        // Report's heatmaps.
         .target(
             name: "GeoLensTrain",
-            dependencies: ["GeoLensNN", "GeoLensGeo", "GeoLensEval", "GeoLensExplain", "GeoLensReport", "GeoLensTensor"],
+            dependencies: ["GeoLensNN", "GeoLensGeo", "GeoLensEval", "GeoLensExplain", "GeoLensReport", "GeoLensTensor",
+                           "GeoLensPipeline"],
             path: "Sources/GeoLensTrain", swiftSettings: strictSwift),
 
         // The command-line tool.
@@ -87,11 +98,16 @@ let package = Package(
             name: "geolens",
             dependencies: [
                 "GeoLensTensor", "GeoLensNN", "GeoLensGeo", "GeoLensEval",
-                "GeoLensExplain", "GeoLensReport", "GeoLensTrain",
+                "GeoLensExplain", "GeoLensReport", "GeoLensTrain", "GeoLensPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Sources/geolens", swiftSettings: strictSwift),
+
+        // A Swift program that evaluates a folder of tiles and writes the report through the library.
+        .executableTarget(
+            name: "geolens-evaluate-folder", dependencies: ["GeoLensPipeline"],
+            path: "Examples/EvaluateFolder", swiftSettings: strictSwift),
 
         // Release-mode benchmarks, kept out of the test run (`make bench`).
         .executableTarget(
@@ -129,6 +145,10 @@ let package = Package(
             name: "GeoLensTrainTests",
             dependencies: ["GeoLensTrain", "GeoLensExplain", "GeoLensGeo", "GeoLensReport", "GeoLensTestSupport"],
             path: "Tests/GeoLensTrainTests"),
+        .testTarget(
+            name: "GeoLensPipelineTests",
+            dependencies: ["GeoLensPipeline", "GeoLensGeo", "GeoLensReport", "GeoLensExplain", "GeoLensNN", "GeoLensTestSupport"],
+            path: "Tests/GeoLensPipelineTests"),
         // End-to-end tests of the built `geolens` binary.
         .testTarget(
             name: "GeoLensCLITests", dependencies: ["GeoLensTestSupport", "GeoLensGeo", "GeoLensReport"],

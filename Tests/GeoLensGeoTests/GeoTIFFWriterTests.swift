@@ -23,7 +23,7 @@ import Testing
         let ids = (0..<(300 * 140)).map { UInt8($0 % 5) }
         let writer = try GeoTIFFWriter(path: out, width: 300, height: 140, bandCount: 1, dataType: .uint8,
                                        georeference: Georeference(of: raster), options: options, nodata: 255,
-                                       colorTable: RGBA.classPalette(count: 5))
+                                       colorTable: RGBA.colorTable(classColors: [RGBA(1, 2, 3), RGBA(4, 5, 6), RGBA(7, 8, 9), RGBA(10, 11, 12), RGBA(13, 14, 15)]))
         #expect(!FileManager.default.fileExists(atPath: out))
         try writer.write(band: 1, window: raster.fullWindow, bytes: ids)
         try writer.finish()
@@ -96,7 +96,8 @@ import Testing
         #expect(differences(try read.read().values.scalars, values) == nil)
         #expect(read.geoTransform == GeoFixtures.transform && read.crs?.epsg == 32633)
         let ids = dir.file("ids.tif")
-        try GeoTIFFWriter.writeClassIds([0, 1, 2, 255], width: 2, height: 2, to: ids, georeference: georeference)
+        try GeoTIFFWriter.writeClassIds([0, 1, 2, 255], width: 2, height: 2, to: ids, georeference: georeference,
+                                        colorTable: [RGBA(1, 2, 3), RGBA(4, 5, 6), RGBA(7, 8, 9)])
         let classes = try Raster(path: ids)
         #expect(classes.bands[0].nodata == 255 && classes.bands[0].colorInterpretation == "Palette")
         #expect(try classes.read().validity == [true, true, true, false])

@@ -14,8 +14,10 @@ extension ScenePredictor {
     /// Streams the scene through `model` and writes the prediction GeoTIFFs into `directory`.
     /// Invalid source pixels (mask, nodata, non-finite) get class 255 and NaN entropy/probabilities.
     @discardableResult
+    /// `classColors` become the colour table of `<stem>_pred.tif` (none when nil); index 255 is
+    /// nodata and transparent.
     public func predict(to directory: String, stem: String, classNames: [String]? = nil,
-                        writeProbabilities: Bool = false, geoTIFF: GeoTIFFOptions = .standard,
+                        classColors: [RGBA]? = nil, writeProbabilities: Bool = false, geoTIFF: GeoTIFFOptions = .standard,
                         model: (Tensor) throws -> Tensor) throws -> PredictionOutputPaths {
         let georeference = Georeference(of: raster)
         let base = (directory as NSString).appendingPathComponent(stem)
@@ -25,8 +27,7 @@ extension ScenePredictor {
             let classes = rows.classCount
             if classWriter == nil {
                 let names = classNames ?? (0..<classes).map { "class_\($0)" }
-                var palette = RGBA.classPalette(count: 256)
-                palette[255] = RGBA(0, 0, 0, 0)
+                let palette = classColors.map(RGBA.colorTable(classColors:))
                 classWriter = try GeoTIFFWriter(path: base + "_pred.tif", width: w, height: h, bandCount: 1,
                                                 dataType: .uint8, georeference: georeference, options: geoTIFF,
                                                 nodata: 255, bandDescriptions: ["class"], colorTable: palette)

@@ -21,7 +21,8 @@ public struct TileDataset: Sendable {
     /// All pairs, sorted by `relativePath`.
     public let pairs: [TilePair]
 
-    /// Lists `images` (a directory, or a glob such as `data/*_img.tif`) and pairs each image with
+    /// Lists `images` (a directory, a glob such as `data/*_img.tif`, or a `.txt`/`.lst` list file
+    /// of raster paths) and pairs each image with
     /// the label in `labels` whose key matches under `rule`. Throws `missingPair` when nothing
     /// matches or an image has no label, naming the image and the label file that was expected.
     public init(images: String, labels: String? = nil, rule: PairingRule = .sameName) throws {
@@ -79,11 +80,41 @@ public struct TileDataset: Sendable {
         if FileManager.default.fileExists(atPath: pattern, isDirectory: &isDirectory), isDirectory.boolValue {
             return (standardized(pattern), try listDirectory(pattern, rule: rule))
         }
+        if !isDirectory.boolValue, listExtensions.contains((pattern as NSString).pathExtension.lowercased()),
+           FileManager.default.fileExists(atPath: pattern) {
+            return try listFile(pattern)
+        }
         let matches = glob(pattern).filter { rule.isRaster($0) }
         guard !matches.isEmpty else {
             throw GeoError(.missingPair, "no rasters match \(pattern); give a directory or a glob such as dir/*.tif")
         }
         return (globRoot(pattern), matches.map(standardized))
+    }
+
+    /// Extensions of list files: one raster path per line.
+    static let listExtensions: Set<String> = ["txt", "lst"]
+
+    /// The rasters named by a list file, one path per line (relative paths are taken from the
+    /// list file's folder; blank lines and lines starting with `#` are skipped). The list
+    /// file's folder is the root of the relative paths.
+    private static func listFile(_ path: String) throws -> (String, [String]) {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw GeoError(.fileNotFound, "cannot read list file \(path): \(error.localizedDescription)")
+        }
+        let root = standardized((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent)
+        var paths: [String] = []
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let full = line.hasPrefix("/") ? line : (root as NSString).appendingPathComponent(line)
+            guard FileManager.default.fileExists(atPath: full) else {
+                throw GeoError(.fileNotFound, "list file \(path) line \(number + 1) names \(line), which does not exist")
+            }
+            paths.append(standardized(full))
+        }
+        guard !paths.isEmpty else { throw GeoError(.missingPair, "list file \(path) names no rasters") }
+        return (root, paths.sorted())
     }
 
     static func listDirectory(_ directory: String, rule: PairingRule) throws -> [String] {

@@ -68,13 +68,12 @@ public struct RGBA: Hashable, Sendable {
         self.red = red; self.green = green; self.blue = blue; self.alpha = alpha
     }
 
-    /// A distinct colour per class (a fixed qualitative palette, cycled), index 255 transparent black.
-    public static func classPalette(count: Int) -> [RGBA] {
-        let base: [RGBA] = [
-            RGBA(31, 119, 180), RGBA(255, 127, 14), RGBA(44, 160, 44), RGBA(214, 39, 40),
-            RGBA(148, 103, 189), RGBA(140, 86, 75), RGBA(227, 119, 194), RGBA(127, 127, 127),
-            RGBA(188, 189, 34), RGBA(23, 190, 207),
-        ]
-        return (0..<count).map { base[$0 % base.count] }
+    /// A full 256-entry colour table of class rasters: `classColors` for the classes (the
+    /// palette is chosen by the caller: GeoLensReport's `ClassPalette`), the rest transparent,
+    /// so nodata (255) is transparent.
+    public static func colorTable(classColors: [RGBA]) -> [RGBA] {
+        var table = Array(classColors.prefix(255))
+        table += Array(repeating: RGBA(0, 0, 0, 0), count: 256 - table.count)
+        return table
     }
 }

@@ -22,14 +22,12 @@ extension GeoTIFFWriter {
         try writer.finish()
     }
 
-    /// Writes class ids `[height * width]` as a single-band UInt8 GeoTIFF with a colour table
-    /// (`palette` per class; 255 is nodata and transparent).
+    /// Writes class ids `[height * width]` as a single-band UInt8 GeoTIFF, nodata 255, with
+    /// `colorTable` (one colour per class; 255 transparent) when given.
     public static func writeClassIds(_ ids: [UInt8], width: Int, height: Int, to path: String,
-                                     georeference: Georeference, palette: [RGBA]? = nil,
+                                     georeference: Georeference, colorTable: [RGBA]? = nil,
                                      options: GeoTIFFOptions = .standard) throws {
-        var colors = palette ?? RGBA.classPalette(count: 255)
-        colors += Array(repeating: RGBA(0, 0, 0, 0), count: max(0, 256 - colors.count))
-        colors[255] = RGBA(0, 0, 0, 0)
+        let colors = colorTable.map(RGBA.colorTable(classColors:))
         let writer = try GeoTIFFWriter(path: path, width: width, height: height, bandCount: 1, dataType: .uint8,
                                        georeference: georeference, options: options, nodata: 255,
                                        bandDescriptions: ["class"], colorTable: colors)

@@ -56,6 +56,9 @@ public struct StateDict: Sendable {
     /// String metadata: safetensors `__metadata__`, or scalar facts of a PyTorch checkpoint
     /// (such as `epoch`) when they sit beside its state dict.
     public var metadata: [String: String]
+    /// The element type each tensor is stored as in the file, where the format records it
+    /// (safetensors); tensors are held as Float32 or Int64 whatever their stored type.
+    public var storedTypes: [String: CheckpointDType] = [:]
 
     public init(format: CheckpointFormat = .memory, metadata: [String: String] = [:]) {
         self.format = format

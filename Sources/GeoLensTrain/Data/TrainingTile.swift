@@ -1,6 +1,7 @@
 public import GeoLensTensor
 public import GeoLensNN
 import GeoLensGeo
+import GeoLensPipeline
 
 /// One labelled tile held in memory: scaled (not yet normalized) bands and class labels.
 public struct TrainingTile: Sendable {
@@ -30,29 +31,35 @@ public struct TrainingTile: Sendable {
     public var width: Int { image.shape[2] }
 }
 
-/// Reads every image/label pair of a tile folder the way evaluation does: the card's bands,
-/// `input_scale` and `input_offset`, nodata pixels excluded through the ignore index.
+/// Reads every image/label pair of a tile folder through the pipeline's `SampleSource`, exactly
+/// as evaluation reads them: the card's bands, `input_scale` and `input_offset`, the pairing
+/// suffixes and label remapping, nodata pixels excluded through the ignore index.
 public enum TrainingTileLoader {
-    public static func load(images: String, labels: String, card: ModelCard, classCount: Int) throws -> [TrainingTile] {
-        let dataset = try TileDataset(images: images, labels: labels)
-        let ignore = Int32(card.ignoreIndex ?? 255)
+    public static func load(images: String, labels: String, card: ModelCard, classCount: Int,
+                            imageSuffix: String = "", labelSuffix: String = "",
+                            labelRemap: [String: Int]? = nil) throws -> [TrainingTile] {
+        let remap: [Int: Int]?
+        do { remap = try SampleSourceOptions.labelRemap(fromConfig: labelRemap) } catch {
+            throw TrainingError.configuration("data: \(error.message)")
+        }
+        let options = SampleSourceOptions(images: images, labels: labels, imageSuffix: imageSuffix, labelSuffix: labelSuffix,
+                                          labelRemap: remap)
+        let source: SampleSource
+        do { source = try SampleSource(options) } catch { throw TrainingError.data(error.message) }
+        let ignore = source.ignoreIndex(card: card)
         var tiles: [TrainingTile] = []
-        for pair in dataset.pairs {
-            guard let labelPath = pair.label else {
-                throw TrainingError.data("image \(pair.image) has no label in \(labels); training needs a label for every tile")
+        for file in source.files {
+            let sample: Sample
+            do { sample = try source.read(file, card: card) } catch { throw TrainingError.data(error.message) }
+            guard var ids = sample.label?.mask, let labelPath = file.label else {
+                throw TrainingError.data("image \(file.image) has no label in \(labels); training needs a label for every tile")
             }
-            let raster = try Raster(path: pair.image)
-            let block = try raster.read(bands: card.bands, scale: Float(card.inputScale), offset: Float(card.inputOffset))
-            var ids = try LabelReader(path: labelPath, ignoreIndex: ignore).read()
-            guard ids.count == block.validity.count else {
-                throw TrainingError.data("label \(labelPath) has \(ids.count) pixels but image \(pair.image) has \(block.validity.count)")
-            }
-            for i in ids.indices where !block.validity[i] { ids[i] = ignore }
+            for i in ids.indices where !sample.validity[i] { ids[i] = ignore }
             for i in ids.indices where ids[i] != ignore && (ids[i] < 0 || Int(ids[i]) >= classCount) {
                 throw TrainingError.data("label \(labelPath) holds class \(ids[i]) outside 0..<\(classCount) (ignore index \(ignore))")
             }
-            tiles.append(TrainingTile(id: pair.relativePath, image: block.values, labels: ids, classCount: classCount,
-                                      source: pair.image))
+            tiles.append(TrainingTile(id: sample.id, image: sample.image, labels: ids, classCount: classCount,
+                                      source: file.image))
         }
         guard !tiles.isEmpty else { throw TrainingError.data("no image/label pairs found in \(images) and \(labels)") }
         return tiles

@@ -63,6 +63,10 @@ public struct DataConfiguration: Codable, Sendable, Equatable {
     public var crop: Int?
     /// Class-balanced cap on training tiles per class.
     public var maxTilesPerClass: Int?
+    /// Pairing and remapping, as in eval and explain.
+    public var imageSuffix: String = ""
+    public var labelSuffix: String = ""
+    public var labelRemap: [String: Int]?
 
     public init(images: String, labels: String) {
         self.images = images
@@ -73,6 +77,7 @@ public struct DataConfiguration: Codable, Sendable, Equatable {
         case images, labels, crop
         case validationFraction = "validation_fraction", testFraction = "test_fraction"
         case validationTiles = "validation_tiles", testTiles = "test_tiles", maxTilesPerClass = "max_tiles_per_class"
+        case imageSuffix = "image_suffix", labelSuffix = "label_suffix", labelRemap = "label_remap"
     }
 
     public init(from decoder: Decoder) throws {
@@ -82,6 +87,9 @@ public struct DataConfiguration: Codable, Sendable, Equatable {
         labels = try c.decode(String.self, forKey: .labels)
         validationFraction = try c.decodeIfPresent(Double.self, forKey: .validationFraction) ?? validationFraction
         testFraction = try c.decodeIfPresent(Double.self, forKey: .testFraction) ?? 0
+        imageSuffix = try c.decodeIfPresent(String.self, forKey: .imageSuffix) ?? ""
+        labelSuffix = try c.decodeIfPresent(String.self, forKey: .labelSuffix) ?? ""
+        labelRemap = try c.decodeIfPresent([String: Int].self, forKey: .labelRemap)
         validationTiles = try c.decodeIfPresent([String].self, forKey: .validationTiles)
         testTiles = try c.decodeIfPresent([String].self, forKey: .testTiles)
         crop = try c.decodeIfPresent(Int.self, forKey: .crop)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GeoLensPipeline
 import GeoLensReport
 
 /// `geolens compare RUN_DIR RUN_DIR... --out DIR [--common-subset]`: compares evaluation runs
@@ -36,17 +37,8 @@ struct CompareCommand: ReportingCommand {
     }
 
     func execute() throws {
-        let directories = runs.map { URL(fileURLWithPath: $0) }
-        for dir in directories where !FileManager.default.fileExists(atPath: dir.path) {
-            throw Failure.usage("run directory \(dir.path) does not exist; pass eval --out directories")
-        }
-        let report: ComparisonReport
-        do {
-            report = try ComparisonBuilder.build(directories: directories, commonSubset: commonSubset,
+        let report = try ComparisonBuilder.build(directories: runs.map { URL(fileURLWithPath: $0) }, commonSubset: commonSubset,
                                                  bootstrap: .init(resamples: resamples, seed: seed))
-        } catch let error as ComparisonError {
-            throw Failure.runtime(error.message)
-        }
         let outDirectory = URL(fileURLWithPath: out)
         try report.write(to: outDirectory, images: imagesBeside ? .beside(folder: "comparison_files") : .embedded)
         print(outDirectory.appendingPathComponent("comparison.html").path)

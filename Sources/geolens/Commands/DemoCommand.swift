@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GeoLensPipeline
 
 /// `geolens demo`: the whole flow on the bundled fixtures, through the same commands a user runs.
 struct DemoCommand: ReportingCommand {
@@ -21,10 +22,10 @@ struct DemoCommand: ReportingCommand {
         let required = ["models/cloud_unet_a.safetensors", "models/cloud_unet_b.safetensors", "tiles/images", "tiles/labels",
                         "scene/scene.tif"]
         for path in required where !FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path) {
-            throw Failure.usage("fixture \(root.appendingPathComponent(path).path) is missing; run geolens demo from the repository root or pass --fixtures DIR")
+            throw PipelineError.usage("fixture \(root.appendingPathComponent(path).path) is missing; run geolens demo from the repository root or pass --fixtures DIR")
         }
         let out = URL(fileURLWithPath: out)
-        try createDirectory(out)
+        try FileSystem.createDirectory(out)
         let threadFlags = threads.map { ["--threads", String($0)] } ?? []
         func path(_ p: String) -> String { root.appendingPathComponent(p).path }
 
@@ -55,7 +56,7 @@ struct DemoCommand: ReportingCommand {
     private func run<C: ReportingCommand>(_ command: C.Type, _ arguments: [String]) throws {
         let parsed: C
         do { parsed = try C.parse(arguments) } catch {
-            throw Failure.usage("demo: \(C.configuration.commandName ?? "command") \(arguments.joined(separator: " ")): \(C.message(for: error))")
+            throw PipelineError.usage("demo: \(C.configuration.commandName ?? "command") \(arguments.joined(separator: " ")): \(C.message(for: error))")
         }
         try parsed.execute()
     }

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
-import GeoLensEval
 import GeoLensNN
+import GeoLensPipeline
 
-/// `geolens eval`: metrics of a checkpoint on labelled GeoTIFF tiles.
+/// `geolens eval`: metrics of a checkpoint on labelled GeoTIFF tiles (`EvaluationRun`).
 struct EvalCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
@@ -17,9 +17,9 @@ struct EvalCommand: ReportingCommand {
 
     @Option(help: "Config file (JSON or YAML).") var config: String?
     @Option(name: .customLong("set"), help: "Override a config value: KEY=VALUE (repeatable).") var overrides: [String] = []
-    @Option(help: "Checkpoint (.safetensors, .pth/.pt/.ckpt).") var model: String?
+    @Option(help: "Checkpoint (.safetensors, .pth/.pt/.ckpt, .onnx).") var model: String?
     @Option(name: .customLong("model-card"), help: "Model card (default: the checkpoint's sidecar M.json).") var modelCard: String?
-    @Option(help: "Image directory or glob.") var images: String?
+    @Option(help: "Image directory, glob or list file (.txt, one path per line).") var images: String?
     @Option(help: "Label directory (paired by file stem).") var labels: String?
     @Option(help: "Output directory.") var out: String?
     @Option(help: "Tiles per model call.") var batch: Int?
@@ -31,24 +31,19 @@ struct EvalCommand: ReportingCommand {
     @Flag(help: "Also write predictions/<stem>_prob.tif.") var probabilities = false
 
     func execute() throws {
-        var document = try ConfigDocument(file: config.map { URL(fileURLWithPath: $0) })
-        for assignment in overrides { try document.set(assignment) }
-        document.override("model", model.map(JSONValue.string))
-        document.override("model_card", modelCard.map(JSONValue.string))
-        document.override("images", images.map(JSONValue.string))
-        document.override("labels", labels.map(JSONValue.string))
-        document.override("out", out.map(JSONValue.string))
-        document.override("batch", batch.map { .number(Double($0)) })
-        document.override("threads", threads.map { .number(Double($0)) })
-        document.override("shard", shard.map(JSONValue.string))
-        document.override("mc_dropout", mcDropout.map { .number(Double($0)) })
-        document.override("seed", seed.map { .number(Double($0)) })
-        if writePredictions || probabilities { document.override("write_predictions", .bool(true)) }
-        if probabilities { document.override("write_probabilities", .bool(true)) }
-        let settings = try document.decode(EvalConfig.self)
+        let document = try ConfigDocument.resolve(file: config, assignments: overrides, flags: [
+            ("model", model.map(JSONValue.string)), ("model_card", modelCard.map(JSONValue.string)),
+            ("images", images.map(JSONValue.string)), ("labels", labels.map(JSONValue.string)),
+            ("out", out.map(JSONValue.string)), ("batch", batch.map { .number(Double($0)) }),
+            ("threads", threads.map { .number(Double($0)) }), ("shard", shard.map(JSONValue.string)),
+            ("mc_dropout", mcDropout.map { .number(Double($0)) }), ("seed", seed.map { .number(Double($0)) }),
+            ("write_predictions", writePredictions || probabilities ? .bool(true) : nil),
+            ("write_probabilities", probabilities ? .bool(true) : nil),
+        ])
+        let settings = try document.decode(EvaluationSettings.self)
         try settings.validate(source: document.source)
-
-        let report = try EvaluationRun(config: settings, settings: document.root).execute()
+        let run = EvaluationRun(settings: settings, configRecord: document.root, progress: StderrProgress.sink("eval"))
+        let report = try run.run()
         let miou = report.metrics.miou.map { String(format: "%.4f", $0) } ?? "n/a"
         let accuracy = report.metrics.overallAccuracy.map { String(format: "%.4f", $0) } ?? "n/a"
         print("eval: \(report.tiles) tiles, \(report.pixels) pixels scored, \(report.ignoredPixels) ignored; "

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import GeoLensPipeline
+import GeoLensReport
 
 /// `geolens report RUN_DIR [--images-beside]`: (re)writes `report.html` of an eval output
-/// directory from its state.json, run.json, prediction rasters and attribution PNGs.
+/// directory from its state.json, run.json, prediction rasters and attribution maps.
 struct ReportCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
@@ -17,7 +19,7 @@ struct ReportCommand: ReportingCommand {
     func execute() throws {
         let directory = URL(fileURLWithPath: runDirectory)
         guard FileManager.default.fileExists(atPath: directory.path) else {
-            throw Failure.usage("run directory \(directory.path) does not exist; pass an eval --out directory")
+            throw PipelineError.usage("run directory \(directory.path) does not exist; pass an eval --out directory")
         }
         let url = try RunReportBuilder.write(runDirectory: directory,
                                              images: imagesBeside ? .beside(folder: "report_files") : .embedded)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GeoLensGeo
 import GeoLensNN
+import GeoLensPipeline
 import GeoLensTensor
 import GeoLensTrain
 
@@ -35,14 +36,17 @@ struct TrainCommand: ReportingCommand {
 
     func execute() throws {
         if let threads {
-            guard threads >= 1 else { throw Failure.usage("--threads must be at least 1, got \(threads)") }
+            guard threads >= 1 else { throw PipelineError.usage("--threads must be at least 1, got \(threads)") }
             Parallel.setThreadCount(threads)
         }
         let configuration = try TrainingConfigurationLoader.load(file: config, overrides: overrides)
         let directory = try TrainingConfigurationLoader.runDirectory(for: configuration, resume: resume)
         do {
             let tiles = try TrainingTileLoader.load(images: configuration.data.images, labels: configuration.data.labels,
-                                                    card: configuration.model, classCount: configuration.model.classes?.count ?? 0)
+                                                    card: configuration.model, classCount: configuration.model.classes?.count ?? 0,
+                                                    imageSuffix: configuration.data.imageSuffix,
+                                                    labelSuffix: configuration.data.labelSuffix,
+                                                    labelRemap: configuration.data.labelRemap)
             let trainer = try Trainer(configuration: configuration, tiles: tiles, directory: directory, notes: printNote)
             if resume { try trainer.resumeFromLastCheckpoint() }
             printNote("training \(configuration.model.architecture) on \(trainer.trainingTileCount) tiles "
@@ -52,10 +56,6 @@ struct TrainCommand: ReportingCommand {
             let history = try trainer.train()
             bar.finish()
             print(TrainingSummary.text(history: history, directory: directory))
-        } catch let error as TrainingError {
-            throw error.isConfiguration ? Failure.usage(error.description) : Failure.runtime(error.description)
-        } catch let error as GeoError {
-            throw Failure.runtime(error.description)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GeoLensNN
+import GeoLensPipeline
 import Yams
 
 /// A config file (JSON or YAML) as a tree, with `--set key.path=value` overrides applied,
@@ -7,6 +8,9 @@ import Yams
 ///
 /// Every failure is a usage error naming the file and the key: unknown keys (with the nearest
 /// valid key), missing required keys, wrong types, and values out of range (`validate()`).
+///
+/// Precedence, the same for every command: the config file, then each `--set KEY=VALUE` in
+/// order, then explicit flags (a flag always wins).
 struct ConfigDocument {
     private(set) var root: [String: JSONValue]
     let source: String
@@ -21,14 +25,14 @@ struct ConfigDocument {
         source = url.path
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw Failure.usage("cannot read config \(url.path): \(error.localizedDescription)")
+            throw PipelineError.usage("cannot read config \(url.path): \(error.localizedDescription)")
         }
         let parsed: Any?
         do { parsed = try Yams.load(yaml: text) } catch {
-            throw Failure.usage("config \(url.path) is not valid JSON or YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+            throw PipelineError.usage("config \(url.path) is not valid JSON or YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
         }
         guard let tree = parsed.map(Self.jsonValue), case .object(let object) = tree else {
-            throw Failure.usage("config \(url.path) must be a mapping of keys to values at the top level")
+            throw PipelineError.usage("config \(url.path) must be a mapping of keys to values at the top level")
         }
         root = object
     }
@@ -37,7 +41,7 @@ struct ConfigDocument {
     /// scalars or flow collections (`4`, `true`, `0.5`, `[1, 2]`, `text`).
     mutating func set(_ assignment: String) throws {
         guard let eq = assignment.firstIndex(of: "="), eq != assignment.startIndex else {
-            throw Failure.usage("--set expects KEY=VALUE, got '\(assignment)'")
+            throw PipelineError.usage("--set expects KEY=VALUE, got '\(assignment)'")
         }
         let path = assignment[..<eq].split(separator: ".").map(String.init)
         let raw = String(assignment[assignment.index(after: eq)...])
@@ -45,10 +49,13 @@ struct ConfigDocument {
         root = Self.setting(value, at: path[...], in: root)
     }
 
-    /// Sets `value` at `key` only when the document has no value there (flags below config files).
-    mutating func setDefault(_ key: String, _ value: JSONValue?) {
-        guard let value else { return }
-        if root[key] == nil { root[key] = value }
+    /// The settings of a command: `file`, then `assignments` (`--set`), then `flags` (key, value
+    /// or nil when the flag was not given).
+    static func resolve(file: String?, assignments: [String], flags: [(String, JSONValue?)]) throws -> ConfigDocument {
+        var document = try ConfigDocument(file: file.map { URL(fileURLWithPath: $0) })
+        for assignment in assignments { try document.set(assignment) }
+        for (key, value) in flags { document.override(key, value) }
+        return document
     }
 
     /// Sets `value` at `key`, replacing the file's value (explicit flags win over the file).
@@ -63,7 +70,7 @@ struct ConfigDocument {
             let data = try JSONEncoder().encode(JSONValue.object(root))
             return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
-            throw Failure.usage("\(source): \(error.readableDescription)")
+            throw PipelineError.usage("\(source): \(error.readableDescription)")
         }
     }
 

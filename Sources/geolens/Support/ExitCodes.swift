@@ -1,31 +1,11 @@
 import ArgumentParser
 import Foundation
+import GeoLensPipeline
+import GeoLensTrain
 
-/// How GeoLens commands fail: one `error:` line on stderr and an exit status that tells
-/// usage and configuration mistakes (64, as swift-argument-parser's usage errors) apart
-/// from data and runtime failures (1).
-enum Failure: Error, CustomStringConvertible {
-    /// A bad flag, config file or config value: the user must change the command.
-    case usage(String)
-    /// Bad input data or a failure while running: the message names the file.
-    case runtime(String)
-
-    var description: String {
-        switch self {
-        case .usage(let m), .runtime(let m): m
-        }
-    }
-
-    var exitCode: ExitCode {
-        switch self {
-        case .usage: ExitCode(64)
-        case .runtime: ExitCode(1)
-        }
-    }
-}
-
-/// A command body that may throw any error; `runReportingErrors` turns errors into the
-/// one-line `error:` contract.
+/// A command body that may throw any error; `run()` turns errors into the one-line `error:`
+/// contract with the exit status of the error's kind (`PipelineError.exitStatus`: 64 for usage
+/// and configuration mistakes, 1 for bad data and runtime failures).
 protocol ReportingCommand: ParsableCommand {
     func execute() throws
 }
@@ -34,16 +14,17 @@ extension ReportingCommand {
     func run() throws {
         do {
             try execute()
-        } catch let failure as Failure {
-            printError(failure.description)
-            throw failure.exitCode
         } catch let exit as ExitCode {
             throw exit
         } catch let error as ValidationError {
             throw error
+        } catch let error as TrainingError {
+            printError(error.description)
+            throw ExitCode(error.isConfiguration ? 64 : 1)
         } catch {
-            printError(String(describing: error))
-            throw ExitCode(1)
+            let failure = PipelineError(wrapping: error)
+            printError(failure.message)
+            throw ExitCode(failure.exitStatus)
         }
     }
 }

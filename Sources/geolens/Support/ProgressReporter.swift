@@ -1,7 +1,44 @@
 import Foundation
+import GeoLensPipeline
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// A run's progress drawn on stderr: one bar per label (a multi-scene prediction has one per
+/// scene) and notes as plain lines.
+final class StderrProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bars: [String: ProgressReporter] = [:]
+
+    /// A `RunProgress` whose events draw bars on stderr.
+    static func sink(_ label: String, unit: String = "tiles") -> RunProgress {
+        let drawer = StderrProgress()
+        return RunProgress(label: label, unit: unit) { progress, event in drawer.handle(progress, event) }
+    }
+
+    private func handle(_ progress: RunProgress, _ event: RunProgress.Event) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch event {
+        case .note(let text):
+            printNote(text)
+        case .advanced(let done, let total):
+            bar(progress, total).advance(to: done)
+        case .finished(let done, let total):
+            let reporter = bar(progress, total)
+            reporter.advance(to: done)
+            reporter.finish()
+            bars[progress.label] = nil
+        }
+    }
+
+    private func bar(_ progress: RunProgress, _ total: Int) -> ProgressReporter {
+        if let existing = bars[progress.label] { return existing }
+        let reporter = ProgressReporter(progress.label, total: total, unit: progress.unit)
+        bars[progress.label] = reporter
+        return reporter
+    }
+}
 
 /// Progress of long work on stderr: a redrawn bar with rate and ETA on a terminal,
 /// plain lines every few seconds otherwise (logs of batch jobs stay readable).
@@ -19,6 +56,11 @@ final class ProgressReporter {
         self.total = total
         self.unit = unit
         self.isTerminal = isatty(STDERR_FILENO) != 0 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+    }
+
+    /// Records that `done` items are finished and redraws when due.
+    func advance(to done: Int) {
+        advance(by: done - self.done)
     }
 
     /// Records `count` more finished items and redraws when due.

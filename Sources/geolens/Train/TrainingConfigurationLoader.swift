@@ -1,5 +1,6 @@
 import Foundation
 import GeoLensNN
+import GeoLensPipeline
 import GeoLensTrain
 
 /// Reads a training config with `--set` overrides and picks the run directory.
@@ -9,10 +10,10 @@ enum TrainingConfigurationLoader {
         for assignment in overrides { try document.set(assignment) }
         do {
             let configuration = try document.decode(TrainingConfiguration.self)
-            do { try configuration.model.validate() } catch { throw Failure.usage("\(file): \(error)") }
+            do { try configuration.model.validate() } catch { throw PipelineError.usage("\(file): \(error)") }
             return configuration
         } catch let error as TrainingError {
-            throw Failure.usage("\(file): \(error.description)")
+            throw PipelineError.usage("\(file): \(error.description)")
         }
     }
 
@@ -23,7 +24,7 @@ enum TrainingConfigurationLoader {
         let root = URL(fileURLWithPath: configuration.out)
         if resume {
             guard let latest = RunFiles.latestResumable(root: root, configuration: configuration) else {
-                throw Failure.usage("--resume: no run of \(configuration.model.architecture)-\(configuration.loss.name) "
+                throw PipelineError.usage("--resume: no run of \(configuration.model.architecture)-\(configuration.loss.name) "
                                     + "with a last checkpoint under \(root.path); start without --resume")
             }
             return latest

@@ -26,6 +26,7 @@ public enum SafetensorsReader {
         let header = try SafetensorsHeader(bytes: all, url: file.url)
         var dict = StateDict(format: .safetensors, metadata: header.metadata)
         for record in header.tensors {
+            dict.storedTypes[record.name] = record.dtype
             let start = header.dataStart + record.span.lowerBound
             let source = file.base + start
             let elements = record.span.count / record.dtype.byteSize

@@ -11,10 +11,21 @@ struct TileThumbnails {
     /// 1-based bands drawn as R, G, B.
     let compositeBands: [Int]?
 
-    init(classCount: Int, compositeBands: [Int]?) {
+    /// The run's label remapping, so reference thumbnails show the classes that were scored.
+    let remapping: LabelRemapping?
+
+    init(classCount: Int, compositeBands: [Int]?, remapping: LabelRemapping? = nil) {
         self.classCount = classCount
         self.palette = ClassPalette(classCount: classCount)
         self.compositeBands = compositeBands
+        self.remapping = remapping
+    }
+
+    /// Class ids of a label raster as the run scored them (remapped; nodata becomes -1).
+    func referenceIDs(_ url: URL) throws -> (ids: [Int], width: Int, height: Int) {
+        let raster = try Raster(path: url.path)
+        let ids = try LabelReader(raster: raster, remapping: remapping, ignoreIndex: -1).read()
+        return (ids.map(Int.init), raster.width, raster.height)
     }
 
     /// The composite of an image raster (bands 3, 2, 1 by default, or band 1 for fewer than 3).
@@ -55,7 +66,7 @@ struct TileThumbnails {
             compositeImage = try? composite(image)
             add("composite") { try compositeImage ?? composite(image) }
         }
-        let reference = label.flatMap { FileManager.default.fileExists(atPath: $0.path) ? try? classIDs($0) : nil }
+        let reference = label.flatMap { FileManager.default.fileExists(atPath: $0.path) ? try? referenceIDs($0) : nil }
         let predicted = prediction.flatMap { FileManager.default.fileExists(atPath: $0.path) ? try? classIDs($0) : nil }
         if let reference { add("reference") { palette.render(classIDs: reference.ids, width: reference.width, height: reference.height) } }
         if let predicted { add("prediction") { palette.render(classIDs: predicted.ids, width: predicted.width, height: predicted.height) } }

@@ -1,21 +1,27 @@
-import Foundation
-import GeoLensEval
-import GeoLensReport
+public import Foundation
+public import GeoLensEval
+public import GeoLensReport
 
 /// Gathers what `geolens compare` shows from run directories: the states, the tiles where the
 /// first two runs' predictions differ most (with thumbnails), and attribution maps of the same
 /// tile, method and class present in several runs.
-enum ComparisonBuilder {
+public enum ComparisonBuilder {
     /// The comparison report of `directories` (at least two eval output directories).
-    static func build(directories: [URL], commonSubset: Bool, disagreementTiles: Int = 6,
-                      bootstrap: BootstrapOptions = BootstrapOptions()) throws -> ComparisonReport {
-        let names = runNames(directories)
-        let loaded = try zip(names, directories).map { name, dir in
-            ComparedRun(name: name, path: dir.path, state: try RunReportBuilder.loadState(dir))
+    public static func build(directories: [URL], commonSubset: Bool = false, disagreementTiles: Int = 6,
+                             bootstrap: BootstrapOptions = BootstrapOptions()) throws(PipelineError) -> ComparisonReport {
+        for directory in directories where !FileSystem.exists(directory.path) {
+            throw .usage("run directory \(directory.path) does not exist; pass eval --out directories")
         }
-        let (runs, dropped) = try ComparisonInputs.prepare(loaded, commonSubset: commonSubset)
-        let summary = try ComparisonSummary(runs: runs, droppedTiles: dropped,
-                                            geolensVersion: GeoLens.configuration.version, bootstrap: bootstrap)
+        let names = runNames(directories)
+        var loaded: [ComparedRun] = []
+        for (name, directory) in zip(names, directories) {
+            loaded.append(ComparedRun(name: name, path: directory.path, state: try RunReportBuilder.loadState(directory)))
+        }
+        let (runs, dropped, summary) = try PipelineError.wrapping { () throws -> ([ComparedRun], Int, ComparisonSummary) in
+            let (runs, dropped) = try ComparisonInputs.prepare(loaded, commonSubset: commonSubset)
+            return (runs, dropped, try ComparisonSummary(runs: runs, droppedTiles: dropped,
+                                                         geolensVersion: GeoLensVersion.current, bootstrap: bootstrap))
+        }
         let disagreements = try disagreementTable(runs: runs, directories: directories, keep: disagreementTiles)
         return ComparisonReport(summary: summary, disagreements: disagreements,
                                 attributions: attributionSets(names: names, directories: directories))
@@ -28,11 +34,10 @@ enum ComparisonBuilder {
     }
 
     /// Tiles ranked by the fraction of pixels where the first two runs predict different classes.
-    static func disagreementTable(runs: [ComparedRun], directories: [URL], keep: Int) throws -> [ComparisonReport.DisagreementTile] {
+    static func disagreementTable(runs: [ComparedRun], directories: [URL], keep: Int) throws(PipelineError) -> [ComparisonReport.DisagreementTile] {
         let classCount = runs[0].state.configuration.classCount
         let renderer = TileThumbnails(classCount: classCount, compositeBands: nil)
-        let manifest = try ReportManifest.load(from: directories[0])
-        let files = RunReportBuilder.tileFiles(runs[0].state.sortedTileIDs, manifest: manifest, runDirectory: directories[0])
+        let files = try RunDirectory(directories[0]).files(of: runs[0].state.sortedTileIDs)
         func predictionURL(_ k: Int, _ tile: String) -> URL {
             directories[k].appendingPathComponent("predictions").appendingPathComponent(files[tile]!.stem + "_pred.tif")
         }
@@ -75,10 +80,10 @@ enum ComparisonBuilder {
     static func attributionSets(names: [String], directories: [URL]) -> [ComparisonReport.AttributionSet] {
         var groups: [String: (tile: String, method: String, className: String, maps: [RunReport.Thumbnail])] = [:]
         for (name, directory) in zip(names, directories) {
-            for file in RunReportBuilder.attributionFiles(directory) {
+            for file in (try? RunDirectory(directory))?.attributionFiles() ?? [] {
                 guard let bytes = try? Data(contentsOf: file.url) else { continue }
-                let key = "\(file.tile)\u{0}\(file.method)\u{0}\(file.className)"
-                groups[key, default: (file.tile, file.method, file.className, [])].maps
+                let key = "\(file.tile)\u{0}\(file.method.rawValue)\u{0}\(file.className)"
+                groups[key, default: (file.tile, file.method.rawValue, file.className, [])].maps
                     .append(RunReport.Thumbnail(label: name, png: [UInt8](bytes)))
             }
         }

@@ -25,10 +25,10 @@ struct RunJournal {
         if let data = FileManager.default.contents(atPath: url.path), !data.isEmpty {
             let lines = data.split(separator: UInt8(ascii: "\n"))
             guard let first = lines.first, let header = try? decoder.decode(Header.self, from: Data(first)) else {
-                throw Failure.runtime("\(url.path) is not a GeoLens journal; remove it or choose another --out")
+                throw PipelineError.data("\(url.path) is not a GeoLens journal; remove it or choose another --out")
             }
             guard header.fingerprint == fingerprint else {
-                throw Failure.usage("\(directory.path) holds an evaluation run with different arguments "
+                throw PipelineError.usage("\(directory.path) holds an evaluation run with different arguments "
                                     + "(checkpoint, model card, tiles or settings); use another --out or delete \(url.lastPathComponent) to start over")
             }
             for line in lines.dropFirst() {
@@ -45,7 +45,7 @@ struct RunJournal {
             try AtomicFile.write(try JSONEncoder().encode(Header(fingerprint: fingerprint)) + Data("\n".utf8), to: url)
         }
         guard let handle = FileHandle(forWritingAtPath: url.path) else {
-            throw Failure.runtime("cannot append to \(url.path)")
+            throw PipelineError.data("cannot append to \(url.path)")
         }
         handle.seekToEndOfFile()
         return (RunJournal(url: url, handle: handle), recorded)

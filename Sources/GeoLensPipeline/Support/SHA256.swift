@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 
 /// SHA-256 (FIPS 180-4) of files, for the run manifest's checkpoint identity.
-struct SHA256 {
+public struct SHA256: Sendable {
     private var state: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
     private var pending: [UInt8] = []
@@ -18,7 +18,9 @@ struct SHA256 {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
-    mutating func update(_ data: Data) {
+    public init() {}
+
+    public mutating func update(_ data: Data) {
         length += UInt64(data.count)
         pending.append(contentsOf: data)
         var offset = 0
@@ -31,7 +33,7 @@ struct SHA256 {
         pending.removeFirst(offset)
     }
 
-    mutating func finalize() -> String {
+    public mutating func finalize() -> String {
         let bitLength = length &* 8
         var tail = pending + [0x80]
         while tail.count % 64 != 56 { tail.append(0) }
@@ -68,13 +70,17 @@ struct SHA256 {
     private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 
     /// Hex digest of a file, read in 4 MiB chunks.
-    static func hexDigest(of url: URL) throws -> String {
+    public static func hexDigest(of url: URL) throws(PipelineError) -> String {
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw Failure.runtime("cannot open \(url.path) to compute its checksum")
+            throw .data("cannot open \(url.path) to compute its checksum")
         }
         defer { try? handle.close() }
         var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty { hasher.update(chunk) }
+        do {
+            while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty { hasher.update(chunk) }
+        } catch {
+            throw .data("cannot read \(url.path) to compute its checksum: \(error.localizedDescription)")
+        }
         return hasher.finalize()
     }
 }

@@ -1,53 +1,79 @@
 import Foundation
-import GeoLensExplain
+public import GeoLensExplain
 import GeoLensNN
 
-/// Settings of `geolens explain` (config file keys; flags map onto the same keys).
-struct ExplainConfig: Decodable {
+/// Settings of an explanation run: the keys of `geolens explain` config files (flags map onto
+/// the same keys). Tiles and labels are listed and paired exactly as evaluation pairs them
+/// (`image_suffix`, `label_suffix`, `label_remap`, `ignore_index`).
+public struct ExplanationSettings: Decodable, Sendable {
     /// Checkpoint path (safetensors, PyTorch zip, ONNX when the build runs it).
-    var model: String
-    var modelCard: String?
+    public var model: String
+    public var modelCard: String?
     /// A GeoTIFF, a directory of GeoTIFFs, or a glob.
-    var input: String
-    var out: String
+    public var input: String
+    public var out: String
     /// gradcam, gradcam++, hirescam, layercam, shap-exact, kernel-shap, gradient-shap, integrated-gradients.
-    var method: String
+    public var method: String
     /// Class names or indices; default: every class present in the prediction.
-    var classes: [String]?
-    var layer: String?
+    public var classes: [String]?
+    public var layer: String?
     /// `vis=1,2,3;nir=4` (1-based model input channels); default one group per band.
-    var groups: String?
+    public var groups: String?
     /// `rows x columns` grid of cells crossed with the groups (e.g. `2x2`).
-    var grid: String?
+    public var grid: String?
     /// Target number of SLIC superpixel cells crossed with the groups (instead of a grid).
-    var superpixels: Int?
+    public var superpixels: Int?
     /// SLIC compactness m (default 10): larger values give more regular cells.
-    var compactness: Double?
+    public var compactness: Double?
     /// The bands SLIC segments: `all` model input channels (default) or the `composite` channels.
-    var superpixelBands: String?
+    public var superpixelBands: String?
     /// 1-based positions among the model's input channels shown as red, green, blue under the
     /// heatmaps (default 3,2,1: Sentinel-2 B2,B3,B4 order gives true colour; a single channel for grey).
-    var composite: [Int]?
+    public var composite: [Int]?
     /// mean, zero, or a JSON file with one raw band value per model input band.
-    var baseline: String
-    var samples: Int
-    var steps: Int
-    var seed: UInt64
-    var target: String
-    var labels: String?
-    var batch: Int
-    var threads: Int?
-    var shard: String?
+    public var baseline: String
+    public var samples: Int
+    public var steps: Int
+    public var seed: UInt64
+    public var target: String
+    public var labels: String?
+    public var batch: Int
+    public var threads: Int?
+    public var shard: String?
     /// Adds deletion/insertion AUCs and cascading model randomization to every record.
-    var sanity: Bool
+    public var sanity: Bool
+    public var imageSuffix: String
+    public var labelSuffix: String
+    public var labelRemap: [String: Int]?
+    public var ignoreIndex: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case model, input, out, method, classes, layer, groups, grid, superpixels, compactness, composite, baseline, samples
         case steps, seed, target, labels, batch, threads, shard, sanity
         case modelCard = "model_card", superpixelBands = "superpixel_bands"
+        case imageSuffix = "image_suffix", labelSuffix = "label_suffix", labelRemap = "label_remap"
+        case ignoreIndex = "ignore_index"
     }
 
-    init(from decoder: Decoder) throws {
+    /// Settings with the defaults of the command line; set the other properties as needed.
+    public init(model: String, modelCard: String? = nil, input: String, out: String, method: AttributionMethod) {
+        self.model = model
+        self.modelCard = modelCard
+        self.input = input
+        self.out = out
+        self.method = method.rawValue
+        baseline = "mean"
+        samples = 256
+        steps = 50
+        seed = 0
+        target = "predicted"
+        batch = 8
+        sanity = false
+        imageSuffix = ""
+        labelSuffix = ""
+    }
+
+    public init(from decoder: Decoder) throws {
         try StrictDecoding.rejectUnknownKeys(in: decoder, allowed: CodingKeys.self, context: "explain config")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         model = try c.decode(String.self, forKey: .model)
@@ -73,20 +99,33 @@ struct ExplainConfig: Decodable {
         threads = try c.decodeIfPresent(Int.self, forKey: .threads)
         shard = try c.decodeIfPresent(String.self, forKey: .shard)
         sanity = try c.decodeIfPresent(Bool.self, forKey: .sanity) ?? false
+        imageSuffix = try c.decodeIfPresent(String.self, forKey: .imageSuffix) ?? ""
+        labelSuffix = try c.decodeIfPresent(String.self, forKey: .labelSuffix) ?? ""
+        labelRemap = try c.decodeIfPresent([String: Int].self, forKey: .labelRemap)
+        ignoreIndex = try c.decodeIfPresent(Int.self, forKey: .ignoreIndex)
     }
 
-    static let methods = ["gradcam", "gradcam++", "hirescam", "layercam", "shap-exact", "kernel-shap",
-                          "gradient-shap", "integrated-gradients"]
+    /// The tiles (and labels) of the run, listed and paired as evaluation does.
+    public func sampleSource() throws(PipelineError) -> SampleSourceOptions {
+        SampleSourceOptions(images: input, labels: labels, imageSuffix: imageSuffix, labelSuffix: labelSuffix,
+                            labelRemap: try SampleSourceOptions.labelRemap(fromConfig: labelRemap), ignoreIndex: ignoreIndex)
+    }
+
+    /// The method, once `validate` has accepted its name.
+    public var attributionMethod: AttributionMethod? { AttributionMethod(rawValue: method) }
 
     /// Range checks that decoding cannot express; each names its key.
-    func validate(source: String) throws {
-        func fail(_ key: CodingKeys, _ why: String) -> Failure { .usage("\(source): key '\(key.rawValue)' \(why)") }
-        if !Self.methods.contains(method) { throw fail(.method, "is '\(method)'; use one of \(Self.methods.joined(separator: ", "))") }
+    public func validate(source: String = "explain settings") throws(PipelineError) {
+        func fail(_ key: CodingKeys, _ why: String) -> PipelineError { .usage("\(source): key '\(key.rawValue)' \(why)") }
+        if attributionMethod == nil { throw fail(.method, "is '\(method)'; use one of \(AttributionMethod.names)") }
         if samples < 2 || samples > 1_000_000 { throw fail(.samples, "must be between 2 and 1000000, got \(samples)") }
         if steps < 1 || steps > 10_000 { throw fail(.steps, "must be between 1 and 10000, got \(steps)") }
         if batch < 1 || batch > 1024 { throw fail(.batch, "must be between 1 and 1024, got \(batch)") }
         if let threads, threads < 1 || threads > 1024 { throw fail(.threads, "must be between 1 and 1024, got \(threads)") }
         do { _ = try TargetRegion(parsing: target) } catch { throw fail(.target, error.description) }
+        if let labelRemap, let bad = labelRemap.keys.first(where: { Int($0) == nil }) {
+            throw fail(.labelRemap, "maps '\(bad)', which is not an integer label value")
+        }
         if let composite, (composite.count != 1 && composite.count != 3) || composite.contains(where: { $0 < 1 }) {
             throw fail(.composite, "must list 1 or 3 channel positions (1-based), got \(composite)")
         }
@@ -100,11 +139,11 @@ struct ExplainConfig: Decodable {
     }
 
     /// Largest accepted `superpixels` target.
-    static let maximumSuperpixels = 10_000
+    public static let maximumSuperpixels = 10_000
 
     /// The superpixel keys: a positive target, no grid at the same time, a positive compactness,
     /// and compactness or bands only together with a target.
-    private func validateSuperpixels(_ fail: (CodingKeys, String) -> Failure) throws {
+    private func validateSuperpixels(_ fail: (CodingKeys, String) -> PipelineError) throws(PipelineError) {
         if let superpixels {
             guard (1...Self.maximumSuperpixels).contains(superpixels) else {
                 throw fail(.superpixels, "must be between 1 and \(Self.maximumSuperpixels), got \(superpixels)")
@@ -128,11 +167,11 @@ struct ExplainConfig: Decodable {
     }
 
     /// `RxC` as (rows, columns), both >= 1.
-    func parsedGrid(_ text: String) -> (rows: Int, columns: Int)? {
+    public func parsedGrid(_ text: String) -> (rows: Int, columns: Int)? {
         let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
         guard parts.count == 2, parts[0] >= 1, parts[1] >= 1 else { return nil }
         return (parts[0], parts[1])
     }
 
-    var isCAM: Bool { CAMMethod(rawValue: method) != nil }
+    public var isCAM: Bool { CAMMethod(rawValue: method) != nil }
 }

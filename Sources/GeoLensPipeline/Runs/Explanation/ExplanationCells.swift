@@ -5,10 +5,8 @@ import GeoLensTensor
 
 /// The SHAP features of one tile: band groups, optionally crossed with spatial cells (a grid or
 /// SLIC superpixels), over the tile's valid pixels only.
-struct ExplainCells {
-    enum Kind: String, Encodable {
-        case grid, superpixels
-    }
+struct ExplanationCells {
+    typealias Kind = CellKind
 
     /// Band groups crossed with the cells, in group-major order.
     let features: [AttributionFeature]
@@ -22,7 +20,7 @@ struct ExplainCells {
 
     /// Builds the features of a tile whose normalized input is `input` [1, C, H, W].
     /// `compositeChannels` are the 0-based channels shown under the heatmaps.
-    init(config: ExplainConfig, input: Tensor, validity: [Bool], compositeChannels: [Int]) throws {
+    init(config: ExplanationSettings, input: Tensor, validity: [Bool], compositeChannels: [Int]) throws {
         let (channels, height, width) = (input.shape[1], input.shape[2], input.shape[3])
         let groups = try config.groups.map { try FeatureGroups.parse($0, channels: channels) } ?? FeatureGroups.perChannel(channels)
         groupCount = groups.count

@@ -4,62 +4,16 @@ import GeoLensGeo
 import GeoLensNN
 import GeoLensTensor
 
-/// Runs one attribution method over the tiles of an explain run and writes the maps and
+/// Explains one tile at a time with the run's method: reads the sample, computes the maps or
+/// feature values per target class, writes the rasters and figures, and returns the records of
 /// `attributions.json`.
-struct ExplainRunner {
-    let config: ExplainConfig
-    let loaded: LoadedModel
+struct TileExplainer {
+    let config: ExplanationSettings
+    let session: ModelSession
+    let source: SampleSource
+    let method: AttributionMethod
 
-    /// One explained tile and class, as written to attributions.json.
-    struct Record: Encodable {
-        var tile: String
-        var method: String
-        var className: String
-        var classIndex: Int
-        var layer: String?
-        var target: String
-        var targetPixels: Int
-        var map: String?
-        var groups: [String]?
-        var values: [Double]?
-        var standardErrors: [Double]?
-        var baseValue: Double?
-        var fullValue: Double?
-        var completenessResidual: Double?
-        var evaluations: Int?
-        /// `grid` or `superpixels` when the features are band groups crossed with spatial cells.
-        var cellKind: ExplainCells.Kind?
-        var cellCount: Int?
-        /// The superpixel label raster of the tile (superpixel runs).
-        var segments: String?
-        var sanity: Sanity?
-
-        enum CodingKeys: String, CodingKey {
-            case tile, method, layer, target, map, groups, values, evaluations, sanity, segments
-            case cellKind = "cell_kind", cellCount = "cell_count"
-            case className = "class", classIndex = "class_index", targetPixels = "target_pixels"
-            case standardErrors = "standard_errors", baseValue = "base_value", fullValue = "f_x"
-            case completenessResidual = "completeness_residual"
-        }
-    }
-
-    /// Deletion/insertion AUCs of a record's per-pixel map and its cascading model randomization.
-    struct Sanity: Encodable {
-        struct Randomization: Encodable {
-            var layer: String
-            var spearman: Double
-        }
-        var deletionAUC: Double?
-        var insertionAUC: Double?
-        var steps: Int
-        var randomization: [Randomization]
-        var note: String?
-
-        enum CodingKeys: String, CodingKey {
-            case steps, randomization, note
-            case deletionAUC = "deletion_auc", insertionAUC = "insertion_auc"
-        }
-    }
+    var loaded: LoadedModel { session.loaded }
 
     /// Deletion/insertion steps and the most cascade cut points of `--sanity`.
     static let sanitySteps = 10
@@ -68,44 +22,48 @@ struct ExplainRunner {
     /// The sanity object of one per-pixel map (H x W) of `target`; `recompute` gives the same
     /// map on the current parameters (nil skips randomization, with `note` saying why).
     func sanity(map: [Float], target: SegmentationTarget, input: Tensor, baseline: Tensor,
-                recompute: (() throws(ExplainError) -> [Float])?, note: String? = nil) throws(ExplainError) -> Sanity {
+                recompute: (() throws(ExplainError) -> [Float])?, note: String? = nil) throws(ExplainError) -> AttributionRecord.Sanity {
         let curves = DeletionInsertion.auc(model: loaded.model, input: input, baseline: baseline, map: map, target: target,
                                            steps: Self.sanitySteps, batchSize: config.batch)
-        var result = Sanity(deletionAUC: curves.deletionAUC, insertionAUC: curves.insertionAUC, steps: curves.steps,
+        var result = AttributionRecord.Sanity(deletionAUC: curves.deletionAUC, insertionAUC: curves.insertionAUC, steps: curves.steps,
                             randomization: [], note: note)
         if let recompute {
             let steps = try ModelRandomization.cascade(model: loaded.model, original: map, maxSteps: Self.randomizationCuts,
                                                        seed: config.seed, attribution: recompute)
-            result.randomization = steps.map { Sanity.Randomization(layer: $0.layer, spearman: $0.spearman) }
+            result.randomization = steps.map { AttributionRecord.Sanity.Randomization(layer: $0.layer, spearman: $0.spearman) }
             if steps.isEmpty { result.note = "model randomization skipped: the model has no re-initializable modules" }
         }
         return result
     }
 
     /// Explains one tile; returns its records.
-    func explain(tile: String) throws -> [Record] {
+    func explain(_ file: TilePair) throws -> [AttributionRecord] {
         let model = loaded.model
-        let (input, validity, raster) = try ExplainInputs.read(tile, card: loaded.card, channels: model.inChannels)
-        let (height, width) = (input.shape[2], input.shape[3])
+        let sample = try source.read(file, card: session.card)
+        try session.checkChannels(sample.image.shape[0], source: file.image)
+        let (height, width) = (sample.height, sample.width)
+        let input = session.normalized(sample.image.reshaped([1, sample.image.shape[0], height, width]))
+        let validity = sample.validity
+        let tile = file.image
         // CAM methods take the predicted classes from their own (taped) forward pass.
-        let camExplainer = CAMMethod(rawValue: config.method).map { CAMExplainer(model: model, method: $0, layer: config.layer) }
+        let camExplainer = method.camMethod.map { CAMExplainer(model: model, method: $0, layer: config.layer) }
         let camPass = try camExplainer?.forward(input)
         let logits = camPass?.logits.detached() ?? GradientMode.withoutRecording { model(input) }
         let prediction = predictedClasses(logits)
         let region = try TargetRegion(parsing: config.target)
-        let labels = try config.labels.map { try ExplainInputs.labels(for: tile, in: $0, ignoreIndex: loaded.card.ignoreIndex ?? 255) }
+        let labels = sample.label?.mask?.map(Int.init)
         let names = loaded.classNames
-        let classes = try config.classes.map { try ExplainInputs.classIndices($0, names: names) }
-            ?? Array(Set(prediction)).sorted()
+        let classes = try config.classes.map { try session.classIndices($0) } ?? Array(Set(prediction)).sorted()
+        let ignoreIndex = Int(source.ignoreIndex(card: session.card))
         let targets = try classes.map {
             try SegmentationTarget.make(region: region, classIndex: $0, prediction: prediction, labels: labels,
-                                        ignoreIndex: loaded.card.ignoreIndex ?? 255, height: height, width: width)
+                                        ignoreIndex: ignoreIndex, height: height, width: width)
         }
-        let stem = ((tile as NSString).lastPathComponent as NSString).deletingPathExtension
-        let georeference = Georeference(of: raster)
-        var records: [Record] = []
-        func base(_ target: SegmentationTarget) -> Record {
-            Record(tile: tile, method: config.method, className: names[target.classIndex], classIndex: target.classIndex,
+        let stem = file.stem
+        let georeference = sample.georeference
+        var records: [AttributionRecord] = []
+        func base(_ target: SegmentationTarget) -> AttributionRecord {
+            AttributionRecord(tile: tile, method: config.method, className: names[target.classIndex], classIndex: target.classIndex,
                    target: region.description, targetPixels: target.pixelCount)
         }
         let compositeChannels = try self.compositeChannels(input)
@@ -127,14 +85,14 @@ struct ExplainRunner {
                                      path: (path as NSString).deletingPathExtension + ".png")
             return name
         }
-        func writeGroupChart(_ record: Record) throws {
+        func writeGroupChart(_ record: AttributionRecord) throws {
             guard let groups = record.groups, let values = record.values, record.cellKind == nil else { return }
             let name = "\(stem)_\(config.method)_\(names[record.classIndex])_groups.png"
             _ = try renderGroupBarChartPNG(names: groups, values: values,
                                            standardErrors: record.standardErrors?.count == values.count ? record.standardErrors : nil,
                                            path: (config.out as NSString).appendingPathComponent(name))
         }
-        let baseline = try ExplainInputs.baseline(config.baseline, card: loaded.card, channels: model.inChannels).tensor(for: input)
+        let baseline = try ExplanationBaseline.baseline(config.baseline, card: loaded.card, channels: model.inChannels).tensor(for: input)
         if let explainer = camExplainer, let camPass {
             for result in explainer.explain(pass: camPass, targets: targets, height: height, width: width) {
                 let target = targets.first { $0.classIndex == result.classIndex }!
@@ -150,7 +108,7 @@ struct ExplainRunner {
             }
             return records
         }
-        let cells = try ExplainCells(config: config, input: input, validity: validity, compositeChannels: compositeChannels)
+        let cells = try ExplanationCells(config: config, input: input, validity: validity, compositeChannels: compositeChannels)
         let features = cells.features
         var segmentsFile: String?
         if let segmentation = cells.segmentation {
@@ -160,17 +118,17 @@ struct ExplainRunner {
             boundaries = segmentation.boundaries
         }
         /// A record with the tile's cell description.
-        func cellRecord(_ target: SegmentationTarget) -> Record {
+        func cellRecord(_ target: SegmentationTarget) -> AttributionRecord {
             var record = base(target)
             record.cellKind = cells.kind
             record.cellCount = cells.kind.map { _ in cells.cellCount }
             record.segments = segmentsFile
             return record
         }
-        switch config.method {
-        case "shap-exact", "kernel-shap":
+        switch method {
+        case .shapExact, .kernelShap:
             func shapley(_ targets: [SegmentationTarget]) throws(ExplainError) -> [ShapleyResult] {
-                if config.method == "shap-exact" {
+                if method == .shapExact {
                     try cells.checkExactShapleyLimit()
                     return try ExactShapley.explain(model: model, input: input, baseline: baseline, features: features,
                                                     targets: targets, batchSize: config.batch)
@@ -200,7 +158,7 @@ struct ExplainRunner {
                             cells.pixelMap(try shapley([target])[0].values, height: height, width: width)
                         }
                     } else {
-                        record.sanity = Sanity(steps: Self.sanitySteps, randomization: [],
+                        record.sanity = AttributionRecord.Sanity(steps: Self.sanitySteps, randomization: [],
                                                note: "band-group values without --grid or --superpixels give no per-pixel order: deletion/insertion and model randomization skipped")
                     }
                 }
@@ -209,7 +167,7 @@ struct ExplainRunner {
             }
         default:
             func attributions(_ targets: [SegmentationTarget]) -> [PixelAttribution] {
-                config.method == "integrated-gradients"
+                method == .integratedGradients
                     ? IntegratedGradients.explain(model: model, input: input, baseline: baseline, targets: targets,
                                                   steps: config.steps, batchSize: config.batch)
                     : GradientSHAP.explain(model: model, input: input, baselines: [baseline], targets: targets,
@@ -242,7 +200,7 @@ struct ExplainRunner {
         let channels = input.shape[1]
         let positions = config.composite ?? (channels >= 3 ? [3, 2, 1] : [1])
         if let bad = positions.first(where: { $0 > channels }) {
-            throw Failure.usage("composite channel \(bad) is beyond the model's \(channels) input channels")
+            throw PipelineError.usage("composite channel \(bad) is beyond the model's \(channels) input channels")
         }
         return positions.map { $0 - 1 }
     }

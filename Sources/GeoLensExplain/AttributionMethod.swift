@@ -1,0 +1,36 @@
+/// Every attribution method GeoLens computes, by the name commands, configs, file names
+/// (`<stem>_<method>_<class>.tif`) and `attributions.json` use. This is the one list: explain
+/// validates against it, and the report and comparison galleries recognize maps by it.
+public enum AttributionMethod: String, Sendable, CaseIterable, Codable {
+    case gradcam
+    case gradcamPlusPlus = "gradcam++"
+    case hirescam
+    case layercam
+    case shapExact = "shap-exact"
+    case kernelShap = "kernel-shap"
+    case gradientShap = "gradient-shap"
+    case integratedGradients = "integrated-gradients"
+
+    /// The CAM method of a CAM family member, nil for the SHAP family.
+    public var camMethod: CAMMethod? { CAMMethod(rawValue: rawValue) }
+
+    /// True for GradCAM, GradCAM++, HiResCAM and LayerCAM (maps at a layer, no features).
+    public var isCAM: Bool { camMethod != nil }
+
+    /// True for methods whose values are Shapley values of features (exact or sampled).
+    public var isShapleySampling: Bool { self == .shapExact || self == .kernelShap }
+
+    /// The names, comma-separated, for messages and help texts.
+    public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
+
+    /// Splits an output file stem `<tile>_<method>_<class>` into its parts, trying longer method
+    /// names first (`gradcam++` before `gradcam`); nil when no method name is in it.
+    public static func parseFileStem(_ stem: String) -> (tile: String, method: AttributionMethod, className: String)? {
+        for method in allCases.sorted(by: { $0.rawValue.count > $1.rawValue.count }) {
+            guard let range = stem.range(of: "_\(method.rawValue)_", options: .backwards) else { continue }
+            let tile = String(stem[..<range.lowerBound]), className = String(stem[range.upperBound...])
+            if !tile.isEmpty && !className.isEmpty { return (tile, method, className) }
+        }
+        return nil
+    }
+}

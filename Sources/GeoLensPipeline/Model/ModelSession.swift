@@ -1,0 +1,92 @@
+public import Foundation
+public import GeoLensNN
+public import GeoLensTensor
+
+/// A checkpoint loaded with its model card, run the way every command must: the card's
+/// normalization, evaluation mode, no tape, and class probabilities out (softmax of logits
+/// unless the card says the model already outputs probabilities).
+///
+/// This is the one model-loading entry of GeoLens: eval, predict, explain and the reports
+/// load checkpoints through `ModelSession.load`.
+public struct ModelSession: @unchecked Sendable {
+    public let loaded: LoadedModel
+    public let normalization: InputNormalization
+
+    public init(_ loaded: LoadedModel) {
+        self.loaded = loaded
+        self.normalization = InputNormalization(card: loaded.card, channels: loaded.model.inChannels)
+    }
+
+    /// Loads `checkpoint` (safetensors, PyTorch zip, ONNX) with `card` or the checkpoint's
+    /// sidecar; every failure is one error naming the file.
+    public static func load(checkpoint: String, card: String? = nil, seed: UInt64 = 0) throws(PipelineError) -> ModelSession {
+        let loaded = try PipelineError.wrapping {
+            try ModelLoader.load(checkpoint: URL(fileURLWithPath: checkpoint),
+                                 card: card.map { URL(fileURLWithPath: $0) }, seed: seed)
+        }
+        return ModelSession(loaded)
+    }
+
+    public var model: any SegmentationModel { loaded.model }
+    public var card: ModelCard { loaded.card }
+    public var classNames: [String] { loaded.classNames }
+    public var classCount: Int { loaded.model.classCount }
+    public var inputChannels: Int { loaded.model.inChannels }
+    public var outputIsProbabilities: Bool { loaded.card.output == .probabilities }
+    /// The label value excluded from metrics (the card's, else 255).
+    public var ignoreIndex: Int { loaded.card.ignoreIndex ?? 255 }
+
+    /// The checkpoint's identity as outputs record it.
+    public func identity() throws(PipelineError) -> (path: String, sha256: String, format: String) {
+        let url = loaded.checkpoint
+        return (FileSystem.absolute(url.path), try SHA256.hexDigest(of: url), loaded.format)
+    }
+
+    /// Checks that `channels` fed bands fit the model, naming the source file.
+    public func checkChannels(_ channels: Int, source: String) throws(PipelineError) {
+        guard channels == inputChannels else {
+            throw .data("\(source): the model takes \(inputChannels) input channels but \(channels) bands are fed "
+                        + "(the card's 'bands'\(card.bands.map { ", now \($0)" } ?? "") or the raster's band count); set 'bands' in the model card")
+        }
+    }
+
+    /// Scaled band values `[N, C, H, W]` (after `input_scale`/`input_offset`) normalized by the card.
+    public func normalized(_ batch: Tensor) -> Tensor {
+        var x = batch.detached()
+        normalization.apply(to: &x)
+        return x
+    }
+
+    /// Raw model output for scaled band values `[N, C, H, W]`.
+    public func output(_ batch: Tensor, mode: ForwardContext.Mode = .evaluation, seed: UInt64 = 0) -> Tensor {
+        let x = normalized(batch)
+        return GradientMode.withoutRecording {
+            loaded.model.inferenceForward(x, context: ForwardContext(mode: mode, seed: seed))
+        }
+    }
+
+    /// Class probabilities of a raw model output.
+    public func probabilities(fromOutput output: Tensor) -> Tensor {
+        outputIsProbabilities ? output : output.softmax(alongAxis: 1)
+    }
+
+    /// Class probabilities `[N, classes, H, W]` of scaled band values.
+    public func probabilities(_ batch: Tensor) -> Tensor {
+        probabilities(fromOutput: output(batch))
+    }
+
+    /// Class indices from names or indices, each checked against the model's classes.
+    public func classIndices(_ requested: [String]) throws(PipelineError) -> [Int] {
+        var indices: [Int] = []
+        for text in requested {
+            if let index = classNames.firstIndex(of: text) {
+                indices.append(index)
+            } else if let index = Int(text), classNames.indices.contains(index) {
+                indices.append(index)
+            } else {
+                throw .usage("class '\(text)' is neither a class name (\(classNames.joined(separator: ", "))) nor an index below \(classNames.count)")
+            }
+        }
+        return indices
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+public import GeoLensNN
+
+/// Settings of an evaluation run: the keys of `geolens eval` config files (flags map onto the
+/// same keys). Decoding is strict: unknown keys are errors that suggest the nearest valid key.
+public struct EvaluationSettings: Decodable, Sendable {
+    /// Checkpoint path (safetensors, PyTorch zip, ONNX).
+    public var model: String
+    /// Model card path; default: the checkpoint's sidecar.
+    public var modelCard: String?
+    /// Image directory, glob or list file.
+    public var images: String
+    /// Label directory; labels are paired with images by key (stem minus suffix).
+    public var labels: String
+    /// Output directory.
+    public var out: String
+    public var imageSuffix: String
+    public var labelSuffix: String
+    public var batch: Int
+    public var threads: Int?
+    /// `I/N`: evaluate only shard I (0-based) of N.
+    public var shard: String?
+    /// Overrides the card's ignore index.
+    public var ignoreIndex: Int?
+    /// Label value remapping, e.g. `{"10": 0, "20": 1}`.
+    public var labelRemap: [String: Int]?
+    /// Number of MC-dropout passes (0: off).
+    public var mcDropout: Int
+    public var bootstrapResamples: Int
+    public var seed: UInt64
+    public var writePredictions: Bool
+    public var writeProbabilities: Bool
+
+    public init(model: String, modelCard: String? = nil, images: String, labels: String, out: String,
+                imageSuffix: String = "", labelSuffix: String = "", batch: Int = 4, threads: Int? = nil,
+                shard: String? = nil, ignoreIndex: Int? = nil, labelRemap: [String: Int]? = nil, mcDropout: Int = 0,
+                bootstrapResamples: Int = 1000, seed: UInt64 = 0, writePredictions: Bool = false,
+                writeProbabilities: Bool = false) {
+        self.model = model
+        self.modelCard = modelCard
+        self.images = images
+        self.labels = labels
+        self.out = out
+        self.imageSuffix = imageSuffix
+        self.labelSuffix = labelSuffix
+        self.batch = batch
+        self.threads = threads
+        self.shard = shard
+        self.ignoreIndex = ignoreIndex
+        self.labelRemap = labelRemap
+        self.mcDropout = mcDropout
+        self.bootstrapResamples = bootstrapResamples
+        self.seed = seed
+        self.writePredictions = writePredictions
+        self.writeProbabilities = writeProbabilities
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case model, images, labels, out, batch, threads, shard, seed
+        case modelCard = "model_card", imageSuffix = "image_suffix", labelSuffix = "label_suffix"
+        case ignoreIndex = "ignore_index", labelRemap = "label_remap", mcDropout = "mc_dropout"
+        case bootstrapResamples = "bootstrap_resamples", writePredictions = "write_predictions"
+        case writeProbabilities = "write_probabilities"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try StrictDecoding.rejectUnknownKeys(in: decoder, allowed: CodingKeys.self, context: "eval config")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(model: try c.decode(String.self, forKey: .model),
+                  modelCard: try c.decodeIfPresent(String.self, forKey: .modelCard),
+                  images: try c.decode(String.self, forKey: .images),
+                  labels: try c.decode(String.self, forKey: .labels),
+                  out: try c.decode(String.self, forKey: .out),
+                  imageSuffix: try c.decodeIfPresent(String.self, forKey: .imageSuffix) ?? "",
+                  labelSuffix: try c.decodeIfPresent(String.self, forKey: .labelSuffix) ?? "",
+                  batch: try c.decodeIfPresent(Int.self, forKey: .batch) ?? 4,
+                  threads: try c.decodeIfPresent(Int.self, forKey: .threads),
+                  shard: try c.decodeIfPresent(String.self, forKey: .shard),
+                  ignoreIndex: try c.decodeIfPresent(Int.self, forKey: .ignoreIndex),
+                  labelRemap: try c.decodeIfPresent([String: Int].self, forKey: .labelRemap),
+                  mcDropout: try c.decodeIfPresent(Int.self, forKey: .mcDropout) ?? 0,
+                  bootstrapResamples: try c.decodeIfPresent(Int.self, forKey: .bootstrapResamples) ?? 1000,
+                  seed: try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0,
+                  writePredictions: try c.decodeIfPresent(Bool.self, forKey: .writePredictions) ?? false,
+                  writeProbabilities: try c.decodeIfPresent(Bool.self, forKey: .writeProbabilities) ?? false)
+    }
+
+    /// The sample source these settings describe.
+    public func sampleSource() throws(PipelineError) -> SampleSourceOptions {
+        SampleSourceOptions(images: images, labels: labels, imageSuffix: imageSuffix, labelSuffix: labelSuffix,
+                            labelRemap: try SampleSourceOptions.labelRemap(fromConfig: labelRemap), ignoreIndex: ignoreIndex)
+    }
+
+    /// Range checks that decoding cannot express; each names its key and `source` (the config file).
+    public func validate(source: String = "eval settings") throws(PipelineError) {
+        func fail(_ key: CodingKeys, _ why: String) -> PipelineError { .usage("\(source): key '\(key.rawValue)' \(why)") }
+        if batch < 1 || batch > 1024 { throw fail(.batch, "must be between 1 and 1024, got \(batch)") }
+        if let threads, threads < 1 || threads > 1024 { throw fail(.threads, "must be between 1 and 1024, got \(threads)") }
+        if mcDropout < 0 || mcDropout > 1000 { throw fail(.mcDropout, "must be between 0 and 1000, got \(mcDropout)") }
+        if mcDropout == 1 { throw fail(.mcDropout, "needs at least 2 passes (or 0 to switch it off)") }
+        if bootstrapResamples < 1 || bootstrapResamples > 100_000 {
+            throw fail(.bootstrapResamples, "must be between 1 and 100000, got \(bootstrapResamples)")
+        }
+        if let labelRemap, let bad = labelRemap.keys.first(where: { Int($0) == nil }) {
+            throw fail(.labelRemap, "maps '\(bad)', which is not an integer label value")
+        }
+        if writeProbabilities && !writePredictions {
+            throw fail(.writeProbabilities, "needs 'write_predictions: true'")
+        }
+    }
+}

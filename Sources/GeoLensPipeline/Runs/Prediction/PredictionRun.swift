@@ -1,0 +1,135 @@
+public import Foundation
+public import GeoLensGeo
+import GeoLensNN
+import GeoLensReport
+import GeoLensTensor
+
+/// Settings of a prediction run (`geolens predict`).
+public struct PredictionSettings: Sendable {
+    public enum Blend: String, Sendable, CaseIterable {
+        case hann, gaussian, uniform
+    }
+
+    /// Checkpoint path and optional model card.
+    public var model: String
+    public var modelCard: String?
+    /// A scene, a directory of scenes, a glob or a list file.
+    public var input: String
+    public var out: String
+    /// Window size (default: the card's tile_size, else 256) and overlap (the card's, else 64 or a quarter window).
+    public var tile: Int?
+    public var overlap: Int?
+    public var batch: Int
+    public var threads: Int?
+    public var blend: Blend
+    public var probabilities: Bool
+    /// `I/N` over the scenes (default: the scheduler's variables, else all).
+    public var shard: String?
+
+    public init(model: String, modelCard: String? = nil, input: String, out: String, tile: Int? = nil,
+                overlap: Int? = nil, batch: Int = 4, threads: Int? = nil, blend: Blend = .hann,
+                probabilities: Bool = false, shard: String? = nil) {
+        self.model = model
+        self.modelCard = modelCard
+        self.input = input
+        self.out = out
+        self.tile = tile
+        self.overlap = overlap
+        self.batch = batch
+        self.threads = threads
+        self.blend = blend
+        self.probabilities = probabilities
+        self.shard = shard
+    }
+}
+
+/// Predicts scenes of any size: each scene is streamed through the model in overlapping windows
+/// whose class probabilities are blended with a tapering weight, so memory stays bounded by one
+/// row of windows and seams vanish. Writes `<stem>_pred.tif`, `<stem>_entropy.tif` and, with
+/// `probabilities`, `<stem>_prob.tif` per scene into `out`.
+public struct PredictionRun: Sendable {
+    /// One predicted scene.
+    public struct Scene: Sendable {
+        public let input: String
+        public let width: Int
+        public let height: Int
+        public let windows: Int
+        public let outputs: [String]
+    }
+
+    public let settings: PredictionSettings
+    public var progress: RunProgress
+    public var environment: [String: String]
+
+    public init(settings: PredictionSettings, progress: RunProgress = .silent(label: "predict", unit: "windows"),
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.settings = settings
+        self.progress = progress
+        self.environment = environment
+    }
+
+    /// The scenes of this shard, in name order.
+    public func scenes() throws(PipelineError) -> [TilePair] {
+        let dataset = try PipelineError.wrapping { try TileDataset(images: settings.input) }
+        let shard = try Shard.resolve(settings.shard, environment: environment)
+        let selected = dataset.pairs(in: shard)
+        guard !selected.isEmpty else {
+            throw .usage("shard \(shard) of \(settings.input) holds no scenes (\(dataset.pairs.count) in all); use fewer shards")
+        }
+        return selected
+    }
+
+    @discardableResult
+    public func run() throws(PipelineError) -> [Scene] {
+        if settings.batch < 1 { throw .usage("predict: batch must be at least 1, got \(settings.batch)") }
+        if let threads = settings.threads { Parallel.setThreadCount(threads) }
+        let session = try ModelSession.load(checkpoint: settings.model, card: settings.modelCard)
+        let card = session.card
+        let tileSize = settings.tile ?? card.tileSize ?? 256
+        let overlap = settings.overlap ?? card.overlap ?? min(64, tileSize / 4)
+        guard tileSize >= 8 else { throw .usage("the window size must be at least 8, got \(tileSize)") }
+        guard overlap >= 0, overlap < tileSize else {
+            throw .usage("the overlap \(overlap) must be at least 0 and smaller than the window size \(tileSize)")
+        }
+        let files = try scenes()
+        try FileSystem.createDirectory(URL(fileURLWithPath: settings.out))
+        let colorTable = ClassPalette(classCount: session.classCount).colorTable
+        var results: [Scene] = []
+        for file in files {
+            let scene = try PipelineError.wrapping(context: file.image) { () throws -> Scene in
+                let raster = try Raster(path: file.image)
+                let bands = card.bands ?? Array(1...raster.bandCount)
+                if let bad = bands.first(where: { $0 < 1 || $0 > raster.bandCount }) {
+                    throw PipelineError.data("\(file.image) has \(raster.bandCount) bands but the model card selects band \(bad)")
+                }
+                try session.checkChannels(bands.count, source: file.image)
+                let weight: BlendWeight = switch settings.blend {
+                case .gaussian: .gaussian(sigmaFraction: 0.125)
+                case .uniform: .uniform
+                case .hann: .hann
+                }
+                let options = ScenePredictionOptions(tileSize: tileSize, overlap: overlap, bands: bands,
+                                                     inputScale: Float(card.inputScale), inputOffset: Float(card.inputOffset),
+                                                     blend: weight, batchSize: settings.batch)
+                let predictor = try ScenePredictor(raster: raster, options: options)
+                let windows = predictor.tiler.rowCount * predictor.tiler.columnStarts.count
+                let stem = URL(fileURLWithPath: file.image).deletingPathExtension().lastPathComponent
+                let sceneProgress = files.count > 1 ? progress.relabelled("predict \(stem)") : progress
+                var done = 0
+                let paths = try predictor.predict(to: settings.out, stem: stem, classNames: session.classNames,
+                                                  classColors: colorTable, writeProbabilities: settings.probabilities) { batch in
+                    defer {
+                        done += batch.shape[0]
+                        sceneProgress.report(.advanced(done: done, total: windows))
+                    }
+                    return session.probabilities(batch)
+                }
+                sceneProgress.report(.finished(done: done, total: windows))
+                return Scene(input: file.image, width: raster.width, height: raster.height, windows: windows,
+                             outputs: [paths.classIds, paths.entropy] + (paths.probabilities.map { [$0] } ?? []))
+            }
+            results.append(scene)
+        }
+        return results
+    }
+}

@@ -1,0 +1,90 @@
+public import GeoLensGeo
+public import GeoLensNN
+import GeoLensTensor
+
+/// The samples of a run: lists the images (directory, glob, single raster or list file), pairs
+/// them with labels under the suffix rule, and reads each one for a model card (its bands,
+/// `input_scale`/`input_offset`, nodata validity, label remapping and ignore index, label
+/// alignment). Every command and the trainer read tiles through this one type.
+///
+/// ```swift
+/// let source = try SampleSource(SampleSourceOptions(images: "tiles/images", labels: "tiles/labels"))
+/// for file in source.files(in: .all) {
+///     let sample = try source.read(file, card: session.card)
+/// }
+/// ```
+public struct SampleSource: Sendable {
+    public let options: SampleSourceOptions
+    public let dataset: TileDataset
+
+    /// Lists and pairs the samples; a missing label, a key shared by two files or an empty
+    /// listing is an error naming the files.
+    public init(_ options: SampleSourceOptions) throws(PipelineError) {
+        self.options = options
+        dataset = try PipelineError.wrapping {
+            try TileDataset(images: options.images, labels: options.labels, rule: options.pairing)
+        }
+    }
+
+    /// Every sample's files, sorted by id.
+    public var files: [TilePair] { dataset.pairs }
+
+    /// The files of `shard`, in dataset order; an empty shard is an error saying how many tiles there are.
+    public func files(in shard: Shard) throws(PipelineError) -> [TilePair] {
+        let selected = dataset.pairs(in: shard)
+        guard !selected.isEmpty else {
+            throw .usage("shard \(shard) of \(options.images) holds no tiles (\(dataset.pairs.count) tiles in all); use fewer shards")
+        }
+        return selected
+    }
+
+    /// The ignore index of reads for `card`: the options' override, else the card's, else 255.
+    public func ignoreIndex(card: ModelCard) -> Int32 { Int32(options.ignoreIndex ?? card.ignoreIndex ?? 255) }
+
+    /// Reads one sample as `card` feeds the model: its bands, scaled; the validity of each pixel;
+    /// and, when labelled, the label mask (checked to align with the image, remapped, nodata
+    /// pixels of the label set to the ignore index).
+    public func read(_ file: TilePair, card: ModelCard) throws(PipelineError) -> Sample {
+        let ignore = ignoreIndex(card: card)
+        let remapping = options.labelRemap.map { LabelRemapping($0) }
+        return try PipelineError.wrapping(context: file.image) {
+            let raster = try Raster(path: file.image)
+            if let bands = card.bands, let bad = bands.first(where: { $0 < 1 || $0 > raster.bandCount }) {
+                throw PipelineError.data("\(file.image) has \(raster.bandCount) bands but the model card selects band \(bad)")
+            }
+            let block = try raster.read(bands: card.bands, scale: Float(card.inputScale), offset: Float(card.inputOffset))
+            var label: SampleLabel?
+            if let labelPath = file.label {
+                let labelRaster = try Raster(path: labelPath)
+                try raster.checkAligned(with: labelRaster)
+                label = .mask(try LabelReader(raster: labelRaster, remapping: remapping, ignoreIndex: ignore).read())
+            }
+            return Sample(files: file, inputs: [SampleInput(name: "image", values: block.values)],
+                          validity: block.validity, label: label, georeference: Georeference(of: raster))
+        }
+    }
+
+    /// The sample whose image file is `path` (or whose id or stem is `path`), for callers that
+    /// name one tile.
+    public func file(named path: String) -> TilePair? {
+        let absolute = FileSystem.absolute(path)
+        return dataset.pairs.first { FileSystem.absolute($0.image) == absolute || $0.relativePath == path || $0.stem == path }
+    }
+}
+
+extension Shard {
+    /// The shard a run works on: `explicit` (`I/N`) when given, else the scheduler's variables
+    /// (`SLURM_ARRAY_TASK_ID`/`SLURM_ARRAY_TASK_COUNT`, `JOB_COMPLETION_INDEX`/`GEOLENS_SHARD_COUNT`),
+    /// else the whole set. Eval, predict and explain resolve their shard this same way.
+    public static func resolve(_ explicit: String?,
+                               environment: [String: String]) throws(PipelineError) -> Shard {
+        do {
+            if let explicit { return try Shard(parsing: explicit) }
+            return try Shard.fromEnvironment(environment) ?? .all
+        } catch let error as GeoError {
+            throw .usage(error.message)
+        } catch {
+            throw .usage("\(error)")
+        }
+    }
+}
