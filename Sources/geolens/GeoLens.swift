@@ -1,12 +1,12 @@
 import ArgumentParser
-import GeoLensTensor
+import GeoLensPipeline
 
 @main
 struct GeoLens: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "geolens",
         abstract: "Evaluate and explain semantic-segmentation checkpoints on GeoTIFF tiles.",
-        version: "0.1.0",
+        version: GeoLensVersion.current,
         subcommands: [EvalCommand.self, PredictCommand.self, ExplainCommand.self, CompareCommand.self,
                       ReportCommand.self, TrainCommand.self, MergeCommand.self, InspectCommand.self,
                       DemoCommand.self])

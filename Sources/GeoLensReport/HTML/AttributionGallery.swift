@@ -32,14 +32,7 @@ public struct AttributionGallery: Sendable {
         var page = HTMLPage(title: title, subtitle: subtitle)
         page.section("Run", id: "run", "<dl class=\"manifest\">"
                      + manifest.map { "<dt>\(HTML.escape($0.key))</dt><dd>\(HTML.escape($0.value))</dd>" }.joined() + "</dl>")
-        var body = "<div class=\"gallery\">"
-        for entry in entries {
-            let a = entry.attribution
-            let caption = ([a.tile, a.method, "class \(a.className)"] + entry.facts).joined(separator: " · ")
-            body += "<figure>" + sink.image(a.png, name: "\(a.tile)_\(a.method)_\(a.className)", alt: caption, cssClass: "attr")
-                + "<figcaption>\(HTML.escape(caption))</figcaption></figure>"
-        }
-        body += "</div>"
+        var body = RunReport.attributionFigures(entries.map { ($0.attribution, $0.facts) }, sink: &sink)
         if entries.isEmpty { body = "<p class=\"note\">This run wrote no per-pixel maps (band-group values only; see attributions.json).</p>" }
         page.section("Attribution maps", id: "maps", body)
         return (page.render(), sink.files)

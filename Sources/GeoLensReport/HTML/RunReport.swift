@@ -157,9 +157,15 @@ public struct RunReport: Sendable {
 
     /// Attribution maps grouped by tile.
     func attributionGallery(sink: inout ImageSink) -> String {
+        Self.attributionFigures(attributions.map { ($0, []) }, sink: &sink)
+    }
+
+    /// A gallery of attribution heatmaps, each captioned with its tile, method, class and `facts`
+    /// (shared by the run report and the explain gallery).
+    static func attributionFigures(_ items: [(attribution: Attribution, facts: [String])], sink: inout ImageSink) -> String {
         var s = "<div class=\"gallery\">"
-        for entry in attributions {
-            let caption = "\(entry.tile) · \(entry.method) · class \(entry.className)"
+        for (entry, facts) in items {
+            let caption = ([entry.tile, entry.method, "class \(entry.className)"] + facts).joined(separator: " · ")
             s += "<figure>" + sink.image(entry.png, name: "\(entry.tile)_\(entry.method)_\(entry.className)", alt: caption, cssClass: "attr")
                 + "<figcaption>\(HTML.escape(caption))</figcaption></figure>"
         }
