@@ -84,6 +84,47 @@ struct EvalCommandTests {
         #expect(shardTiles.reduce(0, +) == 12)
     }
 
+    @Test("Merge refuses missing, doubled or foreign shards, gathers predictions, and merges on purpose when asked")
+    func mergeChecksTheShardSet() throws {
+        let root = try GeoLensCLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        for i in 0..<3 {
+            let r = try eval(["--shard", "\(i)/3", "--write-predictions"], out: root.appendingPathComponent("shard\(i)"))
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        func merge(_ shards: [Int], _ extra: [String] = [], out: String = "merged") throws -> GeoLensCLI.Result {
+            try GeoLensCLI.run(["merge"] + shards.map { root.appendingPathComponent("shard\($0)").path }
+                               + ["--out", root.appendingPathComponent(out).path] + extra)
+        }
+        let missing = try merge([0, 2])
+        #expect(missing.status == 1 && missing.stderr.hasPrefix("error:") && missing.stderr.contains("1/3")
+                && missing.stderr.contains("--allow-incomplete"), "\(missing.stderr)")
+        let doubled = try merge([0, 1, 1])
+        #expect(doubled.status == 1 && doubled.stderr.contains("appears twice"), "\(doubled.stderr)")
+
+        // A shard of another run (different seed) is refused, naming the setting.
+        let foreign = try eval(["--shard", "1/3", "--seed", "7"], out: root.appendingPathComponent("shard9"))
+        #expect(foreign.status == 0, "\(foreign.stderr)")
+        let mixed = try merge([0, 9, 2])
+        #expect(mixed.status == 1 && mixed.stderr.contains("seed"), "\(mixed.stderr)")
+
+        let partial = try merge([0, 2], ["--allow-incomplete"], out: "partial")
+        #expect(partial.status == 0, "\(partial.stderr)")
+        let metrics = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: root.appendingPathComponent("partial/metrics.json"))) as? [String: Any])
+        let incomplete = try #require(metrics["incomplete_merge"] as? [String: Any])
+        #expect(incomplete["missing"] as? [String] == ["1/3"])
+        let report = try String(contentsOf: root.appendingPathComponent("partial/report.html"), encoding: .utf8)
+        #expect(report.contains("missing_shards"))
+
+        let complete = try merge([0, 1, 2])
+        #expect(complete.status == 0, "\(complete.stderr)")
+        let gathered = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("merged/predictions").path)
+        #expect(gathered.filter { $0.hasSuffix("_pred.tif") }.count == 12)
+        let completeMetrics = try String(contentsOf: root.appendingPathComponent("merged/metrics.json"), encoding: .utf8)
+        #expect(!completeMetrics.contains("incomplete_merge"))
+    }
+
     @Test("An interrupted run restarted with the same arguments ends with the same numbers")
     func resume() throws {
         let root = try GeoLensCLI.temporaryDirectory()

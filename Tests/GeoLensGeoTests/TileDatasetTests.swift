@@ -76,6 +76,18 @@ import Testing
                                            "SLURM_ARRAY_TASK_MIN": "2"]) == Shard(index: 3, count: 4))
         #expect(try Shard.fromEnvironment(["JOB_COMPLETION_INDEX": "1", "GEOLENS_SHARD_COUNT": "3"]) == Shard(index: 1, count: 3))
         #expect(try Shard.fromEnvironment([:]) == nil)
+        // The declared array (MIN...MAX) gives the count, also while some tasks are throttled.
+        #expect(try Shard.fromEnvironment(["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "3",
+                                           "SLURM_ARRAY_TASK_COUNT": "4"]) == Shard(index: 3, count: 4))
+        // A resubmitted task (`sbatch --array=2`) takes its count from GEOLENS_SHARD_COUNT ...
+        #expect(try Shard.fromEnvironment(["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_MIN": "2", "SLURM_ARRAY_TASK_MAX": "2",
+                                           "SLURM_ARRAY_TASK_COUNT": "1", "GEOLENS_SHARD_COUNT": "4"]) == Shard(index: 2, count: 4))
+        // ... and without it is refused instead of scoring the whole set.
+        let resubmitted = #expect(throws: GeoError.self) {
+            try Shard.fromEnvironment(["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_MIN": "2", "SLURM_ARRAY_TASK_MAX": "2",
+                                       "SLURM_ARRAY_TASK_COUNT": "1"])
+        }
+        #expect(resubmitted?.message.contains("--shard 2/N") == true)
     }
 
     @Test func datasetShardSelection() throws {

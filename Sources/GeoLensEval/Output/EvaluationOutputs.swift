@@ -18,8 +18,10 @@ public enum EvaluationOutputs {
     @discardableResult
     public static func write(_ state: EvaluationState, to directory: URL, geolensVersion: String,
                              model: ModelIdentity? = nil,
-                             bootstrap: BootstrapOptions = BootstrapOptions()) throws -> MetricsReport {
-        let report = MetricsReport(state: state, geolensVersion: geolensVersion, model: model, bootstrap: bootstrap)
+                             bootstrap: BootstrapOptions = BootstrapOptions(),
+                             incompleteMerge: MetricsReport.IncompleteMerge? = nil) throws -> MetricsReport {
+        var report = MetricsReport(state: state, geolensVersion: geolensVersion, model: model, bootstrap: bootstrap)
+        report.incompleteMerge = incompleteMerge
         let classes = state.configuration.classes
         try AtomicFile.write(encoded(report.jsonData, file: metricsFile), to: directory.appendingPathComponent(metricsFile))
         try AtomicFile.write(EvaluationCSV.perTile(state.tileResults, classes: classes),

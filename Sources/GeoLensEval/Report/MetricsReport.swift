@@ -17,6 +17,20 @@ public struct MetricsReport: Sendable, Encodable {
     public var uncertainty: UncertaintySummary
     /// Bootstrap intervals by metric key (`miou`, `overall_accuracy`, ...); nil when undefined.
     public var ci95: [SummaryMetric: ConfidenceInterval?]
+    /// Set when shards were merged on purpose without the whole set (`merge --allow-incomplete`):
+    /// the shards merged and those missing, as `I/N`. Absent from complete runs.
+    public var incompleteMerge: IncompleteMerge?
+
+    /// The shards of a deliberately incomplete merge.
+    public struct IncompleteMerge: Sendable, Encodable, Equatable {
+        public var merged: [String]
+        public var missing: [String]
+
+        public init(merged: [String], missing: [String]) {
+            self.merged = merged
+            self.missing = missing
+        }
+    }
 
     /// Metrics bootstrapped into `ci95` by default: the contract's two plus three cheap extras.
     public static let intervalMetrics: [SummaryMetric] = [.miou, .overallAccuracy, .miouMicro, .f1Macro, .kappa]
@@ -61,6 +75,7 @@ public struct MetricsReport: Sendable, Encodable {
         case perClass = "per_class"
         case confusionMatrix = "confusion_matrix"
         case uncertainty, ci95
+        case incompleteMerge = "incomplete_merge"
     }
 
     private struct ClassEntry: Encodable {
@@ -109,6 +124,7 @@ public struct MetricsReport: Sendable, Encodable {
         try c.encode(zip(classes, metrics.perClass).map { ClassEntry(name: $0, values: $1) }, forKey: .perClass)
         try c.encode(confusion.rows, forKey: .confusionMatrix)
         try c.encode(uncertainty, forKey: .uncertainty)
+        try c.encodeIfPresent(incompleteMerge, forKey: .incompleteMerge)
         var intervals = c.nestedContainer(keyedBy: IntervalKey.self, forKey: .ci95)
         for (metric, interval) in ci95 {
             try intervals.encode(interval, forKey: IntervalKey(stringValue: metric.rawValue))

@@ -30,16 +30,38 @@ public struct Shard: Hashable, Sendable, CustomStringConvertible {
         try self.init(index: i, count: n)
     }
 
-    /// The shard of a Slurm array task (`SLURM_ARRAY_TASK_ID` minus `SLURM_ARRAY_TASK_MIN`, of
-    /// `SLURM_ARRAY_TASK_COUNT`) or of a Kubernetes Indexed Job (`JOB_COMPLETION_INDEX` of
-    /// `GEOLENS_SHARD_COUNT`); nil when neither is set.
+    /// The shard of a Slurm array task or of a Kubernetes Indexed Job; nil when neither is set.
+    ///
+    /// - Slurm: with `GEOLENS_SHARD_COUNT` set, shard `SLURM_ARRAY_TASK_ID` of that count (what a
+    ///   resubmitted task `sbatch --array=2` needs); otherwise the job's declared array
+    ///   `SLURM_ARRAY_TASK_MIN...SLURM_ARRAY_TASK_MAX` gives the count and `ID - MIN` the index.
+    ///   A one-task array whose id is not its minimum's 0 (a resubmitted task) is refused, since
+    ///   its count cannot be known: pass `--shard ID/N` or set `GEOLENS_SHARD_COUNT`.
+    /// - Kubernetes: `JOB_COMPLETION_INDEX` of `GEOLENS_SHARD_COUNT`.
     public static func fromEnvironment(_ environment: [String: String]) throws -> Shard? {
-        if let id = environment["SLURM_ARRAY_TASK_ID"], let count = environment["SLURM_ARRAY_TASK_COUNT"] {
-            guard let i = Int(id), let n = Int(count) else {
-                throw GeoError(.invalidArgument, "SLURM_ARRAY_TASK_ID=\(id) / SLURM_ARRAY_TASK_COUNT=\(count) are not integers")
+        if let id = environment["SLURM_ARRAY_TASK_ID"] {
+            guard let i = Int(id) else {
+                throw GeoError(.invalidArgument, "SLURM_ARRAY_TASK_ID=\(id) is not an integer")
+            }
+            if let declared = environment["GEOLENS_SHARD_COUNT"] {
+                guard let n = Int(declared) else {
+                    throw GeoError(.invalidArgument, "GEOLENS_SHARD_COUNT=\(declared) is not an integer")
+                }
+                return try Shard(index: i, count: n)
             }
             let minimum = environment["SLURM_ARRAY_TASK_MIN"].flatMap { Int($0) } ?? 0
-            return try Shard(index: i - minimum, count: n)
+            let maximum = environment["SLURM_ARRAY_TASK_MAX"].flatMap { Int($0) }
+            let count = maximum.map { $0 - minimum + 1 } ?? environment["SLURM_ARRAY_TASK_COUNT"].flatMap { Int($0) }
+            guard let count else {
+                throw GeoError(.invalidArgument, "SLURM_ARRAY_TASK_ID=\(id) is set but neither SLURM_ARRAY_TASK_MAX nor "
+                               + "SLURM_ARRAY_TASK_COUNT; pass --shard \(id)/N")
+            }
+            if count == 1 && i != 0 {
+                throw GeoError(.invalidArgument, "SLURM_ARRAY_TASK_ID=\(id) is the only task of its array (a resubmitted task?), "
+                               + "so the shard count is unknown; pass --shard \(id)/N or set GEOLENS_SHARD_COUNT=N, "
+                               + "with N the tasks of the original array")
+            }
+            return try Shard(index: i - minimum, count: count)
         }
         if let id = environment["JOB_COMPLETION_INDEX"] {
             guard let count = environment["GEOLENS_SHARD_COUNT"] else {

@@ -36,6 +36,8 @@ public struct RunManifest: Codable, Sendable, Equatable {
     public var shard: String?
     /// The shard directories a merged run was made from.
     public var shards: [String]?
+    /// Shards (`I/N`) left out of a merge made with `--allow-incomplete`.
+    public var missingShards: [String]?
     public var seed: UInt64?
     /// 1-based raster bands drawn as red, green, blue in thumbnails (default 3, 2, 1).
     public var compositeBands: [Int]?
@@ -47,7 +49,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
         case schemaVersion = "schema_version", geolensVersion = "geolens_version"
         case checkpointSHA256 = "checkpoint_sha256", checkpointFormat = "checkpoint_format", modelCard = "model_card"
         case imageSuffix = "image_suffix", labelSuffix = "label_suffix", labelRemap = "label_remap"
-        case ignoreIndex = "ignore_index", compositeBands = "composite_bands"
+        case ignoreIndex = "ignore_index", compositeBands = "composite_bands", missingShards = "missing_shards"
     }
 
     public init(command: String, date: Date = Date()) {
@@ -76,6 +78,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
         ignoreIndex = try c.decodeIfPresent(Int.self, forKey: .ignoreIndex)
         shard = try c.decodeIfPresent(String.self, forKey: .shard)
         shards = try c.decodeIfPresent([String].self, forKey: .shards)
+        missingShards = try c.decodeIfPresent([String].self, forKey: .missingShards)
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
         compositeBands = try c.decodeIfPresent([Int].self, forKey: .compositeBands)
         config = try c.decodeIfPresent([String: JSONValue].self, forKey: .config)
@@ -144,7 +147,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
         guard let data = try? encoder.encode(self),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
         let order = ["command", "geolens_version", "checkpoint", "checkpoint_sha256", "checkpoint_format", "model_card",
-                     "config", "seed", "date", "threads", "images", "labels", "shard", "shards"]
+                     "config", "seed", "date", "threads", "images", "labels", "shard", "shards", "missing_shards"]
         let keys = order.filter { object[$0] != nil } + object.keys.filter { !order.contains($0) }.sorted()
         return keys.map { ($0, Self.compact(object[$0]!)) }
     }

@@ -9,12 +9,17 @@ struct MergeCommand: ReportingCommand {
         commandName: "merge",
         abstract: "Merge sharded eval or explain runs into one set of outputs.",
         discussion: """
-            Eval shards: the merged metrics equal those of a single run over all tiles. Explain shards (one shared
-            --out or several): one attributions.json and gallery.html with every shard's maps.
+            Eval shards: the merged metrics equal those of a single run over all tiles; the shards must be 0..N-1 of
+            one run (same checkpoint, inputs and settings), and their predictions/ are gathered (hard links or copies)
+            so the merged report shows every tile. Explain shards (one shared --out or several): one
+            attributions.json and gallery.html with every shard's maps.
             """)
 
     @Argument(help: "Output directories of `geolens eval --shard I/N` or `geolens explain --shard I/N`.") var shards: [String]
     @Option(help: "Output directory for the merged run.") var out: String
+    @Flag(name: .customLong("allow-incomplete"),
+          help: "Merge eval shards even when some of 0..N-1 are missing (recorded in metrics.json and the report).")
+    var allowIncomplete = false
 
     func validate() throws {
         guard !shards.isEmpty else { throw ValidationError("give at least one shard directory") }
@@ -28,8 +33,11 @@ struct MergeCommand: ReportingCommand {
             print("merge: \(merged.mergedShards ?? 1) explain shards, \(merged.records.count) records; wrote \(out.path)/attributions.json, gallery.html")
             return
         }
-        let report = try EvaluationMerge.merge(directories, into: out)
+        let report = try EvaluationMerge.merge(directories, into: out, allowIncomplete: allowIncomplete)
         let miou = report.metrics.miou.map { String(format: "%.4f", $0) } ?? "n/a"
         print("merge: \(shards.count) shards, \(report.tiles) tiles, mIoU \(miou); wrote \(out.path)")
+        if let incomplete = report.incompleteMerge {
+            printNote("merge: incomplete on purpose: shards \(incomplete.missing.joined(separator: ", ")) are missing")
+        }
     }
 }

@@ -11,14 +11,18 @@ import GeoLensEval
 struct RunJournal {
     static let fileName = "journal.jsonl"
 
-    struct Header: Codable, Equatable { let fingerprint: String }
+    struct Header: Codable, Equatable {
+        let fingerprint: String
+        /// The shard the run was started as (`I/N`), for a refusal that says how to resume it.
+        var shard: String?
+    }
     struct Entry: Codable { let tile: String; let tally: TileTally }
 
     let url: URL
     private let handle: FileHandle
 
     /// Opens (or starts) the journal in `directory`; returns it with the tallies already recorded.
-    static func open(in directory: URL, fingerprint: String) throws -> (RunJournal, [String: TileTally]) {
+    static func open(in directory: URL, fingerprint: String, shard: String) throws -> (RunJournal, [String: TileTally]) {
         let url = directory.appendingPathComponent(fileName)
         var recorded: [String: TileTally] = [:]
         let decoder = JSONDecoder()
@@ -28,6 +32,11 @@ struct RunJournal {
                 throw PipelineError.data("\(url.path) is not a GeoLens journal; remove it or choose another --out")
             }
             guard header.fingerprint == fingerprint else {
+                if let started = header.shard, started != shard {
+                    throw PipelineError.usage("\(directory.path) holds shard \(started) of an evaluation run, but this run is shard "
+                                              + "\(shard); resume it with --shard \(started) (or set GEOLENS_SHARD_COUNT for a "
+                                              + "resubmitted array task), or use another --out")
+                }
                 throw PipelineError.usage("\(directory.path) holds an evaluation run with different arguments "
                                     + "(checkpoint, model card, tiles or settings); use another --out or delete \(url.lastPathComponent) to start over")
             }
@@ -42,7 +51,7 @@ struct RunJournal {
             }
             try AtomicFile.write(clean, to: url)
         } else {
-            try AtomicFile.write(try JSONEncoder().encode(Header(fingerprint: fingerprint)) + Data("\n".utf8), to: url)
+            try AtomicFile.write(try JSONEncoder().encode(Header(fingerprint: fingerprint, shard: shard)) + Data("\n".utf8), to: url)
         }
         guard let handle = FileHandle(forWritingAtPath: url.path) else {
             throw PipelineError.data("cannot append to \(url.path)")
