@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: build release test bench deps demo
+.PHONY: build release test test-slurm bench deps demo
 
 # System libraries GeoLens links against (Debian/Ubuntu). Safe to run again.
 deps:
@@ -24,6 +24,10 @@ demo: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+
+# The Slurm examples on a real one-node cluster started on this machine (root; installs slurm-wlm).
+test-slurm: build
+	bash scripts/slurm/test-slurm.sh .build/debug/geolens
 
 # Release-mode micro-benchmarks (not part of the test run). Compare with scripts/bench/*.py.
 bench: release
