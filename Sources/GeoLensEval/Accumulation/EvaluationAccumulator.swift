@@ -25,6 +25,11 @@ public struct EvaluationAccumulator: Sendable {
 
     public var configuration: EvaluationConfiguration { state.configuration }
 
+    /// Records a tile that could not be scored (it counts in no metric).
+    public mutating func recordFailure(tile id: String, reason: String) {
+        state.recordFailure(tile: id, reason: reason)
+    }
+
     /// Adds one batch.
     ///
     /// - Parameters:

@@ -20,6 +20,8 @@ public struct MetricsReport: Sendable, Encodable {
     /// Set when shards were merged on purpose without the whole set (`merge --allow-incomplete`):
     /// the shards merged and those missing, as `I/N`. Absent from complete runs.
     public var incompleteMerge: IncompleteMerge?
+    /// Tiles skipped with `on_error: skip` and why (absent when none failed).
+    public var failedTiles: [FailedTile]
 
     /// The shards of a deliberately incomplete merge.
     public struct IncompleteMerge: Sendable, Encodable, Equatable {
@@ -50,6 +52,7 @@ public struct MetricsReport: Sendable, Encodable {
         confusion = totals.confusion
         uncertainty = UncertaintySummary(totals: totals, classCount: state.configuration.classCount)
         ci95 = state.bootstrapIntervals(intervalMetrics, options: bootstrap)
+        failedTiles = state.sortedFailures
     }
 
     /// The metrics.json bytes.
@@ -76,6 +79,7 @@ public struct MetricsReport: Sendable, Encodable {
         case confusionMatrix = "confusion_matrix"
         case uncertainty, ci95
         case incompleteMerge = "incomplete_merge"
+        case failedTiles = "failed_tiles"
     }
 
     private struct ClassEntry: Encodable {
@@ -125,6 +129,7 @@ public struct MetricsReport: Sendable, Encodable {
         try c.encode(confusion.rows, forKey: .confusionMatrix)
         try c.encode(uncertainty, forKey: .uncertainty)
         try c.encodeIfPresent(incompleteMerge, forKey: .incompleteMerge)
+        if !failedTiles.isEmpty { try c.encode(failedTiles, forKey: .failedTiles) }
         var intervals = c.nestedContainer(keyedBy: IntervalKey.self, forKey: .ci95)
         for (metric, interval) in ci95 {
             try intervals.encode(interval, forKey: IntervalKey(stringValue: metric.rawValue))

@@ -6,6 +6,7 @@ extension EvaluationState: Codable {
     private enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version"
         case configuration, model, tiles, totals
+        case failedTiles = "failed_tiles"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -15,6 +16,8 @@ extension EvaluationState: Codable {
         try c.encode(model, forKey: .model)
         try c.encode(tiles, forKey: .tiles)
         try c.encode(totals, forKey: .totals)
+        // Only runs that skipped tiles carry the key, so other states keep their bytes.
+        if !failedTiles.isEmpty { try c.encode(sortedFailures, forKey: .failedTiles) }
     }
 
     public init(from decoder: Decoder) throws {
@@ -35,6 +38,9 @@ extension EvaluationState: Codable {
                     debugDescription: "tile \"\(id)\" has a \(tally.confusion.classCount)-class matrix and \(tally.calibration.binCount) bins; the state declares \(configuration.classCount) classes and \(configuration.calibrationBins) bins")
             }
             record(tally, tile: id)
+        }
+        for failure in try c.decodeIfPresent([FailedTile].self, forKey: .failedTiles) ?? [] {
+            recordFailure(tile: failure.tile, reason: failure.error)
         }
     }
 

@@ -16,6 +16,9 @@ public struct EvaluationState: Sendable, Equatable {
     public var model: ModelIdentity?
     /// Per-tile tallies keyed by tile id.
     public private(set) var tiles: [String: TileTally]
+    /// Tiles that could not be read, paired or scored in a run with `on_error: skip`, with the
+    /// reason, keyed by tile id. They count in no metric.
+    public private(set) var failedTiles: [String: String] = [:]
 
     /// An empty state.
     public init(configuration: EvaluationConfiguration, model: ModelIdentity? = nil) {
@@ -33,6 +36,16 @@ public struct EvaluationState: Sendable, Equatable {
         } else {
             tiles[id]!.merge(tally)
         }
+    }
+
+    /// Records that tile `id` failed with `reason` (a skipped tile counts in no metric).
+    public mutating func recordFailure(tile id: String, reason: String) {
+        failedTiles[id] = reason
+    }
+
+    /// The failed tiles sorted by id.
+    public var sortedFailures: [FailedTile] {
+        failedTiles.keys.sorted().map { FailedTile(tile: $0, error: failedTiles[$0]!) }
     }
 
     /// Tile ids in the order totals are summed (and per-tile rows are listed).
@@ -73,8 +86,15 @@ public struct EvaluationState: Sendable, Equatable {
                     "merge: shard \(index) evaluated model \(b.path) (sha256 \(b.sha256)), shard 0 evaluated \(a.path) (sha256 \(a.sha256)); merge shards of one checkpoint")
             }
             if merged.model == nil { merged.model = state.model }
+            for (id, reason) in state.failedTiles {
+                guard merged.tiles[id] == nil, merged.failedTiles[id] == nil else {
+                    throw EvaluationError(.duplicateTile,
+                        "merge: tile \"\(id)\" appears in more than one shard (again in shard \(index)); shards must hold disjoint tiles")
+                }
+                merged.failedTiles[id] = reason
+            }
             for (id, tally) in state.tiles {
-                guard merged.tiles[id] == nil else {
+                guard merged.tiles[id] == nil, merged.failedTiles[id] == nil else {
                     throw EvaluationError(.duplicateTile,
                         "merge: tile \"\(id)\" appears in more than one shard (again in shard \(index)); shards must hold disjoint tiles")
                 }
@@ -97,5 +117,16 @@ extension EvaluationConfiguration {
             return "calibration_bins \(other.calibrationBins) (expected \(calibrationBins))"
         }
         return nil
+    }
+}
+
+/// A tile an evaluation skipped (`on_error: skip`), as `metrics.json` lists it.
+public struct FailedTile: Sendable, Codable, Equatable {
+    public var tile: String
+    public var error: String
+
+    public init(tile: String, error: String) {
+        self.tile = tile
+        self.error = error
     }
 }

@@ -25,7 +25,10 @@ public struct TileDataset: Sendable {
     /// of raster paths) and pairs each image with
     /// the label in `labels` whose key matches under `rule`. Throws `missingPair` when nothing
     /// matches or an image has no label, naming the image and the label file that was expected.
-    public init(images: String, labels: String? = nil, rule: PairingRule = .sameName) throws {
+    ///
+    /// With `keepUnlabelled`, an image without a label is kept with `label == nil` instead (for
+    /// runs that skip such tiles and say why).
+    public init(images: String, labels: String? = nil, rule: PairingRule = .sameName, keepUnlabelled: Bool = false) throws {
         let (root, imagePaths) = try Self.listImages(images, rule: rule)
         var labelByKey: [String: String] = [:]
         if let labels {
@@ -49,6 +52,11 @@ public struct TileDataset: Sendable {
             seenKeys[key] = path
             var label: String?
             if let labels {
+                if labelByKey[key] == nil && keepUnlabelled {
+                    let relative = path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : name
+                    pairs.append(TilePair(image: path, label: nil, relativePath: relative, stem: key))
+                    continue
+                }
                 guard let found = labelByKey[key] else {
                     throw GeoError(.missingPair, "image \(path) has no label in \(labels) "
                                    + "(expected \(key)\(rule.labelSuffix).tif); check the suffix rules")

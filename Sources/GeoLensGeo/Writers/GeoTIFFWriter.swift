@@ -104,31 +104,37 @@ public final class GeoTIFFWriter: @unchecked Sendable {
             guard let dataset else { return }
             defer { self.dataset = nil }
             GDALRuntime.clearError()
-            if !options.cloudOptimized && !options.overviews.isEmpty {
-                var levels = options.overviews.map { Int32($0) }
-                let result = GDALBuildOverviews(dataset.handle, dataType == .uint8 ? "NEAREST" : "AVERAGE",
-                                                Int32(levels.count), &levels, 0, nil, nil, nil)
-                try GDALRuntime.check(result, .writeFailed, "cannot build overviews for \(path)")
-            }
-            GDALFlushCache(dataset.handle)
-            try GDALRuntime.check(CPLGetLastErrorType(), .writeFailed, "cannot flush \(path)")
             var finalTemporary = temporaryPath
-            if options.cloudOptimized {
-                finalTemporary = temporaryPath + ".cog.tif"
-                var cogOptions = ["COMPRESS=\(options.compression.rawValue)", "BIGTIFF=IF_SAFER",
-                                  "BLOCKSIZE=\(options.blockSize ?? 512)"]
-                cogOptions.append(dataType == .uint8 ? "RESAMPLING=NEAREST" : "RESAMPLING=AVERAGE")
-                do {
-                    _ = try dataset.createCopy(driver: "COG", path: finalTemporary, options: cogOptions)
-                } catch {
-                    unlink(finalTemporary)
-                    unlink(temporaryPath)
-                    throw error
+            do {
+                if !options.cloudOptimized && !options.overviews.isEmpty {
+                    var levels = options.overviews.map { Int32($0) }
+                    let result = GDALBuildOverviews(dataset.handle, dataType == .uint8 ? "NEAREST" : "AVERAGE",
+                                                    Int32(levels.count), &levels, 0, nil, nil, nil)
+                    try GDALRuntime.check(result, .writeFailed, "cannot build overviews for \(path)")
                 }
+                GDALFlushCache(dataset.handle)
+                try GDALRuntime.check(CPLGetLastErrorType(), .writeFailed,
+                                      "cannot write \(path) (check free space and permissions)")
+                if options.cloudOptimized {
+                    finalTemporary = temporaryPath + ".cog.tif"
+                    var cogOptions = ["COMPRESS=\(options.compression.rawValue)", "BIGTIFF=IF_SAFER",
+                                      "BLOCKSIZE=\(options.blockSize ?? 512)"]
+                    cogOptions.append(dataType == .uint8 ? "RESAMPLING=NEAREST" : "RESAMPLING=AVERAGE")
+                    _ = try dataset.createCopy(driver: "COG", path: finalTemporary, options: cogOptions)
+                    self.dataset = nil
+                    unlink(temporaryPath)
+                } else {
+                    self.dataset = nil // closes the file before it is renamed
+                    // Closing flushes what is left; a full disk shows here too.
+                    try GDALRuntime.check(CPLGetLastErrorType(), .writeFailed,
+                                          "cannot write \(path) (check free space and permissions)")
+                }
+            } catch {
+                // A failed write leaves no partial file behind.
                 self.dataset = nil
                 unlink(temporaryPath)
-            } else {
-                self.dataset = nil // closes the file before it is renamed
+                if finalTemporary != temporaryPath { unlink(finalTemporary) }
+                throw error
             }
             guard rename(finalTemporary, path) == 0 else {
                 let reason = String(cString: strerror(errno))

@@ -14,21 +14,33 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable, Equatable
         case usage
         /// Bad input data (rasters, checkpoints, cards, run directories) or a failure while running.
         case data
+        /// Stopped by a signal (`RunInterruption`) at a point where the run can be resumed.
+        case interrupted
     }
 
     public let kind: Kind
     public let message: String
+    /// The signal of an interrupted run.
+    public let signal: Int32?
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, signal: Int32? = nil) {
         self.kind = kind
         self.message = message
+        self.signal = signal
     }
 
     public static func usage(_ message: String) -> PipelineError { PipelineError(.usage, message) }
     public static func data(_ message: String) -> PipelineError { PipelineError(.data, message) }
 
-    /// 64 for usage mistakes (as swift-argument-parser's usage errors), 1 for data and runtime failures.
-    public var exitStatus: Int32 { kind == .usage ? 64 : 1 }
+    /// 64 for usage mistakes (as swift-argument-parser's usage errors), 1 for data and runtime
+    /// failures, 128 + the signal for an interrupted run (130 for SIGINT, 143 for SIGTERM).
+    public var exitStatus: Int32 {
+        switch kind {
+        case .usage: 64
+        case .data: 1
+        case .interrupted: 128 + (signal ?? 15)
+        }
+    }
 
     public var description: String { message }
 

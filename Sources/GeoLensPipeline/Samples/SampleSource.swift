@@ -22,7 +22,8 @@ public struct SampleSource: Sendable {
     public init(_ options: SampleSourceOptions) throws(PipelineError) {
         self.options = options
         dataset = try PipelineError.wrapping {
-            try TileDataset(images: options.images, labels: options.labels, rule: options.pairing)
+            try TileDataset(images: options.images, labels: options.labels, rule: options.pairing,
+                            keepUnlabelled: options.keepUnlabelled)
         }
     }
 
@@ -45,6 +46,9 @@ public struct SampleSource: Sendable {
     /// and, when labelled, the label mask (checked to align with the image, remapped, nodata
     /// pixels of the label set to the ignore index).
     public func read(_ file: TilePair, card: ModelCard) throws(PipelineError) -> Sample {
+        if let labels = options.labels, file.label == nil {
+            throw .data("image \(file.image) has no label in \(labels) (expected \(file.stem)\(options.labelSuffix).tif); check the suffix rules")
+        }
         let ignore = ignoreIndex(card: card)
         let remapping = options.labelRemap.map { LabelRemapping($0) }
         return try PipelineError.wrapping(context: file.image) {

@@ -16,6 +16,9 @@ public struct SampleSourceOptions: Hashable, Sendable {
     public var labelRemap: [Int: Int]?
     /// Overrides the model card's ignore index.
     public var ignoreIndex: Int?
+    /// Keeps images without a label (their `TilePair.label` is nil) instead of failing the listing;
+    /// runs with `on_error: skip` record them as failed tiles.
+    public var keepUnlabelled: Bool = false
 
     public init(images: String, labels: String? = nil, imageSuffix: String = "", labelSuffix: String = "",
                 labelRemap: [Int: Int]? = nil, ignoreIndex: Int? = nil) {

@@ -102,6 +102,9 @@ public struct RunReport: Sendable {
         page.section("Per-tile distribution", id: "tiles",
                      "<figure>" + SVG.histogram(tileMIoU, bins: 20, range: 0...1, xLabel: "tile mIoU", title: "Tile mIoU")
                      + "<figcaption>How mIoU varies over tiles; a long left tail means some scenes fail.</figcaption></figure>")
+        if !metrics.failedTiles.isEmpty {
+            page.section("Failed tiles", id: "failed", failedTilesTable())
+        }
         page.section("Worst tiles", id: "worst", worstTiles(sink: &sink))
         if !trainingHistory.isEmpty {
             page.section("Training curves", id: "training",
@@ -125,6 +128,16 @@ public struct RunReport: Sendable {
     func manifestList(_ rows: [(key: String, value: String)]) -> String {
         guard !rows.isEmpty else { return "<p class=\"note\">No run manifest (run.json) was found.</p>" }
         return "<dl class=\"manifest\">" + rows.map { "<dt>\(HTML.escape($0.key))</dt><dd>\(HTML.escape($0.value))</dd>" }.joined() + "</dl>"
+    }
+
+    /// The tiles skipped with `on_error: skip`, with the reason each failed.
+    func failedTilesTable() -> String {
+        var s = "<p class=\"note\">\(metrics.failedTiles.count) tiles could not be read, paired or scored and count in no metric.</p>"
+        s += "<table class=\"sortable\"><thead><tr><th class=\"name\">tile</th><th class=\"name\">error</th></tr></thead><tbody>"
+        for failure in metrics.failedTiles {
+            s += "<tr><td class=\"name\">\(HTML.escape(failure.tile))</td><td class=\"name\">\(HTML.escape(failure.error))</td></tr>"
+        }
+        return s + "</tbody></table>"
     }
 
     /// The sortable table of the lowest-mIoU tiles with their thumbnails.

@@ -1,4 +1,5 @@
 public import Foundation
+import GeoLensPipeline
 import GeoLensNN
 import GeoLensEval
 import GeoLensGeo
@@ -130,7 +131,7 @@ public final class Trainer {
         while epoch < configuration.epochs && !run.stopRequested {
             run.epoch = epoch
             let started = Date()
-            let (trainLoss, lastRate) = trainEpoch(epoch)
+            let (trainLoss, lastRate) = try trainEpoch(epoch)
             let seconds = Swift.max(Date().timeIntervalSince(started), 1e-9)
             var record = EpochRecord(epoch: epoch, trainLoss: trainLoss, learningRate: Double(lastRate),
                                      tilesPerSecond: Double(split.train.count) / seconds)
@@ -148,7 +149,10 @@ public final class Trainer {
     }
 
     /// One pass over the shuffled training split; returns the mean batch loss and the last learning rate.
-    private func trainEpoch(_ epoch: Int) -> (Double, Float) {
+    ///
+    /// Stops between batches when `RunInterruption` is requested (SIGINT/SIGTERM in the CLI): the
+    /// epoch's updates are dropped and the last checkpoint stays what `--resume` continues from.
+    private func trainEpoch(_ epoch: Int) throws -> (Double, Float) {
         let root = SeededGenerator(seed: configuration.seed)
         var order = split.train
         var orderGenerator = root.split(stream: UInt64(epoch) &+ 1)
@@ -161,6 +165,11 @@ public final class Trainer {
         var rate = configuration.optimizer.learningRate
         let batches = batchesPerEpoch
         for b in 0..<batches {
+            if let signal = RunInterruption.requestedSignal {
+                let kept = epoch > 0 ? "the checkpoints of epoch \(epoch) are kept" : "no epoch had finished"
+                throw PipelineError(.interrupted, "interrupted during epoch \(epoch + 1) of \(configuration.epochs): \(kept) in "
+                                    + "\(run.directory.path); continue with geolens train --config ... --resume", signal: signal)
+            }
             let indices = Array(order[(b * configuration.batchSize)..<Swift.min((b + 1) * configuration.batchSize, order.count)])
             let stream = (UInt64(epoch) << 32) | UInt64(b)
             var generator: SeededGenerator? = root.split(stream: stream ^ 0xA5A5_0000_0000_0000)

@@ -29,8 +29,13 @@ struct EvalCommand: ReportingCommand {
     @Option(help: "Seed of bootstrap and MC dropout.") var seed: UInt64?
     @Flag(name: .customLong("write-predictions"), help: "Write predictions/<stem>_pred.tif and _entropy.tif.") var writePredictions = false
     @Flag(help: "Also write predictions/<stem>_prob.tif.") var probabilities = false
+    @Option(name: .customLong("on-error"), help: "fail (default) or skip: record a tile that cannot be read, paired or scored and go on.")
+    var onError: String?
+    @Option(name: .customLong("max-failures"), help: "With --on-error skip: stop once more tiles than this have failed.")
+    var maxFailures: Int?
 
     func execute() throws {
+        SignalHandling.install()
         let document = try ConfigDocument.resolve(file: config, assignments: overrides, flags: [
             ("model", model.map(JSONValue.string)), ("model_card", modelCard.map(JSONValue.string)),
             ("images", images.map(JSONValue.string)), ("labels", labels.map(JSONValue.string)),
@@ -39,6 +44,7 @@ struct EvalCommand: ReportingCommand {
             ("mc_dropout", mcDropout.map { .number(Double($0)) }), ("seed", seed.map { .number(Double($0)) }),
             ("write_predictions", writePredictions || probabilities ? .bool(true) : nil),
             ("write_probabilities", probabilities ? .bool(true) : nil),
+            ("on_error", onError.map(JSONValue.string)), ("max_failures", maxFailures.map { .number(Double($0)) }),
         ])
         let settings = try document.decode(EvaluationSettings.self)
         try settings.validate(source: document.source)
@@ -48,6 +54,9 @@ struct EvalCommand: ReportingCommand {
         let accuracy = report.metrics.overallAccuracy.map { String(format: "%.4f", $0) } ?? "n/a"
         print("eval: \(report.tiles) tiles, \(report.pixels) pixels scored, \(report.ignoredPixels) ignored; "
               + "mIoU \(miou), overall accuracy \(accuracy)")
+        if !report.failedTiles.isEmpty {
+            print("eval: \(report.failedTiles.count) tiles failed and were skipped (failed_tiles in metrics.json)")
+        }
         print("eval: wrote \(settings.out)/metrics.json, per_tile.csv, confusion.csv, state.json, run.json, report.html")
     }
 }

@@ -44,11 +44,16 @@ struct ExplainCommand: ReportingCommand {
     @Option(help: "Inputs per forward pass.") var batch: Int?
     @Option(help: "Worker threads.") var threads: Int?
     @Option(help: "Explain only shard I (0-based) of N, e.g. 0/4.") var shard: String?
+    @Option(name: .customLong("on-error"), help: "fail (default) or skip: record a tile that cannot be read or explained and go on.")
+    var onError: String?
+    @Option(name: .customLong("max-failures"), help: "With --on-error skip: stop once more tiles than this have failed.")
+    var maxFailures: Int?
     @Flag(help: "Sanity checks per record: deletion/insertion AUC and cascading model randomization.") var sanity = false
     @Option(help: "Config file (JSON or YAML) with the same keys.") var config: String?
     @Option(name: .customLong("set"), help: "Override a config key, KEY=VALUE (repeatable).") var assignments: [String] = []
 
     func execute() throws {
+        SignalHandling.install()
         let document = try ConfigDocument.resolve(file: config, assignments: assignments, flags: [
             ("model", model.map(JSONValue.string)), ("model_card", modelCard.map(JSONValue.string)),
             ("input", input.map(JSONValue.string)), ("out", out.map(JSONValue.string)),
@@ -64,11 +69,15 @@ struct ExplainCommand: ReportingCommand {
             ("labels", labels.map(JSONValue.string)), ("batch", batch.map { .number(Double($0)) }),
             ("threads", threads.map { .number(Double($0)) }), ("shard", shard.map(JSONValue.string)),
             ("sanity", sanity ? .bool(true) : nil),
+            ("on_error", onError.map(JSONValue.string)), ("max_failures", maxFailures.map { .number(Double($0)) }),
         ])
         let settings = try document.decode(ExplanationSettings.self)
         try settings.validate(source: document.source)
         let result = try ExplanationRun(settings: settings, progress: StderrProgress.sink("explain")).run()
         let tiles = Set(result.records.map(\.tile)).count
         print("explained \(tiles) tile(s), \(result.records.count) result(s) -> \(settings.out)")
+        if let failed = result.failedTiles {
+            print("explain: \(failed.count) tile(s) failed and were skipped (failed_tiles in attributions.json)")
+        }
     }
 }

@@ -25,6 +25,10 @@ struct PredictCommand: ReportingCommand {
     @Option(help: "Blending weight: hann, gaussian or uniform.") var blend: String = "hann"
     @Option(help: "Predict shard I of N (0-based) of the scenes, e.g. 0/4.") var shard: String?
     @Flag(help: "Also write per-class probabilities.") var probabilities = false
+    @Option(name: .customLong("on-error"), help: "fail (default) or skip: record a scene that cannot be predicted in failed_scenes.json and go on.")
+    var onError: String = "fail"
+    @Option(name: .customLong("max-failures"), help: "With --on-error skip: stop once more scenes than this have failed.")
+    var maxFailures: Int?
 
     func validate() throws {
         if let tile, tile < 8 { throw ValidationError("--tile must be at least 8, got \(tile)") }
@@ -37,14 +41,20 @@ struct PredictCommand: ReportingCommand {
     }
 
     func execute() throws {
-        let settings = PredictionSettings(model: model, modelCard: modelCard, input: input, out: out, tile: tile,
+        SignalHandling.install()
+        var settings = PredictionSettings(model: model, modelCard: modelCard, input: input, out: out, tile: tile,
                                           overlap: overlap, batch: batch, threads: threads,
                                           blend: PredictionSettings.Blend(rawValue: blend) ?? .hann,
                                           probabilities: probabilities, shard: shard)
-        let scenes = try PredictionRun(settings: settings, progress: StderrProgress.sink("predict", unit: "windows")).run()
+        settings.failurePolicy = try FailurePolicy(onError: onError, maxFailures: maxFailures, source: "predict")
+        var run = PredictionRun(settings: settings, progress: StderrProgress.sink("predict", unit: "windows"))
+        let scenes = try run.run()
         for scene in scenes {
             print("predict: \(scene.input): \(scene.width) x \(scene.height) pixels in \(scene.windows) windows")
             print("predict: wrote " + scene.outputs.joined(separator: ", "))
+        }
+        if !run.failures.isEmpty {
+            print("predict: \(run.failures.count) scene(s) failed and were skipped (\(out)/failed_scenes.json)")
         }
     }
 }

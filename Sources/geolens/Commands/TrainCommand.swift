@@ -35,6 +35,7 @@ struct TrainCommand: ReportingCommand {
     var threads: Int?
 
     func execute() throws {
+        SignalHandling.install()
         if let threads {
             guard threads >= 1 else { throw PipelineError.usage("--threads must be at least 1, got \(threads)") }
             Parallel.setThreadCount(threads)

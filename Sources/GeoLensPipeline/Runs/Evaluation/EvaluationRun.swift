@@ -39,6 +39,7 @@ public struct EvaluationRun: Sendable {
     @discardableResult
     public func run() throws(PipelineError) -> MetricsReport {
         try settings.validate()
+        let policy = try settings.failurePolicy()
         if let threads = settings.threads { Parallel.setThreadCount(threads) }
         let session = try ModelSession.load(checkpoint: settings.model, card: settings.modelCard)
         let sourceOptions = try settings.sampleSource().absolute
@@ -59,9 +60,10 @@ public struct EvaluationRun: Sendable {
 
         var state = EvaluationState(configuration: configuration, model: model)
         let ids = Set(files.map(\.relativePath))
-        for (tile, tally) in recorded where ids.contains(tile) { state.record(tally, tile: tile) }
+        for (tile, tally) in recorded.tallies where ids.contains(tile) { state.record(tally, tile: tile) }
         var accumulator = EvaluationAccumulator(state: state)
-        let todo = files.filter { recorded[$0.relativePath] == nil }
+        var failures = recorded.failures.filter { ids.contains($0.key) }
+        let todo = files.filter { !recorded.contains($0.relativePath) }
         var done = files.count - todo.count
         if done > 0 {
             progress.note("eval: resuming \(out.path): \(done) of \(files.count) tiles already scored")
@@ -71,19 +73,40 @@ public struct EvaluationRun: Sendable {
         if settings.writePredictions { try FileSystem.createDirectory(predictions) }
         let rasters = PredictionRasters(classNames: session.classNames, probabilities: settings.writeProbabilities)
 
+        /// Reads one tile; under `on_error: skip` a failure is journaled and nil returned.
+        func read(_ file: TilePair) throws(PipelineError) -> Sample? {
+            try policy.attempt(file.relativePath, failuresSoFar: failures.count, record: { (reason: String) throws(PipelineError) in
+                failures[file.relativePath] = reason
+                progress.note("eval: skipping \(file.relativePath): \(reason)")
+                try PipelineError.wrapping(context: journal.url.path) { try journal.recordFailure(file.relativePath, error: reason) }
+                done += 1
+            }) { () throws(PipelineError) -> Sample in
+                let sample = try source.read(file, card: session.card)
+                try session.checkChannels(sample.image.shape[0], source: file.image)
+                return sample
+            }
+        }
+
         var index = 0
         while index < todo.count {
-            // A batch: consecutive tiles of one size, up to `batch` of them.
-            var samples = [try source.read(todo[index], card: session.card)]
-            index += 1
+            try RunInterruption.checkpoint("\(done) of \(files.count) tiles are scored and kept in \(journal.url.path); "
+                                           + "run the same command again to resume")
+            // A batch: consecutive readable tiles of one size, up to `batch` of them.
+            var samples: [Sample] = []
             while index < todo.count, samples.count < settings.batch {
-                let next = try source.read(todo[index], card: session.card)
-                guard next.image.shape == samples[0].image.shape else { break }
+                guard let next = try read(todo[index]) else {
+                    index += 1
+                    continue
+                }
+                if let first = samples.first, next.image.shape != first.image.shape { break }
                 samples.append(next)
                 index += 1
             }
+            guard !samples.isEmpty else {
+                progress.report(.advanced(done: done, total: files.count))
+                continue
+            }
             let batch = Tensor.stacked(samples.map(\.image))
-            try session.checkChannels(batch.shape[1], source: samples[0].files.image)
             let output = session.output(batch)
             let tileIDs = samples.map(\.id)
             let labels = samples.flatMap { $0.label?.mask ?? [] }
@@ -109,6 +132,8 @@ public struct EvaluationRun: Sendable {
             progress.report(.advanced(done: done, total: files.count))
         }
         progress.report(.finished(done: done, total: files.count))
+        for (tile, reason) in failures { accumulator.recordFailure(tile: tile, reason: reason) }
+        if !failures.isEmpty { progress.note("eval: \(failures.count) of \(files.count) tiles failed and were skipped (failed_tiles in metrics.json)") }
 
         let report = try PipelineError.wrapping(context: out.path) {
             try EvaluationOutputs.write(accumulator.state, to: out, geolensVersion: GeoLensVersion.current, model: model,

@@ -30,12 +30,16 @@ public struct EvaluationSettings: Decodable, Sendable {
     public var seed: UInt64
     public var writePredictions: Bool
     public var writeProbabilities: Bool
+    /// `fail` (default) or `skip`: what a tile that cannot be read, paired or scored does.
+    public var onError: String
+    /// With `on_error: skip`, stop once more tiles than this have failed.
+    public var maxFailures: Int?
 
     public init(model: String, modelCard: String? = nil, images: String, labels: String, out: String,
                 imageSuffix: String = "", labelSuffix: String = "", batch: Int = 4, threads: Int? = nil,
                 shard: String? = nil, ignoreIndex: Int? = nil, labelRemap: [String: Int]? = nil, mcDropout: Int = 0,
                 bootstrapResamples: Int = 1000, seed: UInt64 = 0, writePredictions: Bool = false,
-                writeProbabilities: Bool = false) {
+                writeProbabilities: Bool = false, onError: String = "fail", maxFailures: Int? = nil) {
         self.model = model
         self.modelCard = modelCard
         self.images = images
@@ -53,6 +57,8 @@ public struct EvaluationSettings: Decodable, Sendable {
         self.seed = seed
         self.writePredictions = writePredictions
         self.writeProbabilities = writeProbabilities
+        self.onError = onError
+        self.maxFailures = maxFailures
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -60,7 +66,7 @@ public struct EvaluationSettings: Decodable, Sendable {
         case modelCard = "model_card", imageSuffix = "image_suffix", labelSuffix = "label_suffix"
         case ignoreIndex = "ignore_index", labelRemap = "label_remap", mcDropout = "mc_dropout"
         case bootstrapResamples = "bootstrap_resamples", writePredictions = "write_predictions"
-        case writeProbabilities = "write_probabilities"
+        case writeProbabilities = "write_probabilities", onError = "on_error", maxFailures = "max_failures"
     }
 
     public init(from decoder: Decoder) throws {
@@ -82,13 +88,23 @@ public struct EvaluationSettings: Decodable, Sendable {
                   bootstrapResamples: try c.decodeIfPresent(Int.self, forKey: .bootstrapResamples) ?? 1000,
                   seed: try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0,
                   writePredictions: try c.decodeIfPresent(Bool.self, forKey: .writePredictions) ?? false,
-                  writeProbabilities: try c.decodeIfPresent(Bool.self, forKey: .writeProbabilities) ?? false)
+                  writeProbabilities: try c.decodeIfPresent(Bool.self, forKey: .writeProbabilities) ?? false,
+                  onError: try c.decodeIfPresent(String.self, forKey: .onError) ?? "fail",
+                  maxFailures: try c.decodeIfPresent(Int.self, forKey: .maxFailures))
     }
 
-    /// The sample source these settings describe.
+    /// The sample source these settings describe (keeping unlabelled tiles when they are skipped).
     public func sampleSource() throws(PipelineError) -> SampleSourceOptions {
-        SampleSourceOptions(images: images, labels: labels, imageSuffix: imageSuffix, labelSuffix: labelSuffix,
-                            labelRemap: try SampleSourceOptions.labelRemap(fromConfig: labelRemap), ignoreIndex: ignoreIndex)
+        var options = SampleSourceOptions(images: images, labels: labels, imageSuffix: imageSuffix, labelSuffix: labelSuffix,
+                                          labelRemap: try SampleSourceOptions.labelRemap(fromConfig: labelRemap),
+                                          ignoreIndex: ignoreIndex)
+        options.keepUnlabelled = onError == FailurePolicy.Mode.skip.rawValue
+        return options
+    }
+
+    /// The failure policy of `on_error` and `max_failures`.
+    public func failurePolicy(source: String = "eval settings") throws(PipelineError) -> FailurePolicy {
+        try FailurePolicy(onError: onError, maxFailures: maxFailures, source: source)
     }
 
     /// Range checks that decoding cannot express; each names its key and `source` (the config file).
@@ -107,5 +123,6 @@ public struct EvaluationSettings: Decodable, Sendable {
         if writeProbabilities && !writePredictions {
             throw fail(.writeProbabilities, "needs 'write_predictions: true'")
         }
+        _ = try failurePolicy(source: source)
     }
 }

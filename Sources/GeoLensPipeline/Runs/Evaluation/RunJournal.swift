@@ -16,15 +16,28 @@ struct RunJournal {
         /// The shard the run was started as (`I/N`), for a refusal that says how to resume it.
         var shard: String?
     }
-    struct Entry: Codable { let tile: String; let tally: TileTally }
+    /// One finished tile: its tally, or (with `on_error: skip`) the reason it failed.
+    struct Entry: Codable {
+        let tile: String
+        var tally: TileTally?
+        var error: String?
+    }
+
+    /// What the journal already holds.
+    struct Recorded {
+        var tallies: [String: TileTally] = [:]
+        var failures: [String: String] = [:]
+        var count: Int { tallies.count + failures.count }
+        func contains(_ tile: String) -> Bool { tallies[tile] != nil || failures[tile] != nil }
+    }
 
     let url: URL
     private let handle: FileHandle
 
     /// Opens (or starts) the journal in `directory`; returns it with the tallies already recorded.
-    static func open(in directory: URL, fingerprint: String, shard: String) throws -> (RunJournal, [String: TileTally]) {
+    static func open(in directory: URL, fingerprint: String, shard: String) throws -> (RunJournal, Recorded) {
         let url = directory.appendingPathComponent(fileName)
-        var recorded: [String: TileTally] = [:]
+        var recorded = Recorded()
         let decoder = JSONDecoder()
         if let data = FileManager.default.contents(atPath: url.path), !data.isEmpty {
             let lines = data.split(separator: UInt8(ascii: "\n"))
@@ -42,12 +55,19 @@ struct RunJournal {
             }
             for line in lines.dropFirst() {
                 guard let entry = try? decoder.decode(Entry.self, from: Data(line)) else { continue }
-                recorded[entry.tile] = entry.tally
+                if let tally = entry.tally {
+                    recorded.tallies[entry.tile] = tally
+                } else if let error = entry.error {
+                    recorded.failures[entry.tile] = error
+                }
             }
             // Rewrite without a possibly cut last line, atomically.
             var clean = try JSONEncoder().encode(header) + Data("\n".utf8)
-            for (tile, tally) in recorded.sorted(by: { $0.key < $1.key }) {
+            for (tile, tally) in recorded.tallies.sorted(by: { $0.key < $1.key }) {
                 clean += try JSONEncoder().encode(Entry(tile: tile, tally: tally)) + Data("\n".utf8)
+            }
+            for (tile, error) in recorded.failures.sorted(by: { $0.key < $1.key }) {
+                clean += try JSONEncoder().encode(Entry(tile: tile, error: error)) + Data("\n".utf8)
             }
             try AtomicFile.write(clean, to: url)
         } else {
@@ -65,6 +85,12 @@ struct RunJournal {
         var data = Data()
         for (tile, tally) in tallies { data += try JSONEncoder().encode(Entry(tile: tile, tally: tally)) + Data("\n".utf8) }
         handle.write(data)
+        try handle.synchronize()
+    }
+
+    /// Appends a tile that failed (`on_error: skip`) and flushes it to disk.
+    func recordFailure(_ tile: String, error: String) throws {
+        handle.write(try JSONEncoder().encode(Entry(tile: tile, error: error)) + Data("\n".utf8))
         try handle.synchronize()
     }
 

@@ -1,5 +1,5 @@
 public import Foundation
-import GeoLensEval
+public import GeoLensEval
 import GeoLensNN
 
 /// How SHAP features are cut into space: band groups crossed with a grid or with superpixels.
@@ -97,10 +97,12 @@ public struct AttributionsDocument: Codable, Sendable {
     /// The shards a merged document was made from.
     public var mergedShards: Int?
     public var records: [AttributionRecord]
+    /// Tiles skipped with `on_error: skip`, with the reason (absent when none failed).
+    public var failedTiles: [FailedTile]?
 
     enum CodingKeys: String, CodingKey {
         case model, method, baseline, cells, classes, shard, records
-        case mergedShards = "merged_shards"
+        case mergedShards = "merged_shards", failedTiles = "failed_tiles"
     }
 
     /// The file name of a whole run.

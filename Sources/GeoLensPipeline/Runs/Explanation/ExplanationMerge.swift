@@ -1,4 +1,5 @@
 public import Foundation
+import GeoLensEval
 
 /// Merges the outputs of explain shards (`attributions-shard-I-of-N.json` and the files their
 /// records name, in one shared folder or in several) into one `attributions.json`, with the
@@ -58,6 +59,7 @@ public enum ExplanationMerge {
         }
         try FileSystem.createDirectory(out)
         var records: [AttributionRecord] = []
+        var failures: [FailedTile] = []
         for shard in shards.sorted(by: { $0.document.shard ?? "" < $1.document.shard ?? "" }) {
             for record in shard.document.records {
                 for name in record.fileNames {
@@ -65,12 +67,14 @@ public enum ExplanationMerge {
                 }
                 records.append(record)
             }
+            failures += shard.document.failedTiles ?? []
         }
         records.sort { ($0.tile, $0.classIndex) < ($1.tile, $1.classIndex) }
         var merged = first
         merged.shard = nil
         merged.mergedShards = total
         merged.records = records
+        merged.failedTiles = failures.isEmpty ? nil : failures.sorted { $0.tile < $1.tile }
         try merged.write(to: out.appendingPathComponent(AttributionsDocument.fileName))
         try ExplanationGallery.write(merged, in: out)
         return merged

@@ -1,4 +1,5 @@
 public import Foundation
+import GeoLensEval
 import GeoLensExplain
 import GeoLensGeo
 import GeoLensNN
@@ -34,6 +35,7 @@ public struct ExplanationRun: Sendable {
     @discardableResult
     public func run() throws(PipelineError) -> AttributionsDocument {
         try settings.validate()
+        let policy = try settings.failurePolicy()
         guard let method = settings.attributionMethod else { throw .usage("unknown method '\(settings.method)'") }
         if let threads = settings.threads { Parallel.setThreadCount(threads) }
         let session = try ModelSession.load(checkpoint: settings.model, card: settings.modelCard, seed: settings.seed)
@@ -44,8 +46,17 @@ public struct ExplanationRun: Sendable {
         try FileSystem.createDirectory(out)
         let explainer = TileExplainer(config: settings, session: session, source: source, method: method)
         var records: [AttributionRecord] = []
+        var failures: [FailedTile] = []
         for (n, file) in files.enumerated() {
-            records += try PipelineError.wrapping(context: file.image) { try explainer.explain(file) }
+            try RunInterruption.checkpoint("\(n) of \(files.count) tiles were explained; nothing was written to \(out.path), "
+                                           + "run the command again (with --shard to split the work)")
+            let explained = try policy.attempt(file.relativePath, failuresSoFar: failures.count, record: { reason in
+                failures.append(FailedTile(tile: file.image, error: reason))
+                progress.note("explain: skipping \(file.relativePath): \(reason)")
+            }) { () throws(PipelineError) in
+                try PipelineError.wrapping(context: file.image) { try explainer.explain(file) }
+            }
+            records += explained ?? []
             progress.report(.advanced(done: n + 1, total: files.count))
         }
         progress.report(.finished(done: files.count, total: files.count))
@@ -60,7 +71,8 @@ public struct ExplanationRun: Sendable {
         let document = AttributionsDocument(model: FileSystem.absolute(settings.model), method: method.rawValue,
                                             baseline: method.isCAM ? nil : settings.baseline, cells: cells,
                                             classes: session.classNames, shard: shard.count > 1 ? shard.description : nil,
-                                            mergedShards: nil, records: records)
+                                            mergedShards: nil, records: records,
+                                            failedTiles: failures.isEmpty ? nil : failures)
         try document.write(to: out.appendingPathComponent(AttributionsDocument.fileName(shardIndex: shard.index, of: shard.count)))
         if shard.count == 1 { try ExplanationGallery.write(document, in: out) }
         return document

@@ -46,13 +46,17 @@ public struct ExplanationSettings: Decodable, Sendable {
     public var labelSuffix: String
     public var labelRemap: [String: Int]?
     public var ignoreIndex: Int?
+    /// `fail` (default) or `skip`: what a tile that cannot be read or explained does.
+    public var onError: String
+    /// With `on_error: skip`, stop once more tiles than this have failed.
+    public var maxFailures: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case model, input, out, method, classes, layer, groups, grid, superpixels, compactness, composite, baseline, samples
         case steps, seed, target, labels, batch, threads, shard, sanity
         case modelCard = "model_card", superpixelBands = "superpixel_bands"
         case imageSuffix = "image_suffix", labelSuffix = "label_suffix", labelRemap = "label_remap"
-        case ignoreIndex = "ignore_index"
+        case ignoreIndex = "ignore_index", onError = "on_error", maxFailures = "max_failures"
     }
 
     /// Settings with the defaults of the command line; set the other properties as needed.
@@ -71,6 +75,7 @@ public struct ExplanationSettings: Decodable, Sendable {
         sanity = false
         imageSuffix = ""
         labelSuffix = ""
+        onError = "fail"
     }
 
     public init(from decoder: Decoder) throws {
@@ -103,12 +108,22 @@ public struct ExplanationSettings: Decodable, Sendable {
         labelSuffix = try c.decodeIfPresent(String.self, forKey: .labelSuffix) ?? ""
         labelRemap = try c.decodeIfPresent([String: Int].self, forKey: .labelRemap)
         ignoreIndex = try c.decodeIfPresent(Int.self, forKey: .ignoreIndex)
+        onError = try c.decodeIfPresent(String.self, forKey: .onError) ?? "fail"
+        maxFailures = try c.decodeIfPresent(Int.self, forKey: .maxFailures)
+    }
+
+    /// The failure policy of `on_error` and `max_failures`.
+    public func failurePolicy(source: String = "explain settings") throws(PipelineError) -> FailurePolicy {
+        try FailurePolicy(onError: onError, maxFailures: maxFailures, source: source)
     }
 
     /// The tiles (and labels) of the run, listed and paired as evaluation does.
     public func sampleSource() throws(PipelineError) -> SampleSourceOptions {
-        SampleSourceOptions(images: input, labels: labels, imageSuffix: imageSuffix, labelSuffix: labelSuffix,
-                            labelRemap: try SampleSourceOptions.labelRemap(fromConfig: labelRemap), ignoreIndex: ignoreIndex)
+        var options = SampleSourceOptions(images: input, labels: labels, imageSuffix: imageSuffix, labelSuffix: labelSuffix,
+                                          labelRemap: try SampleSourceOptions.labelRemap(fromConfig: labelRemap),
+                                          ignoreIndex: ignoreIndex)
+        options.keepUnlabelled = onError == FailurePolicy.Mode.skip.rawValue
+        return options
     }
 
     /// The method, once `validate` has accepted its name.
@@ -123,6 +138,7 @@ public struct ExplanationSettings: Decodable, Sendable {
         if batch < 1 || batch > 1024 { throw fail(.batch, "must be between 1 and 1024, got \(batch)") }
         if let threads, threads < 1 || threads > 1024 { throw fail(.threads, "must be between 1 and 1024, got \(threads)") }
         do { _ = try TargetRegion(parsing: target) } catch { throw fail(.target, error.description) }
+        _ = try failurePolicy(source: source)
         if let labelRemap, let bad = labelRemap.keys.first(where: { Int($0) == nil }) {
             throw fail(.labelRemap, "maps '\(bad)', which is not an integer label value")
         }

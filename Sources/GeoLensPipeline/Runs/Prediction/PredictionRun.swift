@@ -1,5 +1,6 @@
 public import Foundation
 public import GeoLensGeo
+import GeoLensEval
 import GeoLensNN
 import GeoLensReport
 import GeoLensTensor
@@ -25,6 +26,8 @@ public struct PredictionSettings: Sendable {
     public var probabilities: Bool
     /// `I/N` over the scenes (default: the scheduler's variables, else all).
     public var shard: String?
+    /// What a scene that cannot be read or predicted does (`skip` records it in `failed_scenes.json`).
+    public var failurePolicy: FailurePolicy = .fail
 
     public init(model: String, modelCard: String? = nil, input: String, out: String, tile: Int? = nil,
                 overlap: Int? = nil, batch: Int = 4, threads: Int? = nil, blend: Blend = .hann,
@@ -57,8 +60,16 @@ public struct PredictionRun: Sendable {
         public let outputs: [String]
     }
 
+    /// A scene skipped under `on_error: skip`.
+    public struct FailedScene: Sendable, Codable {
+        public let input: String
+        public let error: String
+    }
+
     public let settings: PredictionSettings
     public var progress: RunProgress
+    /// Scenes skipped by the last `run()`.
+    public private(set) var failures: [FailedScene] = []
     public var environment: [String: String]
 
     public init(settings: PredictionSettings, progress: RunProgress = .silent(label: "predict", unit: "windows"),
@@ -80,7 +91,8 @@ public struct PredictionRun: Sendable {
     }
 
     @discardableResult
-    public func run() throws(PipelineError) -> [Scene] {
+    public mutating func run() throws(PipelineError) -> [Scene] {
+        failures = []
         if settings.batch < 1 { throw .usage("predict: batch must be at least 1, got \(settings.batch)") }
         if let threads = settings.threads { Parallel.setThreadCount(threads) }
         let session = try ModelSession.load(checkpoint: settings.model, card: settings.modelCard)
@@ -95,8 +107,12 @@ public struct PredictionRun: Sendable {
         try FileSystem.createDirectory(URL(fileURLWithPath: settings.out))
         let colorTable = ClassPalette(classCount: session.classCount).colorTable
         var results: [Scene] = []
+        var failed: [FailedScene] = []
         for file in files {
-            let scene = try PipelineError.wrapping(context: file.image) { () throws -> Scene in
+            let attempt = try settings.failurePolicy.attempt(file.image, failuresSoFar: failed.count, record: { reason in
+                failed.append(FailedScene(input: file.image, error: reason))
+                progress.note("predict: skipping \(file.image): \(reason)")
+            }) { () throws(PipelineError) -> Scene in try PipelineError.wrapping(context: file.image) { () throws -> Scene in
                 let raster = try Raster(path: file.image)
                 let bands = card.bands ?? Array(1...raster.bandCount)
                 if let bad = bands.first(where: { $0 < 1 || $0 > raster.bandCount }) {
@@ -118,6 +134,8 @@ public struct PredictionRun: Sendable {
                 var done = 0
                 let paths = try predictor.predict(to: settings.out, stem: stem, classNames: session.classNames,
                                                   classColors: colorTable, writeProbabilities: settings.probabilities) { batch in
+                    try RunInterruption.checkpoint("\(results.count) of \(files.count) scenes are finished in \(settings.out); "
+                                                   + "\(file.image) was left unwritten; run the command again (finished scenes are overwritten)")
                     defer {
                         done += batch.shape[0]
                         sceneProgress.report(.advanced(done: done, total: windows))
@@ -127,8 +145,15 @@ public struct PredictionRun: Sendable {
                 sceneProgress.report(.finished(done: done, total: windows))
                 return Scene(input: file.image, width: raster.width, height: raster.height, windows: windows,
                              outputs: [paths.classIds, paths.entropy] + (paths.probabilities.map { [$0] } ?? []))
-            }
-            results.append(scene)
+            } }
+            if let attempt { results.append(attempt) }
+        }
+        failures = failed
+        if !failed.isEmpty {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let url = URL(fileURLWithPath: settings.out).appendingPathComponent("failed_scenes.json")
+            try PipelineError.wrapping(context: url.path) { try AtomicFile.write(try encoder.encode(failed), to: url) }
         }
         return results
     }
