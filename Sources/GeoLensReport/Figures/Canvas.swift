@@ -102,11 +102,25 @@ final class Canvas {
     func draw(_ image: PNGImage, x: Int, y: Int, zoom: Int = 1) {
         precondition(zoom >= 1, "Canvas.draw: zoom \(zoom) must be at least 1")
         let stride = Int(cairo_format_stride_for_width(CAIRO_FORMAT_RGB24, Int32(image.width)))
-        var words = [UInt32](repeating: 0, count: stride / 4 * image.height)
-        for row in 0..<image.height {
-            for column in 0..<image.width {
-                let c = image.color(x: column, y: row)
-                words[row * stride / 4 + column] = 0xFF00_0000 | UInt32(c.red) << 16 | UInt32(c.green) << 8 | UInt32(c.blue)
+        let rowWords = stride / 4
+        var words = [UInt32](repeating: 0, count: rowWords * image.height)
+        words.withUnsafeMutableBufferPointer { out in
+            image.pixels.withUnsafeBufferPointer { bytes in
+                // RGB and grey images are read straight from their bytes; other layouts pixel by pixel.
+                for row in 0..<image.height {
+                    for column in 0..<image.width {
+                        let i = row * image.width + column
+                        let (r, g, b): (UInt8, UInt8, UInt8)
+                        switch image.layout {
+                        case .rgb: (r, g, b) = (bytes[3 * i], bytes[3 * i + 1], bytes[3 * i + 2])
+                        case .gray: (r, g, b) = (bytes[i], bytes[i], bytes[i])
+                        default:
+                            let c = image.color(x: column, y: row)
+                            (r, g, b) = (c.red, c.green, c.blue)
+                        }
+                        out[row * rowWords + column] = 0xFF00_0000 | UInt32(r) << 16 | UInt32(g) << 8 | UInt32(b)
+                    }
+                }
             }
         }
         words.withUnsafeMutableBytes { raw in
