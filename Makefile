@@ -3,12 +3,14 @@ SWIFT ?= swift
 
 .PHONY: build release test test-slurm bench deps demo
 
-# System libraries GeoLens links against (Debian/Ubuntu). Safe to run again.
+# System libraries GeoLens links against (Debian/Ubuntu), and the font its figures are labelled
+# with. Safe to run again.
 deps:
-	@if ! pkg-config --exists gdal openblas libpng 2>/dev/null; then \
+	@if ! pkg-config --exists gdal openblas libpng cairo 2>/dev/null \
+		|| [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
 		SUDO=$$( [ "$$(id -u)" = "0" ] || echo sudo ); \
 		$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends \
-			libgdal-dev gdal-bin libopenblas-dev libpng-dev pkg-config; \
+			libgdal-dev gdal-bin libopenblas-dev libpng-dev libcairo2-dev fonts-dejavu-core pkg-config; \
 	fi
 
 build: deps

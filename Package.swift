@@ -36,6 +36,9 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev", "fonts-dejavu-core"])]),
 
         // Hot loops that need AVX2/FMA (chosen at run time, portable C otherwise): depthwise
         // convolution planes, sigmoid/SiLU, convolution epilogues.
@@ -71,9 +74,10 @@ let package = Package(
             name: "GeoLensExplain", dependencies: ["GeoLensNN", "GeoLensTensor"],
             path: "Sources/GeoLensExplain", swiftSettings: strictSwift),
 
-        // Reports: PNG (libpng), colormaps, composites, SVG charts, HTML run and comparison reports.
+        // Reports: PNG (libpng), labelled figures (Cairo), colormaps, composites, SVG charts, HTML run
+        // and comparison reports.
         .target(
-            name: "GeoLensReport", dependencies: ["CPNG", "GeoLensEval", "GeoLensTensor"],
+            name: "GeoLensReport", dependencies: ["CPNG", "CCairo", "GeoLensEval", "GeoLensTensor"],
             path: "Sources/GeoLensReport", swiftSettings: strictSwift),
 
         // Pipelines: the sample source (listing, pairing, reading per the model card), model sessions,

@@ -20,6 +20,32 @@ public enum AttributionMethod: String, Sendable, CaseIterable, Codable {
     /// True for methods whose values are Shapley values of features (exact or sampled).
     public var isShapleySampling: Bool { self == .shapExact || self == .kernelShap }
 
+    /// The name people know the method by, for figure titles: "GradCAM++", "SHAP (exact)".
+    public var displayName: String {
+        switch self {
+        case .gradcam: "GradCAM"
+        case .gradcamPlusPlus: "GradCAM++"
+        case .hirescam: "HiResCAM"
+        case .layercam: "LayerCAM"
+        case .shapExact: "SHAP (exact)"
+        case .kernelShap: "KernelSHAP"
+        case .gradientShap: "GradientSHAP"
+        case .integratedGradients: "Integrated gradients"
+        }
+    }
+
+    /// What a value of the method's maps measures, for colour bars and axes: CAM maps are
+    /// min-max normalized to 0...1; the SHAP family splits the target's summed logit (the score
+    /// of `SegmentationTarget`), so its values are in logit units.
+    public var valueDescription: String {
+        switch self {
+        case .gradcam, .gradcamPlusPlus, .hirescam, .layercam: "\(displayName) (normalized)"
+        case .shapExact, .kernelShap: "SHAP value (logit units)"
+        case .gradientShap: "GradientSHAP value (logit units)"
+        case .integratedGradients: "Integrated gradients (logit units)"
+        }
+    }
+
     /// The names, comma-separated, for messages and help texts.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GeoLensGeo
+import GeoLensReport
 import GeoLensTestSupport
 import Testing
 
@@ -141,16 +142,17 @@ import Testing
         let info = try GeoLensCLI.run(["inspect", segmentsPath, "--json"])
         #expect(info.stdout.contains("32633") && info.stdout.contains("Int32"), "the segment raster keeps the tile's CRS")
 
-        // The heatmap: segment boundaries in black over the map.
-        let png = try Raster(path: out.appendingPathComponent("tile_r1_c0_shap-exact_cloud.png").path).read().values.scalars
+        // The heatmap: segment boundaries in black over the map (drawn `zoom` times larger in the figure).
+        let png = try PNGReader.read(out.appendingPathComponent("tile_r1_c0_shap-exact_cloud.png"))
         let (width, height) = (segments.width, segments.height)
-        let plane = png.count / 3
+        let layout = AttributionFigure.Layout(mapWidth: width, mapHeight: height, hasNote: true, hasScaleBar: true)
+        #expect(png.width == layout.width && png.height == layout.height)
         var boundaryPixels = 0
         for y in 0..<height {
             for x in 0..<width {
                 let i = y * width + x
                 let boundary = (x + 1 < width && labels[i + 1] != labels[i]) || (y + 1 < height && labels[i + width] != labels[i])
-                let black = (0..<3).allSatisfy { png[$0 * plane + i] == 0 }
+                let black = png.color(x: layout.map.x + x * layout.zoom, y: layout.map.y + y * layout.zoom) == RGBA(0, 0, 0)
                 if boundary { boundaryPixels += 1; #expect(black, "boundary pixel \(x),\(y) is not drawn") }
             }
         }

@@ -61,7 +61,11 @@ import Testing
         let model = trainer.run.model
         for entry in index.snapshots {
             let png = try PNGReader.decode(Data(contentsOf: dir.appendingPathComponent("snapshots/" + entry.files.heatmap)))
-            #expect(png.width == 64 && png.height == 64 + 2 + 6, "heatmap \(entry.files.heatmap) is \(png.width) x \(png.height)")
+            // The labelled figure: the 64-pixel map drawn 4x, a title above it, the colour bar and a
+            // scale bar (the fixture tiles are in UTM) below it.
+            let layout = AttributionFigure.Layout(mapWidth: 64, mapHeight: 64, hasNote: false, hasScaleBar: true)
+            #expect(png.width == layout.width && png.height == layout.height, "heatmap \(entry.files.heatmap) is \(png.width) x \(png.height)")
+            #expect(layout.map.width == 256 && layout.title.bottom <= layout.map.y)
             let raster = try Raster(path: dir.appendingPathComponent("snapshots/" + entry.files.map).path)
             let source = try Raster(path: Fixtures.url("fixtures/tiles/images/" + entry.tile).path)
             #expect(raster.geoTransform == source.geoTransform && raster.crs?.epsg == source.crs?.epsg)

@@ -61,7 +61,7 @@ struct HTMLPage {
     .charts{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
     figure{margin:0}figcaption{font-size:12px;color:#444;max-width:420px}
     img.thumb{width:128px;height:128px;image-rendering:pixelated;border:1px solid #999}
-    img.attr{width:192px;height:192px;image-rendering:pixelated;border:1px solid #999}
+    img.attr{width:272px;max-width:100%;height:auto;border:1px solid #ccc}
     .gallery{display:flex;flex-wrap:wrap;gap:14px}.note{font-size:13px;color:#444;max-width:900px}
     .better{color:#1a7f37;font-weight:600}.worse{color:#b2182b;font-weight:600}
     dl.manifest{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;font-size:13px}dl.manifest dt{font-weight:600}

@@ -13,7 +13,8 @@ public import GeoLensTensor
 /// its running statistics, no dropout; target: the class's summed logits over the pixels
 /// predicted as it) and writes, under `<run>/snapshots/`:
 ///
-/// - `epoch-NNN/<tile>_class-<name>.png`: the heatmap over the composite, as `geolens explain` draws it;
+/// - `epoch-NNN/<tile>_class-<name>.png`: the labelled heatmap over the composite, as `geolens explain`
+///   draws it, with the epoch in its subtitle;
 /// - `epoch-NNN/<tile>_class-<name>.tif`: the raw Float32 map, a GeoTIFF with the tile's
 ///   georeference (a plain TIFF in pixel coordinates when the tile has none);
 /// - `snapshots.json` (`SnapshotIndex`) and `index.html` (`SnapshotGallery`), rewritten atomically.
@@ -137,7 +138,10 @@ public final class AttributionSnapshots: TrainingHook {
                 let files = SnapshotEntry.Files(heatmap: "\(folder)/\(stem).png", map: "\(folder)/\(stem).tif")
                 try GeoTIFFWriter.writeFloat32(Tensor(shape: [1, height, width], scalars: result.map),
                                                to: root.appendingPathComponent(files.map).path, georeference: tile.georeference)
-                try SnapshotFigure.write(map: result.map, height: height, width: width, composite: maps.composite,
+                let caption = SnapshotFigure.caption(tile: tile.id, className: classNames[result.classIndex], layer: result.layer,
+                                                     epoch: epoch)
+                try SnapshotFigure.write(map: result.map, height: height, width: width, composite: maps.composite, caption: caption,
+                                         metresPerPixel: tile.georeference.metresPerPixel,
                                          to: root.appendingPathComponent(files.heatmap))
                 entries.append(SnapshotEntry(epoch: epoch, tile: tile.id, className: classNames[result.classIndex],
                                              classIndex: result.classIndex, layer: result.layer, targetPixels: pixels,

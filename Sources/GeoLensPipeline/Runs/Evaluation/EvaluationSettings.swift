@@ -1,5 +1,5 @@
 import Foundation
-public import GeoLensNN
+import GeoLensNN
 
 /// Settings of an evaluation run: the keys of `geolens eval` config files (flags map onto the
 /// same keys). Decoding is strict: unknown keys are errors that suggest the nearest valid key.

@@ -72,6 +72,30 @@ struct ExplanationCells {
         return map
     }
 
+    /// The cell outlines drawn on heatmaps: superpixel segment boundaries, or grid cell edges
+    /// (a pixel whose right or lower neighbour lies in another cell, as for segments); nil
+    /// without cells.
+    func outlines(height: Int, width: Int) -> [Bool]? {
+        switch kind {
+        case .superpixels: return segmentation?.boundaries
+        case .grid:
+            // The first group's features are the cells, in order; every group crosses the same cells.
+            var cell = [Int](repeating: -1, count: height * width)
+            for (index, feature) in features.prefix(cellCount).enumerated() {
+                feature.forEachRun(height: height, width: width) { run in for i in run { cell[i] = index } }
+            }
+            var edges = [Bool](repeating: false, count: height * width)
+            for row in 0..<height {
+                for column in 0..<width {
+                    let i = row * width + column
+                    edges[i] = (column + 1 < width && cell[i + 1] != cell[i]) || (row + 1 < height && cell[i + width] != cell[i])
+                }
+            }
+            return edges
+        case nil: return nil
+        }
+    }
+
     /// Writes the superpixel labels as a single-band Int32 GeoTIFF (0 = nodata, segments 1...K).
     func writeSegments(to path: String, georeference: Georeference) throws {
         guard let segmentation else { return }

@@ -2,6 +2,7 @@ import Foundation
 import GeoLensExplain
 import GeoLensGeo
 import GeoLensNN
+import GeoLensReport
 import GeoLensTensor
 
 /// Explains one tile at a time with the run's method: reads the sample, computes the maps or
@@ -69,10 +70,12 @@ struct TileExplainer {
         let compositeChannels = try self.compositeChannels(input)
         let scalars = input.scalars
         let compositeBands = compositeChannels.map { c in Array(scalars[c * height * width..<(c + 1) * height * width]) }
-        /// Segment boundaries drawn on the heatmaps of superpixel runs.
+        /// Segment or grid outlines drawn on the heatmaps of runs with cells.
         var boundaries: [Bool]?
-        /// Writes the raw map (GeoTIFF) and its heatmap PNG (bands summed per pixel for per-band maps).
-        func writeMap(_ values: [Float], bands: Int, class index: Int) throws -> String {
+        let metresPerPixel = georeference.metresPerPixel
+        /// Writes the raw map (GeoTIFF) and its labelled heatmap PNG (bands summed per pixel for
+        /// per-band maps); `detail` is the layer or feature set named on the figure.
+        func writeMap(_ values: [Float], bands: Int, class index: Int, detail: String) throws -> String {
             let name = "\(stem)_\(config.method)_\(names[index]).tif"
             let path = (config.out as NSString).appendingPathComponent(name)
             try GeoTIFFWriter.writeFloat32(Tensor(shape: [bands, height, width], scalars: values), to: path,
@@ -80,17 +83,24 @@ struct TileExplainer {
             let plane = height * width
             var summed = Array(values[0..<plane])
             for b in 1..<max(bands, 1) { for i in 0..<plane { summed[i] += values[b * plane + i] } }
-            _ = try renderHeatmapPNG(map: summed, height: height, width: width, composite: compositeBands,
-                                     signed: !config.isCAM, boundaries: boundaries,
-                                     path: (path as NSString).deletingPathExtension + ".png")
+            let caption = AttributionFigures.caption(stem: stem, className: names[index], method: method, detail: detail,
+                                                     target: region.description)
+            try AttributionFigures.writeHeatmap(map: summed, height: height, width: width, composite: compositeBands,
+                                                signed: !config.isCAM, boundaries: boundaries, caption: caption,
+                                                metresPerPixel: metresPerPixel,
+                                                path: (path as NSString).deletingPathExtension + ".png")
             return name
         }
+        /// Writes the band-group bar chart (PNG and SVG) of a record without cells.
         func writeGroupChart(_ record: AttributionRecord) throws {
-            guard let groups = record.groups, let values = record.values, record.cellKind == nil else { return }
+            guard let groups = record.groups, let values = record.values, !values.isEmpty, record.cellKind == nil else { return }
             let name = "\(stem)_\(config.method)_\(names[record.classIndex])_groups.png"
-            _ = try renderGroupBarChartPNG(names: groups, values: values,
-                                           standardErrors: record.standardErrors?.count == values.count ? record.standardErrors : nil,
-                                           path: (config.out as NSString).appendingPathComponent(name))
+            let chart = GroupBarChart(names: groups, values: values,
+                                      standardErrors: record.standardErrors?.count == values.count ? record.standardErrors : nil,
+                                      baseValue: record.baseValue, fullValue: record.fullValue,
+                                      title: "\(stem) · class \(names[record.classIndex]) · \(method.displayName)",
+                                      quantity: method.valueDescription)
+            try AttributionFigures.writeGroupChart(chart, path: (config.out as NSString).appendingPathComponent(name))
         }
         let baseline = try ExplanationBaseline.baseline(config.baseline, card: loaded.card, channels: model.inChannels).tensor(for: input)
         if let explainer = camExplainer, let camPass {
@@ -98,7 +108,7 @@ struct TileExplainer {
                 let target = targets.first { $0.classIndex == result.classIndex }!
                 var record = base(target)
                 record.layer = result.layer
-                record.map = try writeMap(result.map, bands: 1, class: result.classIndex)
+                record.map = try writeMap(result.map, bands: 1, class: result.classIndex, detail: "layer \(result.layer)")
                 if config.sanity {
                     record.sanity = try sanity(map: result.map, target: target, input: input, baseline: baseline) { () throws(ExplainError) in
                         try explainer.explain(input, targets: [target])[0].map
@@ -111,12 +121,12 @@ struct TileExplainer {
         let cells = try ExplanationCells(config: config, input: input, validity: validity, compositeChannels: compositeChannels)
         let features = cells.features
         var segmentsFile: String?
-        if let segmentation = cells.segmentation {
+        if cells.segmentation != nil {
             let name = "\(stem)_superpixels.tif"
             try cells.writeSegments(to: (config.out as NSString).appendingPathComponent(name), georeference: georeference)
             segmentsFile = name
-            boundaries = segmentation.boundaries
         }
+        boundaries = cells.outlines(height: height, width: width)
         /// A record with the tile's cell description.
         func cellRecord(_ target: SegmentationTarget) -> AttributionRecord {
             var record = base(target)
@@ -151,7 +161,11 @@ struct TileExplainer {
                 record.completenessResidual = result.completenessResidual
                 record.evaluations = result.evaluations
                 let map = cells.pixelMap(result.values, height: height, width: width)
-                if cells.isSpatial { record.map = try writeMap(map, bands: 1, class: target.classIndex) }
+                if cells.isSpatial {
+                    let detail = AttributionFigures.featureSet(groups: cells.groupCount, cells: cells.kind,
+                                                               cellCount: cells.cellCount, perBand: false)
+                    record.map = try writeMap(map, bands: 1, class: target.classIndex, detail: detail)
+                }
                 if config.sanity {
                     if cells.isSpatial {
                         record.sanity = try sanity(map: map, target: target, input: input, baseline: baseline) { () throws(ExplainError) in
@@ -182,7 +196,9 @@ struct TileExplainer {
                 record.baseValue = result.baseValue
                 record.fullValue = result.fullValue
                 record.completenessResidual = result.completenessResidual
-                record.map = try writeMap(result.values, bands: result.channels, class: target.classIndex)
+                let detail = AttributionFigures.featureSet(groups: cells.groupCount, cells: cells.kind, cellCount: cells.cellCount,
+                                                           perBand: result.channels > 1)
+                record.map = try writeMap(result.values, bands: result.channels, class: target.classIndex, detail: detail)
                 if config.sanity {
                     record.sanity = try sanity(map: result.channelSum, target: target, input: input, baseline: baseline) { () throws(ExplainError) in
                         attributions([target])[0].channelSum

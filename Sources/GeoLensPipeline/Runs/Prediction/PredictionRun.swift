@@ -48,8 +48,9 @@ public struct PredictionSettings: Sendable {
 
 /// Predicts scenes of any size: each scene is streamed through the model in overlapping windows
 /// whose class probabilities are blended with a tapering weight, so memory stays bounded by one
-/// row of windows and seams vanish. Writes `<stem>_pred.tif`, `<stem>_entropy.tif` and, with
-/// `probabilities`, `<stem>_prob.tif` per scene into `out`.
+/// row of windows and seams vanish. Writes `<stem>_pred.tif`, `<stem>_entropy.tif`, with
+/// `probabilities` `<stem>_prob.tif`, and the labelled quicklook `<stem>_pred.png` (class map,
+/// class legend, scale bar) per scene into `out`.
 public struct PredictionRun: Sendable {
     /// One predicted scene.
     public struct Scene: Sendable {
@@ -142,9 +143,13 @@ public struct PredictionRun: Sendable {
                     }
                     return session.probabilities(batch)
                 }
+                let quicklook = (settings.out as NSString).appendingPathComponent("\(stem)_pred.png")
+                try PredictionQuicklookFile.write(classRaster: paths.classIds, to: quicklook, scene: stem,
+                                                  model: URL(fileURLWithPath: settings.model).lastPathComponent,
+                                                  classNames: session.classNames)
                 sceneProgress.report(.finished(done: done, total: windows))
                 return Scene(input: file.image, width: raster.width, height: raster.height, windows: windows,
-                             outputs: [paths.classIds, paths.entropy] + (paths.probabilities.map { [$0] } ?? []))
+                             outputs: [paths.classIds, paths.entropy] + (paths.probabilities.map { [$0] } ?? []) + [quicklook])
             } }
             if let attempt { results.append(attempt) }
         }
