@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: build release test test-slurm bench deps demo
+.PHONY: build release test test-slurm test-asan test-tsan bench deps demo
 
 # System libraries GeoLens links against (Debian/Ubuntu), and the font its figures are labelled
 # with. Safe to run again.
@@ -26,6 +26,15 @@ demo: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+
+# The whole suite under AddressSanitizer or ThreadSanitizer, in build folders of their own.
+test-asan: deps
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
+
+test-tsan: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
 
 # The Slurm examples on a real one-node cluster started on this machine (root; installs slurm-wlm).
 test-slurm: build

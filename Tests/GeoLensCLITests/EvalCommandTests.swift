@@ -117,12 +117,24 @@ struct EvalCommandTests {
         let report = try String(contentsOf: root.appendingPathComponent("partial/report.html"), encoding: .utf8)
         #expect(report.contains("missing_shards"))
 
+        // Each shard explained its own tiles; the merged run gathers the maps into one gallery.
+        for i in 0..<3 {
+            let explain = try GeoLensCLI.run(["explain", "--model", Self.model, "--input", Self.images, "--shard", "\(i)/3",
+                                              "--out", root.appendingPathComponent("shard\(i)/explain/gradcam").path,
+                                              "--method", "gradcam", "--class", "cloud"])
+            #expect(explain.status == 0, "\(explain.stderr)")
+        }
         let complete = try merge([0, 1, 2])
         #expect(complete.status == 0, "\(complete.stderr)")
         let gathered = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("merged/predictions").path)
         #expect(gathered.filter { $0.hasSuffix("_pred.tif") }.count == 12)
         let completeMetrics = try String(contentsOf: root.appendingPathComponent("merged/metrics.json"), encoding: .utf8)
         #expect(!completeMetrics.contains("incomplete_merge"))
+        let attributions = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: root.appendingPathComponent("merged/explain/gradcam/attributions.json"))) as? [String: Any])
+        #expect((attributions["records"] as? [Any])?.count == 12)
+        let html = try String(contentsOf: root.appendingPathComponent("merged/report.html"), encoding: .utf8)
+        #expect(html.contains("Attribution gallery"))
     }
 
     @Test("An interrupted run restarted with the same arguments ends with the same numbers")

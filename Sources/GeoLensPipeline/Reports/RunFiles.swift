@@ -75,11 +75,7 @@ struct RunDirectory {
             .map { explain.appendingPathComponent($0) }
         for folder in [url, explain] + subfolders {
             // A merged attributions.json stands for the shard files beside it.
-            var urls = ExplanationMerge.documents(in: folder)
-            if urls.contains(where: { $0.lastPathComponent == AttributionsDocument.fileName }) {
-                urls = urls.filter { $0.lastPathComponent == AttributionsDocument.fileName }
-            }
-            let documents = urls.compactMap { try? AttributionsDocument.load(from: $0) }
+            let documents = ExplanationMerge.currentDocuments(in: folder).compactMap { try? AttributionsDocument.load(from: $0) }
             if !documents.isEmpty {
                 for record in documents.flatMap(\.records) {
                     guard let map = record.map, let method = AttributionMethod(rawValue: record.method) else { continue }

@@ -57,6 +57,7 @@ public enum EvaluationMerge {
             try manifest.write(to: out)
         }
         try gatherPredictions(from: directories, into: out)
+        try gatherExplanations(from: directories, into: out)
         try RunReportBuilder.write(runDirectory: out)
         return report
     }
@@ -118,6 +119,58 @@ public enum EvaluationMerge {
         return nil
     }
 
+    /// Gathers the explain outputs each shard holds under `explain/` (or its subfolders) into the
+    /// same folders of `out`: the files their records name are linked, and one `attributions.json`
+    /// per folder holds every shard's records, so the merged report's gallery shows them all.
+    static func gatherExplanations(from directories: [URL], into out: URL) throws(PipelineError) {
+        var folders: [String: [(directory: URL, document: AttributionsDocument)]] = [:]
+        for directory in directories {
+            let explain = directory.appendingPathComponent("explain")
+            let subfolders = ((try? FileManager.default.contentsOfDirectory(atPath: explain.path)) ?? []).sorted()
+            for relative in ["explain"] + subfolders.map({ "explain/" + $0 }) {
+                let folder = directory.appendingPathComponent(relative)
+                for url in ExplanationMerge.currentDocuments(in: folder) {
+                    folders[relative, default: []].append((folder, try AttributionsDocument.load(from: url)))
+                }
+            }
+        }
+        for (relative, documents) in folders.sorted(by: { $0.key < $1.key }) {
+            let target = out.appendingPathComponent(relative)
+            var merged = documents[0].document
+            merged.shard = nil
+            merged.records = []
+            for (folder, document) in documents {
+                guard document.method == merged.method, document.classes == merged.classes else {
+                    throw .data("\(folder.path) holds \(document.method) attributions that differ from another shard's "
+                                + "\(merged.method) attributions in the same folder; give each method its own explain/ subfolder")
+                }
+                try FileSystem.createDirectory(target)
+                for record in document.records {
+                    for name in record.fileNames {
+                        try link(folder.appendingPathComponent(name), to: target.appendingPathComponent(name))
+                    }
+                }
+                merged.records += document.records
+            }
+            merged.records.sort { ($0.tile, $0.classIndex) < ($1.tile, $1.classIndex) }
+            try merged.write(to: target.appendingPathComponent(AttributionsDocument.fileName))
+            try ExplanationGallery.write(merged, in: target)
+        }
+    }
+
+    /// Hard-links `source` to `destination` (a copy across file systems), replacing what is there.
+    static func link(_ source: URL, to destination: URL) throws(PipelineError) {
+        guard source.standardizedFileURL.path != destination.standardizedFileURL.path, FileSystem.exists(source.path) else { return }
+        do {
+            if FileSystem.exists(destination.path) { try FileManager.default.removeItem(at: destination) }
+            do { try FileManager.default.linkItem(at: source, to: destination) } catch {
+                try FileManager.default.copyItem(at: source, to: destination)
+            }
+        } catch {
+            throw .data("cannot gather \(source.path) into \(destination.deletingLastPathComponent().path): \(error.localizedDescription)")
+        }
+    }
+
     /// Makes every shard's prediction rasters reachable from `out/predictions` (hard links, or
     /// copies across file systems), so the merged report shows the thumbnails of every tile.
     static func gatherPredictions(from directories: [URL], into out: URL) throws(PipelineError) {
@@ -128,15 +181,7 @@ public enum EvaluationMerge {
                   let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { continue }
             try FileSystem.createDirectory(target)
             for name in names.sorted() where !name.hasPrefix(".") {
-                let source = folder.appendingPathComponent(name), destination = target.appendingPathComponent(name)
-                do {
-                    if FileSystem.exists(destination.path) { try FileManager.default.removeItem(at: destination) }
-                    do { try FileManager.default.linkItem(at: source, to: destination) } catch {
-                        try FileManager.default.copyItem(at: source, to: destination)
-                    }
-                } catch {
-                    throw .data("cannot gather \(source.path) into \(target.path): \(error.localizedDescription)")
-                }
+                try link(folder.appendingPathComponent(name), to: target.appendingPathComponent(name))
             }
         }
     }

@@ -15,6 +15,14 @@ public enum ExplanationMerge {
         return names.filter(AttributionsDocument.isDocumentName).sorted().map { directory.appendingPathComponent($0) }
     }
 
+    /// The documents that describe `directory`'s maps: a whole run's (or a merge's)
+    /// `attributions.json` when there is one, else every shard file.
+    public static func currentDocuments(in directory: URL) -> [URL] {
+        let urls = documents(in: directory)
+        let whole = urls.filter { $0.lastPathComponent == AttributionsDocument.fileName }
+        return whole.isEmpty ? urls : whole
+    }
+
     /// Whether `directory` holds explain outputs (an attributions file of a run or a shard).
     public static func holdsExplanations(_ directory: URL) -> Bool { !documents(in: directory).isEmpty }
 
