@@ -53,7 +53,7 @@ struct TrainCommand: ReportingCommand {
             printNote("training \(configuration.model.architecture) on \(trainer.trainingTileCount) tiles "
                       + "(\(trainer.validationTileCount) for validation) into \(directory.path)")
             let bar = EpochProgress(epochs: configuration.epochs)
-            trainer.progress = { done, total in bar.advance(epoch: trainer.run.epoch, done: done, total: total) }
+            trainer.progress = { [unowned trainer] done, total in bar.advance(epoch: trainer.run.epoch, done: done, total: total) }
             let history = try trainer.train()
             bar.finish()
             print(TrainingSummary.text(history: history, directory: directory))
