@@ -27,6 +27,11 @@ public struct TileDataset: Sendable {
     /// matches or an image has no label, naming the image and the label file that was expected.
     public init(images: String, labels: String? = nil, rule: PairingRule = .sameName) throws {
         let (root, imagePaths) = try Self.listImages(images, rule: rule)
+        try self.init(root: root, imagePaths: imagePaths, labels: labels, rule: rule)
+    }
+
+    /// Pairs listed image paths (under `root`) with the labels in `labels`, as `init(images:labels:rule:)`.
+    init(root: String, imagePaths: [String], labels: String?, rule: PairingRule) throws {
         var labelByKey: [String: String] = [:]
         if let labels {
             for path in try Self.listDirectory(labels, rule: rule) {
@@ -75,7 +80,7 @@ public struct TileDataset: Sendable {
 
     // MARK: Listing
 
-    private static func listImages(_ pattern: String, rule: PairingRule) throws -> (String, [String]) {
+    static func listImages(_ pattern: String, rule: PairingRule) throws -> (String, [String]) {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: pattern, isDirectory: &isDirectory), isDirectory.boolValue {
             return (standardized(pattern), try listDirectory(pattern, rule: rule))
@@ -133,7 +138,7 @@ public struct TileDataset: Sendable {
         return rasters
     }
 
-    private static func standardized(_ path: String) -> String {
+    static func standardized(_ path: String) -> String {
         var p = (path as NSString).standardizingPath
         while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
         return p

@@ -17,7 +17,7 @@ public enum ComparisonBuilder {
         for (name, directory) in zip(names, directories) {
             loaded.append(ComparedRun(name: name, path: directory.path, state: try RunReportBuilder.loadState(directory)))
         }
-        let (runs, dropped, summary) = try PipelineError.wrapping { () throws -> ([ComparedRun], Int, ComparisonSummary) in
+        let (runs, _, summary) = try PipelineError.wrapping { () throws -> ([ComparedRun], Int, ComparisonSummary) in
             let (runs, dropped) = try ComparisonInputs.prepare(loaded, commonSubset: commonSubset)
             return (runs, dropped, try ComparisonSummary(runs: runs, droppedTiles: dropped,
                                                          geolensVersion: GeoLensVersion.current, bootstrap: bootstrap))

@@ -6,7 +6,8 @@ public struct SampleSourceOptions: Hashable, Sendable {
     /// A directory of rasters, a glob (`tiles/*.tif`), a single raster, or a list file
     /// (`.txt`/`.lst`, one path per line, relative to the list file).
     public var images: String
-    /// A directory of label rasters, paired with the images by key (stem minus suffix).
+    /// A directory of label rasters, paired with the images by key (stem minus suffix); or, for
+    /// tile tasks, a `.csv` label table (`tile,label` or `tile,labels`, see `labelLayout`).
     public var labels: String?
     /// Suffix removed from image stems before pairing (e.g. `_img`).
     public var imageSuffix: String
@@ -16,15 +17,42 @@ public struct SampleSourceOptions: Hashable, Sendable {
     public var labelRemap: [Int: Int]?
     /// Overrides the model card's ignore index.
     public var ignoreIndex: Int?
+    /// Tile tasks: the class of each tile is the name of its folder (`images/<class>/*.tif`).
+    public var classFolders: Bool
+    /// Tile tasks: tiles without a row in the label table are read unlabelled instead of failing.
+    public var allowUnlabelled: Bool
 
     public init(images: String, labels: String? = nil, imageSuffix: String = "", labelSuffix: String = "",
-                labelRemap: [Int: Int]? = nil, ignoreIndex: Int? = nil) {
+                labelRemap: [Int: Int]? = nil, ignoreIndex: Int? = nil, classFolders: Bool = false,
+                allowUnlabelled: Bool = false) {
         self.images = images
         self.labels = labels
         self.imageSuffix = imageSuffix
         self.labelSuffix = labelSuffix
         self.labelRemap = labelRemap
         self.ignoreIndex = ignoreIndex
+        self.classFolders = classFolders
+        self.allowUnlabelled = allowUnlabelled
+    }
+
+    /// Where labels come from.
+    public enum LabelLayout: Hashable, Sendable {
+        /// No labels (prediction, explanation of unlabelled tiles).
+        case none
+        /// Label rasters in a directory, paired by stem (segmentation).
+        case rasters(String)
+        /// A CSV label table keyed by tile (classification, multilabel).
+        case table(String)
+        /// One folder per class under the images (classification).
+        case classFolders
+    }
+
+    /// The layout these options describe: class folders when `classFolders` is set, a table when
+    /// `labels` ends in `.csv`, label rasters for any other `labels`, else none.
+    public var labelLayout: LabelLayout {
+        if classFolders { return .classFolders }
+        guard let labels else { return .none }
+        return labels.lowercased().hasSuffix(".csv") ? .table(labels) : .rasters(labels)
     }
 
     /// The pairing rule of these options.

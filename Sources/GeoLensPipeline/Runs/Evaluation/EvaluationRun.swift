@@ -35,12 +35,37 @@ public struct EvaluationRun: Sendable {
         self.environment = environment
     }
 
-    /// Runs (or resumes) the evaluation; returns the metrics written to `metrics.json`.
+    /// What an evaluation produced: segmentation metrics, or the metrics of a tile task.
+    public enum Outcome: Sendable {
+        case segmentation(MetricsReport)
+        case tiles(ClassificationReport)
+    }
+
+    /// Runs the evaluation the model card's task calls for: this segmentation run, or a
+    /// `ClassificationRun` for `classification` and `multilabel` cards (what `geolens eval` does).
+    @discardableResult
+    public func evaluate() throws(PipelineError) -> Outcome {
+        try settings.validate()
+        if let threads = settings.threads { Parallel.setThreadCount(threads) }
+        let session = try ModelSession.load(checkpoint: settings.model, card: settings.modelCard)
+        if session.task.scoresTiles {
+            let run = ClassificationRun(settings: settings, configRecord: configRecord, progress: progress, environment: environment)
+            return .tiles(try run.run(session: session))
+        }
+        return .segmentation(try run(session: session))
+    }
+
+    /// Runs (or resumes) a segmentation evaluation; returns the metrics written to `metrics.json`.
+    /// A tile-task card is a usage error here: call `evaluate()` or `ClassificationRun`.
     @discardableResult
     public func run() throws(PipelineError) -> MetricsReport {
         try settings.validate()
         if let threads = settings.threads { Parallel.setThreadCount(threads) }
-        let session = try ModelSession.load(checkpoint: settings.model, card: settings.modelCard)
+        return try run(session: try ModelSession.load(checkpoint: settings.model, card: settings.modelCard))
+    }
+
+    private func run(session: ModelSession) throws(PipelineError) -> MetricsReport {
+        try session.require([.segmentation], for: "EvaluationRun.run()")
         let sourceOptions = try settings.sampleSource().absolute
         let source = try SampleSource(sourceOptions)
         let shard = try Shard.resolve(settings.shard, environment: environment)

@@ -1,5 +1,5 @@
 import Foundation
-public import GeoLensNN
+import GeoLensNN
 
 /// Settings of an evaluation run: the keys of `geolens eval` config files (flags map onto the
 /// same keys). Decoding is strict: unknown keys are errors that suggest the nearest valid key.
@@ -10,8 +10,10 @@ public struct EvaluationSettings: Decodable, Sendable {
     public var modelCard: String?
     /// Image directory, glob or list file.
     public var images: String
-    /// Label directory; labels are paired with images by key (stem minus suffix).
-    public var labels: String
+    /// Label directory (segmentation; paired with images by key, stem minus suffix), or a `.csv`
+    /// label table (`tile,label` / `tile,labels`) for classification and multilabel cards. Not
+    /// needed with `classFolders`.
+    public var labels: String?
     /// Output directory.
     public var out: String
     public var imageSuffix: String
@@ -30,12 +32,16 @@ public struct EvaluationSettings: Decodable, Sendable {
     public var seed: UInt64
     public var writePredictions: Bool
     public var writeProbabilities: Bool
+    /// Tile tasks: each tile's class is the name of its folder (`images/<class>/*.tif`).
+    public var classFolders: Bool
+    /// Tile tasks: tiles without a row in the label table are scored but left out of the metrics.
+    public var allowUnlabelled: Bool
 
-    public init(model: String, modelCard: String? = nil, images: String, labels: String, out: String,
+    public init(model: String, modelCard: String? = nil, images: String, labels: String?, out: String,
                 imageSuffix: String = "", labelSuffix: String = "", batch: Int = 4, threads: Int? = nil,
                 shard: String? = nil, ignoreIndex: Int? = nil, labelRemap: [String: Int]? = nil, mcDropout: Int = 0,
                 bootstrapResamples: Int = 1000, seed: UInt64 = 0, writePredictions: Bool = false,
-                writeProbabilities: Bool = false) {
+                writeProbabilities: Bool = false, classFolders: Bool = false, allowUnlabelled: Bool = false) {
         self.model = model
         self.modelCard = modelCard
         self.images = images
@@ -53,6 +59,8 @@ public struct EvaluationSettings: Decodable, Sendable {
         self.seed = seed
         self.writePredictions = writePredictions
         self.writeProbabilities = writeProbabilities
+        self.classFolders = classFolders
+        self.allowUnlabelled = allowUnlabelled
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -61,6 +69,7 @@ public struct EvaluationSettings: Decodable, Sendable {
         case ignoreIndex = "ignore_index", labelRemap = "label_remap", mcDropout = "mc_dropout"
         case bootstrapResamples = "bootstrap_resamples", writePredictions = "write_predictions"
         case writeProbabilities = "write_probabilities"
+        case classFolders = "class_folders", allowUnlabelled = "allow_unlabelled"
     }
 
     public init(from decoder: Decoder) throws {
@@ -69,7 +78,7 @@ public struct EvaluationSettings: Decodable, Sendable {
         self.init(model: try c.decode(String.self, forKey: .model),
                   modelCard: try c.decodeIfPresent(String.self, forKey: .modelCard),
                   images: try c.decode(String.self, forKey: .images),
-                  labels: try c.decode(String.self, forKey: .labels),
+                  labels: try c.decodeIfPresent(String.self, forKey: .labels),
                   out: try c.decode(String.self, forKey: .out),
                   imageSuffix: try c.decodeIfPresent(String.self, forKey: .imageSuffix) ?? "",
                   labelSuffix: try c.decodeIfPresent(String.self, forKey: .labelSuffix) ?? "",
@@ -82,13 +91,16 @@ public struct EvaluationSettings: Decodable, Sendable {
                   bootstrapResamples: try c.decodeIfPresent(Int.self, forKey: .bootstrapResamples) ?? 1000,
                   seed: try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0,
                   writePredictions: try c.decodeIfPresent(Bool.self, forKey: .writePredictions) ?? false,
-                  writeProbabilities: try c.decodeIfPresent(Bool.self, forKey: .writeProbabilities) ?? false)
+                  writeProbabilities: try c.decodeIfPresent(Bool.self, forKey: .writeProbabilities) ?? false,
+                  classFolders: try c.decodeIfPresent(Bool.self, forKey: .classFolders) ?? false,
+                  allowUnlabelled: try c.decodeIfPresent(Bool.self, forKey: .allowUnlabelled) ?? false)
     }
 
     /// The sample source these settings describe.
     public func sampleSource() throws(PipelineError) -> SampleSourceOptions {
         SampleSourceOptions(images: images, labels: labels, imageSuffix: imageSuffix, labelSuffix: labelSuffix,
-                            labelRemap: try SampleSourceOptions.labelRemap(fromConfig: labelRemap), ignoreIndex: ignoreIndex)
+                            labelRemap: try SampleSourceOptions.labelRemap(fromConfig: labelRemap), ignoreIndex: ignoreIndex,
+                            classFolders: classFolders, allowUnlabelled: allowUnlabelled)
     }
 
     /// Range checks that decoding cannot express; each names its key and `source` (the config file).
@@ -106,6 +118,13 @@ public struct EvaluationSettings: Decodable, Sendable {
         }
         if writeProbabilities && !writePredictions {
             throw fail(.writeProbabilities, "needs 'write_predictions: true'")
+        }
+        if labels == nil && !classFolders {
+            throw .usage("\(source): missing required key 'labels' (a label directory, or a labels.csv for tile tasks; "
+                         + "or set 'class_folders: true')")
+        }
+        if let labels, classFolders {
+            throw fail(.classFolders, "takes each tile's class from its folder; drop 'labels' (\(labels))")
         }
     }
 }

@@ -25,6 +25,6 @@ enum ExplanationGallery {
         let gallery = AttributionGallery(title: "GeoLens attributions: \(document.method)",
                                          subtitle: "\(tiles) tiles · \(document.records.count) records", manifest: manifest,
                                          entries: entries)
-        try PipelineError.wrapping(context: directory.path) { try gallery.write(to: directory) }
+        _ = try PipelineError.wrapping(context: directory.path) { try gallery.write(to: directory) }
     }
 }

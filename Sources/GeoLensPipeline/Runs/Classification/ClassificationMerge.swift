@@ -1,0 +1,39 @@
+public import Foundation
+public import GeoLensEval
+
+/// Merges the `state.json` of tile-task evaluation shards into the outputs of one run: the
+/// union of their tiles' probabilities and labels, so every metric, exact AUROC and average
+/// precision included, equals an unsharded run's (byte-identical `metrics.json`).
+public enum ClassificationMerge {
+    @discardableResult
+    public static func merge(_ directories: [URL], into out: URL) throws(PipelineError) -> ClassificationReport {
+        var states: [ClassificationState] = []
+        for directory in directories {
+            let url = directory.appendingPathComponent(EvaluationOutputs.stateFile)
+            guard FileSystem.exists(url.path) else {
+                throw .data("\(directory.path) holds no \(EvaluationOutputs.stateFile); is it the --out of a finished `geolens eval`?")
+            }
+            guard ClassificationState.isTileTaskState(url) else {
+                throw .data("\(url.path) is a segmentation state but \(directories[0].path) holds a classification run; "
+                            + "merge shards of one evaluation")
+            }
+            states.append(try PipelineError.wrapping(context: url.path) { try ClassificationState.load(from: url) })
+        }
+        let merged = try PipelineError.wrapping(context: "cannot merge") { try ClassificationState.merge(states) }
+        try FileSystem.createDirectory(out)
+        let report = try PipelineError.wrapping(context: out.path) {
+            try ClassificationOutputs.write(merged, to: out, geolensVersion: GeoLensVersion.current, model: merged.model)
+        }
+        if var manifest = try RunManifest.load(from: directories[0]) {
+            manifest.schemaVersion = RunManifest.currentSchemaVersion
+            manifest.command = "merge"
+            manifest.geolensVersion = GeoLensVersion.current
+            manifest.date = RunManifest(command: "merge").date
+            manifest.shard = "merged from \(directories.count) shards"
+            manifest.shards = directories.map { FileSystem.absolute($0.path) }
+            try manifest.write(to: out)
+        }
+        try ClassificationReportBuilder.write(runDirectory: out)
+        return report
+    }
+}
