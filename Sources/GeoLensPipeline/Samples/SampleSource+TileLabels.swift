@@ -4,36 +4,17 @@ public import GeoLensNN
 /// Tile labels of the classification tasks: from a label table or class folders, resolved to
 /// class indices of the model card.
 extension SampleSource {
-    /// Checks that the label layout fits the card's task (label rasters for segmentation; a
-    /// table or class folders for classification; a `labels` table for multilabel).
+    /// Checks that the label layout fits the card's task (`SampleSourceOptions.checkLayout(task:)`)
+    /// and that a label table has the column the task reads (`label` or `labels`).
     public func checkLayout(card: ModelCard) throws(PipelineError) {
+        try options.checkLayout(task: card.task)
+        guard let table else { return }
         let task = card.task
-        switch options.labelLayout {
-        case .none:
-            return
-        case .rasters(let directory) where task.scoresTiles:
-            throw .usage("the model card's task is '\(task.rawValue)', which takes one label per tile: give a label table "
-                         + "(--labels labels.csv with tile,\(task == .multilabel ? "labels" : "label")) or class folders, "
-                         + "not the label raster directory \(directory)")
-        case .rasters:
-            return
-        case .table where !task.scoresTiles, .classFolders where !task.scoresTiles:
-            let what = options.labels.map { "the label table \($0)" } ?? "class folders"
-            throw .usage("\(what) label whole tiles, but the model card's task is 'segmentation'; give a label raster "
-                         + "directory, or set \"task\": \"classification\" or \"multilabel\" in the card")
-        case .table:
-            guard let table else { return }
-            let expected: TileLabelTable.Kind = task == .multilabel ? .multiple : .single
-            if table.kind != expected {
-                throw .data("\(table.path) has a '\(table.kind.rawValue)' column but the model card's task is '\(task.rawValue)', "
-                            + "which needs '\(expected.rawValue)'"
-                            + (expected == .multiple ? " (classes separated by ';', empty for none)" : " (one class per tile)"))
-            }
-        case .classFolders:
-            if task == .multilabel {
-                throw .usage("class folders give each tile one class; a multilabel model needs a label table "
-                             + "(--labels labels.csv with tile,labels)")
-            }
+        let expected: TileLabelTable.Kind = task == .multilabel ? .multiple : .single
+        if table.kind != expected {
+            throw .data("\(table.path) has a '\(table.kind.rawValue)' column but the model card's task is '\(task.rawValue)', "
+                        + "which needs '\(expected.rawValue)'"
+                        + (expected == .multiple ? " (classes separated by ';', empty for none)" : " (one class per tile)"))
         }
     }
 

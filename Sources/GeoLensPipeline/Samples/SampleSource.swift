@@ -24,8 +24,10 @@ public struct SampleSource: Sendable {
     let table: TileLabelTable?
 
     /// Lists and pairs the samples; a missing label (raster, or table row unless
-    /// `allowUnlabelled`), a key shared by two files or an empty listing is an error naming the files.
-    public init(_ options: SampleSourceOptions) throws(PipelineError) {
+    /// `allowUnlabelled`), a key shared by two files or an empty listing is an error naming the
+    /// files. With `task`, the label layout is first checked to fit it (`checkLayout(task:)`).
+    public init(_ options: SampleSourceOptions, task: ModelTask? = nil) throws(PipelineError) {
+        if let task { try options.checkLayout(task: task) }
         self.options = options
         switch options.labelLayout {
         case .none, .rasters:
@@ -42,6 +44,7 @@ public struct SampleSource: Sendable {
         case .table(let path):
             dataset = try PipelineError.wrapping { try TileDataset(images: options.images, labels: nil, rule: options.pairing) }
             let table = try TileLabelTable(path: path)
+            try table.checkUnique(dataset.pairs)
             if !options.allowUnlabelled, let missing = dataset.pairs.first(where: { table.row(for: $0) == nil }) {
                 let unlabelled = dataset.pairs.filter { table.row(for: $0) == nil }.count
                 throw .data("\(path) has no row for tile \(missing.image) (looked up as '\(missing.relativePath)', "

@@ -1,4 +1,5 @@
 public import GeoLensGeo
+public import GeoLensNN
 
 /// Where the samples of a run come from and how images find their labels: the settings eval,
 /// predict, explain, train and the reports share, so that every command pairs and remaps alike.
@@ -64,6 +65,30 @@ public struct SampleSourceOptions: Hashable, Sendable {
         copy.images = FileSystem.absolute(images)
         copy.labels = labels.map(FileSystem.absolute)
         return copy
+    }
+
+    /// Checks that the label layout fits `task`: label rasters for segmentation; a label table or
+    /// class folders for classification; a label table for multilabel. No labels fit any task.
+    public func checkLayout(task: ModelTask) throws(PipelineError) {
+        switch labelLayout {
+        case .none:
+            return
+        case .rasters(let directory):
+            guard task.scoresTiles else { return }
+            throw .usage("the model card's task is '\(task.rawValue)', which takes one label per tile: give a label table "
+                         + "(--labels labels.csv with tile,\(task == .multilabel ? "labels" : "label")) or class folders, "
+                         + "not the label raster directory \(directory)")
+        case .table, .classFolders:
+            if !task.scoresTiles {
+                let what = labels.map { "the label table \($0)" } ?? "class folders"
+                throw .usage("\(what) label whole tiles, but the model card's task is 'segmentation'; give a label raster "
+                             + "directory, or set \"task\": \"classification\" or \"multilabel\" in the card")
+            }
+            if task == .multilabel && classFolders {
+                throw .usage("class folders give each tile one class; a multilabel model needs a label table "
+                             + "(--labels labels.csv with tile,labels)")
+            }
+        }
     }
 
     /// `label_remap` as config files write it (`{"10": 0}`), with an error naming the bad key.

@@ -80,11 +80,30 @@ struct TileLabelTable: Sendable {
 
     /// The row of `pair`: by relative path, file name, pairing stem or file stem, in that order.
     func row(for pair: TilePair) -> Row? {
+        matches(for: pair).first
+    }
+
+    /// Every row naming `pair` under one of its keys, in key order (more than one is an error
+    /// that `checkUnique` reports).
+    func matches(for pair: TilePair) -> [Row] {
         let name = (pair.image as NSString).lastPathComponent
+        var found: [Row] = []
         for key in [pair.relativePath, name, pair.stem, (name as NSString).deletingPathExtension] {
-            if let row = rows[key] { return row }
+            if let row = rows[key], !found.contains(where: { $0.line == row.line }) { found.append(row) }
         }
-        return nil
+        return found
+    }
+
+    /// Fails when two rows name the same tile under different keys (`t.tif` and `t`).
+    func checkUnique(_ pairs: [TilePair]) throws(PipelineError) {
+        for pair in pairs {
+            let found = matches(for: pair)
+            if found.count > 1 {
+                let lines = found.map(\.line).sorted()
+                throw .data("\(path) line \(lines[1]): tile '\(found.first { $0.line == lines[1] }!.tile)' is labelled again "
+                            + "(first on line \(lines[0]) as '\(found.first { $0.line == lines[0] }!.tile)'); keep one row per tile")
+            }
+        }
     }
 
     // MARK: CSV

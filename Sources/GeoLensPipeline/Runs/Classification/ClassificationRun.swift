@@ -42,7 +42,7 @@ public struct ClassificationRun: Sendable {
         try session.require([.classification, .multilabel], for: "a classification evaluation")
         try checkSettings()
         let sourceOptions = try settings.sampleSource().absolute
-        let source = try SampleSource(sourceOptions)
+        let source = try SampleSource(sourceOptions, task: session.task)
         try source.checkLabels(card: session.card)
         let shard = try Shard.resolve(settings.shard, environment: environment)
         let files = try source.files(in: shard)

@@ -67,7 +67,7 @@ public struct EvaluationRun: Sendable {
     private func run(session: ModelSession) throws(PipelineError) -> MetricsReport {
         try session.require([.segmentation], for: "EvaluationRun.run()")
         let sourceOptions = try settings.sampleSource().absolute
-        let source = try SampleSource(sourceOptions)
+        let source = try SampleSource(sourceOptions, task: session.task)
         let shard = try Shard.resolve(settings.shard, environment: environment)
         let files = try source.files(in: shard)
         let out = URL(fileURLWithPath: settings.out)

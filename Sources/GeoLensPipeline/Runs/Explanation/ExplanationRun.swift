@@ -38,7 +38,7 @@ public struct ExplanationRun: Sendable {
         if let threads = settings.threads { Parallel.setThreadCount(threads) }
         let session = try ModelSession.load(checkpoint: settings.model, card: settings.modelCard, seed: settings.seed)
         try session.require([.segmentation], for: "explain")
-        let source = try SampleSource(try settings.sampleSource())
+        let source = try SampleSource(try settings.sampleSource(), task: session.task)
         let shard = try Shard.resolve(settings.shard, environment: environment)
         let files = try source.files(in: shard)
         let out = URL(fileURLWithPath: settings.out)
