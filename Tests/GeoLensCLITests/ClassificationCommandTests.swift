@@ -191,4 +191,46 @@ struct ClassificationCommandTests {
         #expect(predict.status == 64)
         #expect(predict.stderr.contains("predict runs segmentation models but the model card's task is 'classification'"))
     }
+
+    @Test("explain: GradCAM++ of the predicted class, SHAP of the reference classes, bad targets refused")
+    func explainClassifiers() throws {
+        let root = try GeoLensCLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        struct Document: Decodable {
+            struct Record: Decodable { let tile: String; let `class`: String; let layer: String?; let map: String?; let values: [Double]? }
+            let records: [Record]
+        }
+        let cam = root.appendingPathComponent("cam")
+        let result = try GeoLensCLI.run(["explain", "--model", Self.classifier, "--input", Self.images, "--class-folders",
+                                         "--method", "gradcam++", "--out", cam.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let document = try JSONDecoder().decode(Document.self, from: Data(contentsOf: cam.appendingPathComponent("attributions.json")))
+        #expect(document.records.count == 15, "one record per tile: its predicted class")
+        let expected = try Self.expected()
+        for record in document.records {
+            let index = try #require(expected.tiles.firstIndex { record.tile.hasSuffix($0) })
+            let probabilities = expected.classification.probabilities[index]
+            let top = probabilities.indices.max { probabilities[$0] < probabilities[$1] }!
+            #expect(record.class == ["water", "vegetation", "cloud"][top], "\(record.tile)")
+            #expect(record.layer == "features_relu")
+            let map = try #require(record.map)
+            #expect(FileManager.default.fileExists(atPath: cam.appendingPathComponent(map).path))
+        }
+
+        let shap = root.appendingPathComponent("shap")
+        let table = Self.directory.appendingPathComponent("labels_multilabel.csv").path
+        let labelled = try GeoLensCLI.run(["explain", "--model", Self.multilabel, "--input", Self.imageGlob, "--labels", table,
+                                           "--allow-unlabelled", "--target", "label", "--method", "shap-exact",
+                                           "--groups", "vis=1,2,3;nir=4", "--out", shap.path])
+        #expect(labelled.status == 0, "\(labelled.stderr)")
+        let values = try JSONDecoder().decode(Document.self, from: Data(contentsOf: shap.appendingPathComponent("attributions.json")))
+        // 14 labelled tiles with 1 or 2 classes each (chip_14's set is empty, chip_08 has no row).
+        #expect(values.records.count == 20)
+        #expect(values.records.allSatisfy { $0.values?.count == 2 })
+
+        let refused = try GeoLensCLI.run(["explain", "--model", Self.classifier, "--input", Self.images, "--class-folders",
+                                          "--method", "gradcam", "--target", "tp", "--out", root.appendingPathComponent("tp").path])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("tile classifiers explain a class score: --target predicted (default) or label"))
+    }
 }

@@ -50,9 +50,12 @@ public final class ONNXSegmentationModel: SegmentationModel {
         outputName = output.name
         inChannels = channels
         classCount = logits[1]
-        outputLayout = logits.count == 4 ? .pixelScores : .tileScores
+        let layout: ModelOutputLayout = logits.count == 4 ? .pixelScores : .tileScores
+        outputLayout = layout
         camLayers = inspection.layers.map(\.name)
-        defaultCAMLayer = Self.deepestEncoderLayer(inspection.layers) ?? inspection.layers.last?.name ?? output.name
+        // A classifier's 1 x 1 maps (squeeze-excitation gates, pooled heads) are no place for a CAM.
+        let candidates = layout == .tileScores ? inspection.layers.filter { $0.shape[2] * $0.shape[3] > 1 } : inspection.layers
+        defaultCAMLayer = Self.deepestEncoderLayer(candidates) ?? inspection.layers.last?.name ?? output.name
     }
 
     /// The default explanation layer, by a heuristic on the layer list in graph order: the

@@ -37,7 +37,6 @@ public struct ExplanationRun: Sendable {
         guard let method = settings.attributionMethod else { throw .usage("unknown method '\(settings.method)'") }
         if let threads = settings.threads { Parallel.setThreadCount(threads) }
         let session = try ModelSession.load(checkpoint: settings.model, card: settings.modelCard, seed: settings.seed)
-        try session.require([.segmentation], for: "explain")
         let source = try SampleSource(try settings.sampleSource(), task: session.task)
         let shard = try Shard.resolve(settings.shard, environment: environment)
         let files = try source.files(in: shard)

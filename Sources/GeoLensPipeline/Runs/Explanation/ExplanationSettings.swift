@@ -46,6 +46,10 @@ public struct ExplanationSettings: Decodable, Sendable {
     public var labelSuffix: String
     public var labelRemap: [String: Int]?
     public var ignoreIndex: Int?
+    /// Tile classifiers: each tile's class is its folder's name (`images/<class>/*.tif`).
+    public var classFolders: Bool = false
+    /// Tile classifiers: tiles without a row in the label table are read unlabelled.
+    public var allowUnlabelled: Bool = false
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case model, input, out, method, classes, layer, groups, grid, superpixels, compactness, composite, baseline, samples
@@ -53,6 +57,7 @@ public struct ExplanationSettings: Decodable, Sendable {
         case modelCard = "model_card", superpixelBands = "superpixel_bands"
         case imageSuffix = "image_suffix", labelSuffix = "label_suffix", labelRemap = "label_remap"
         case ignoreIndex = "ignore_index"
+        case classFolders = "class_folders", allowUnlabelled = "allow_unlabelled"
     }
 
     /// Settings with the defaults of the command line; set the other properties as needed.
@@ -103,12 +108,15 @@ public struct ExplanationSettings: Decodable, Sendable {
         labelSuffix = try c.decodeIfPresent(String.self, forKey: .labelSuffix) ?? ""
         labelRemap = try c.decodeIfPresent([String: Int].self, forKey: .labelRemap)
         ignoreIndex = try c.decodeIfPresent(Int.self, forKey: .ignoreIndex)
+        classFolders = try c.decodeIfPresent(Bool.self, forKey: .classFolders) ?? false
+        allowUnlabelled = try c.decodeIfPresent(Bool.self, forKey: .allowUnlabelled) ?? false
     }
 
     /// The tiles (and labels) of the run, listed and paired as evaluation does.
     public func sampleSource() throws(PipelineError) -> SampleSourceOptions {
         SampleSourceOptions(images: input, labels: labels, imageSuffix: imageSuffix, labelSuffix: labelSuffix,
-                            labelRemap: try SampleSourceOptions.labelRemap(fromConfig: labelRemap), ignoreIndex: ignoreIndex)
+                            labelRemap: try SampleSourceOptions.labelRemap(fromConfig: labelRemap), ignoreIndex: ignoreIndex,
+                            classFolders: classFolders, allowUnlabelled: allowUnlabelled)
     }
 
     /// The method, once `validate` has accepted its name.
