@@ -184,7 +184,7 @@ struct ClassificationCommandTests {
                                                "--labels", Self.directory.appendingPathComponent("labels.csv").path,
                                                "--out", root.appendingPathComponent("b").path])
         #expect(segmentation.status == 64)
-        #expect(segmentation.stderr.contains("label whole tiles, but the model card's task is 'segmentation'"), "\(segmentation.stderr)")
+        #expect(segmentation.stderr.contains("labels whole tiles, but the model card's task is 'segmentation'"), "\(segmentation.stderr)")
 
         let predict = try GeoLensCLI.run(["predict", "--model", Self.classifier, "--input",
                                           Fixtures.url("fixtures/scene/scene.tif").path, "--out", root.appendingPathComponent("c").path])
@@ -232,5 +232,34 @@ struct ClassificationCommandTests {
                                           "--method", "gradcam", "--target", "tp", "--out", root.appendingPathComponent("tp").path])
         #expect(refused.status == 64)
         #expect(refused.stderr.contains("tile classifiers explain a class score: --target predicted (default) or label"))
+    }
+
+    @Test("An interrupted run resumes from its journal to the same metrics; changed labels are refused")
+    func resume() throws {
+        let root = try GeoLensCLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let table = root.appendingPathComponent("labels.csv")
+        try FileManager.default.copyItem(at: Self.directory.appendingPathComponent("labels.csv"), to: table)
+        let out = root.appendingPathComponent("out")
+        let args = ["eval", "--model", Self.classifier, "--images", Self.imageGlob, "--labels", table.path, "--batch", "2",
+                    "--out", out.path]
+        #expect(try GeoLensCLI.run(args).status == 0)
+        let metrics = try Data(contentsOf: out.appendingPathComponent("metrics.json"))
+        // Cut the journal after 5 tiles (and half a line), as a kill would, and drop the outputs.
+        let journal = out.appendingPathComponent("journal.jsonl")
+        let lines = try String(contentsOf: journal, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 16)
+        try (lines.prefix(6).joined(separator: "\n") + "\n" + lines[6].prefix(20)).write(to: journal, atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(at: out.appendingPathComponent("metrics.json"))
+        let resumed = try GeoLensCLI.run(args)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("resuming \(out.path): 5 of 15 tiles already scored"), "\(resumed.stderr)")
+        #expect(try Data(contentsOf: out.appendingPathComponent("metrics.json")) == metrics)
+
+        try (try String(contentsOf: table, encoding: .utf8).replacingOccurrences(of: "chip_05,vegetation", with: "chip_05,cloud"))
+            .write(to: table, atomically: true, encoding: .utf8)
+        let changed = try GeoLensCLI.run(args)
+        #expect(changed.status == 64)
+        #expect(changed.stderr.contains("holds an evaluation run with different arguments"), "\(changed.stderr)")
     }
 }

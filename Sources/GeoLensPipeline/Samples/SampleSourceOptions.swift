@@ -80,8 +80,8 @@ public struct SampleSourceOptions: Hashable, Sendable {
                          + "not the label raster directory \(directory)")
         case .table, .classFolders:
             if !task.scoresTiles {
-                let what = labels.map { "the label table \($0)" } ?? "class folders"
-                throw .usage("\(what) label whole tiles, but the model card's task is 'segmentation'; give a label raster "
+                let what = labels.map { "the label table \($0) labels" } ?? "class folders label"
+                throw .usage("\(what) whole tiles, but the model card's task is 'segmentation'; give a label raster "
                              + "directory, or set \"task\": \"classification\" or \"multilabel\" in the card")
             }
             if task == .multilabel && classFolders {

@@ -10,7 +10,9 @@ import GeoLensTensor
 /// and precision-recall curves.
 ///
 /// Tiles and their labels come through `SampleSource` (a label table or class folders); every
-/// label is checked against the card's classes before the first tile is scored. Each tile's
+/// label is checked against the card's classes before the first tile is scored. Like segmentation
+/// runs, each scored tile goes to `journal.jsonl`, so an interrupted run restarted with the same
+/// arguments resumes and ends with the same `metrics.json`. Each tile's
 /// probabilities (softmax, or per-class sigmoids for multi-label) are kept in the
 /// `ClassificationState`, K floats per tile, so shard states merge exactly (`ClassificationMerge`).
 /// `EvaluationRun.evaluate()` picks this run for tile-task cards.
@@ -56,19 +58,35 @@ public struct ClassificationRun: Sendable {
             task: task, classes: session.classNames,
             thresholds: task == .multilabel ? session.card.decisionThreshold.values(classCount: session.classCount) : [])
         var state = ClassificationState(configuration: configuration, model: model)
+        let fingerprint = try fingerprint(checkpoint.sha256, session.card, files, sourceOptions)
+        let (journal, recorded) = try PipelineError.wrapping {
+            try RunJournal<TileScores>.open(in: out, fingerprint: fingerprint)
+        }
+        defer { journal.close() }
+        let ids = Set(files.map(\.relativePath))
+        for (tile, scores) in recorded where ids.contains(tile) { state.record(scores, tile: tile) }
+        let todo = files.filter { recorded[$0.relativePath] == nil }
+        var done = files.count - todo.count
+        if done > 0 {
+            progress.note("eval: resuming \(out.path): \(done) of \(files.count) tiles already scored")
+            progress.report(.advanced(done: done, total: files.count))
+        }
 
         var index = 0
-        while index < files.count {
+        while index < todo.count {
             // A batch of up to `batch` tiles; `score` runs consecutive tiles of one size together.
             var samples: [Sample] = []
-            while index < files.count, samples.count < settings.batch {
-                samples.append(try source.read(files[index], card: session.card))
+            while index < todo.count, samples.count < settings.batch {
+                samples.append(try source.read(todo[index], card: session.card))
                 index += 1
             }
             try score(samples, session: session, into: &state)
-            progress.report(.advanced(done: index, total: files.count))
+            let records = samples.map { ($0.id, state.tiles[$0.id]!) }
+            try PipelineError.wrapping(context: journal.url.path) { try journal.record(records) }
+            done += samples.count
+            progress.report(.advanced(done: done, total: files.count))
         }
-        progress.report(.finished(done: files.count, total: files.count))
+        progress.report(.finished(done: done, total: files.count))
 
         let report = try PipelineError.wrapping(context: out.path) {
             try ClassificationOutputs.write(state, to: out, geolensVersion: GeoLensVersion.current, model: model)
@@ -112,6 +130,26 @@ public struct ClassificationRun: Sendable {
             }
             start = end
         }
+    }
+
+    /// Everything that determines the numbers, hashed: the checkpoint, the card, the tiles and the
+    /// labels (a label table's bytes, or the class-folder layout), so a journal replays only into
+    /// the same run.
+    private func fingerprint(_ digest: String, _ card: ModelCard, _ files: [TilePair],
+                             _ options: SampleSourceOptions) throws(PipelineError) -> String {
+        struct Identity: Encodable {
+            let checkpoint: String, card: ModelCard, tiles: [String], labels: String
+            let classFolders: Bool, allowUnlabelled: Bool
+        }
+        var labels = ""
+        if case .table(let path) = options.labelLayout { labels = try SHA256.hexDigest(of: URL(fileURLWithPath: path)) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let identity = Identity(checkpoint: digest, card: card, tiles: files.map(\.relativePath), labels: labels,
+                                classFolders: options.classFolders, allowUnlabelled: options.allowUnlabelled)
+        var hasher = SHA256()
+        hasher.update(try PipelineError.wrapping { try encoder.encode(identity) })
+        return hasher.finalize()
     }
 
     /// A sample's tile label as the metrics' target.

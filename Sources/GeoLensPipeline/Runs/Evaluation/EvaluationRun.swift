@@ -79,7 +79,7 @@ public struct EvaluationRun: Sendable {
         let configuration = EvaluationConfiguration(classes: session.classNames, ignoreIndex: ignoreIndex,
                                                     output: session.outputIsProbabilities ? .probabilities : .logits)
         let fingerprint = try fingerprint(checkpoint.sha256, session.card, files)
-        let (journal, recorded) = try PipelineError.wrapping { try RunJournal.open(in: out, fingerprint: fingerprint) }
+        let (journal, recorded) = try PipelineError.wrapping { try RunJournal<TileTally>.open(in: out, fingerprint: fingerprint) }
         defer { journal.close() }
 
         var state = EvaluationState(configuration: configuration, model: model)

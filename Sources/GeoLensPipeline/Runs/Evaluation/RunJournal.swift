@@ -5,22 +5,23 @@ import GeoLensEval
 ///
 /// The first line holds a fingerprint of everything that determines the numbers (checkpoint
 /// digest, model card, tile set, shard, settings); each further line holds one scored tile's
-/// tally. A restart with the same arguments replays the tallies and scores only the rest, so
-/// the final numbers equal an uninterrupted run's; a restart with different arguments into the
-/// same directory is refused. A line cut short by a kill is ignored.
-struct RunJournal {
-    static let fileName = "journal.jsonl"
+/// record (`TileTally` for segmentation, `TileScores` for tile tasks, under the key `tally`). A
+/// restart with the same arguments replays the records and scores only the rest, so the final
+/// numbers equal an uninterrupted run's; a restart with different arguments into the same
+/// directory is refused. A line cut short by a kill is ignored.
+struct RunJournal<Record: Codable> {
+    static var fileName: String { "journal.jsonl" }
 
     struct Header: Codable, Equatable { let fingerprint: String }
-    struct Entry: Codable { let tile: String; let tally: TileTally }
+    struct Entry: Codable { let tile: String; let tally: Record }
 
     let url: URL
     private let handle: FileHandle
 
     /// Opens (or starts) the journal in `directory`; returns it with the tallies already recorded.
-    static func open(in directory: URL, fingerprint: String) throws -> (RunJournal, [String: TileTally]) {
+    static func open(in directory: URL, fingerprint: String) throws -> (RunJournal, [String: Record]) {
         let url = directory.appendingPathComponent(fileName)
-        var recorded: [String: TileTally] = [:]
+        var recorded: [String: Record] = [:]
         let decoder = JSONDecoder()
         if let data = FileManager.default.contents(atPath: url.path), !data.isEmpty {
             let lines = data.split(separator: UInt8(ascii: "\n"))
@@ -52,7 +53,7 @@ struct RunJournal {
     }
 
     /// Appends scored tiles and flushes them to disk.
-    func record(_ tallies: [(String, TileTally)]) throws {
+    func record(_ tallies: [(String, Record)]) throws {
         var data = Data()
         for (tile, tally) in tallies { data += try JSONEncoder().encode(Entry(tile: tile, tally: tally)) + Data("\n".utf8) }
         handle.write(data)
