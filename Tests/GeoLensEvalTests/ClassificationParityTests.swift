@@ -1,5 +1,6 @@
 import Foundation
 import GeoLensEval
+import GeoLensTensor
 import GeoLensTestSupport
 import Testing
 
@@ -94,5 +95,30 @@ struct ClassificationParityTests {
         let a = try ClassificationReport(state: whole, geolensVersion: "test").jsonData()
         let b = try ClassificationReport(state: merged, geolensVersion: "test").jsonData()
         #expect(a == b)
+    }
+}
+
+/// The tile bootstrap of tile tasks.
+@Suite struct ClassificationBootstrapTests {
+    @Test("Intervals hold the point estimate and do not depend on the thread count",
+          arguments: ClassificationParityTests.cases.filter { $0.name == "random_k4" || $0.name == "random_l4" })
+    func intervals(_ c: ClassificationCase) throws {
+        let state = c.state
+        let options = BootstrapOptions(resamples: 400, seed: 3)
+        let report = ClassificationReport(state: state, geolensVersion: "test", bootstrap: options)
+        let point: [String: Double?] = switch report.metrics {
+        case .classification(let m): ["overall_accuracy": m.overallAccuracy, "accuracy_macro": m.accuracyMacro,
+                                      "f1_macro": m.f1Macro, "kappa": m.kappa]
+        case .multilabel(let m): ["f1_macro": m.f1Macro, "f1_micro": m.f1Micro, "exact_match": m.exactMatch,
+                                  "hamming_distance": m.hammingDistance]
+        }
+        #expect(Set(report.ci95.keys) == Set(point.keys))
+        for (key, value) in point {
+            let interval = try #require(report.ci95[key] ?? nil, "\(key)")
+            let estimate = try #require(value)
+            #expect(interval.lower < interval.upper && interval.contains(estimate), "\(key): \(interval)")
+        }
+        let single = Parallel.withThreadCount(1) { ClassificationBootstrap.intervals(state, options: options) }
+        #expect(single == report.ci95)
     }
 }

@@ -12,8 +12,8 @@ public import Foundation
 public enum ClassificationOutputs {
     @discardableResult
     public static func write(_ state: ClassificationState, to directory: URL, geolensVersion: String,
-                             model: ModelIdentity? = nil) throws -> ClassificationReport {
-        let report = ClassificationReport(state: state, geolensVersion: geolensVersion, model: model)
+                             model: ModelIdentity? = nil, bootstrap: BootstrapOptions = BootstrapOptions()) throws -> ClassificationReport {
+        let report = ClassificationReport(state: state, geolensVersion: geolensVersion, model: model, bootstrap: bootstrap)
         try AtomicFile.write(encoded(report.jsonData, file: EvaluationOutputs.metricsFile),
                              to: directory.appendingPathComponent(EvaluationOutputs.metricsFile))
         try AtomicFile.write(Data(perTile(state).utf8), to: directory.appendingPathComponent(EvaluationOutputs.perTileFile))

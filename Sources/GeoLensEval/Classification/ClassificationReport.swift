@@ -17,8 +17,12 @@ public struct ClassificationReport: Sendable, Encodable {
     /// Tiles without a label (scored, kept in per_tile.csv, left out of the metrics).
     public var unlabelledTiles: Int
     public var metrics: Metrics
+    /// Bootstrap intervals of the counting metrics by key (`ClassificationBootstrap`).
+    public var ci95: [String: ConfidenceInterval?]
 
-    public init(state: ClassificationState, geolensVersion: String, model: ModelIdentity? = nil) {
+    /// The report of `state`; intervals use `bootstrap` (1000 resamples, seed 0 by default).
+    public init(state: ClassificationState, geolensVersion: String, model: ModelIdentity? = nil,
+                bootstrap: BootstrapOptions = BootstrapOptions()) {
         self.geolensVersion = geolensVersion
         self.model = model ?? state.model
         configuration = state.configuration
@@ -28,6 +32,7 @@ public struct ClassificationReport: Sendable, Encodable {
         case .classification: .classification(ClassificationMetrics(state))
         case .multilabel: .multilabel(MultilabelMetrics(state))
         }
+        ci95 = ClassificationBootstrap.intervals(state, options: bootstrap)
     }
 
     /// The headline value of the task: overall accuracy (classification) or macro F1 (multi-label).
@@ -81,6 +86,8 @@ public struct ClassificationReport: Sendable, Encodable {
         try c.encode(tiles, forKey: Key("tiles"))
         try c.encode(tiles - unlabelledTiles, forKey: Key("labelled_tiles"))
         try c.encode(unlabelledTiles, forKey: Key("unlabelled_tiles"))
+        var intervals = c.nestedContainer(keyedBy: Key.self, forKey: Key("ci95"))
+        for (key, interval) in ci95 { try intervals.encode(interval, forKey: Key(key)) }
         let classes = configuration.classes
         switch metrics {
         case .classification(let m):

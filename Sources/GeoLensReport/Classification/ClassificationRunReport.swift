@@ -82,9 +82,16 @@ public struct ClassificationRunReport: Sendable {
             note = "Macro means run over every label. AUROC (macro) counts a label without positive or negative tiles as 0, "
                 + "and average precision (macro) one without positives as 0, as torchmetrics 1.9 does."
         }
+        let keys = ["overall accuracy": "overall_accuracy", "accuracy (macro)": "accuracy_macro", "F1 (macro)": "f1_macro",
+                    "Cohen's kappa": "kappa", "F1 (micro)": "f1_micro", "exact match": "exact_match",
+                    "Hamming distance": "hamming_distance"]
         return "<div class=\"cards\">" + cards.map { name, value in
-            "<div class=\"card\"><div class=\"k\">\(HTML.escape(name))</div><div class=\"v\">\(HTML.number(value, digits: 4))</div></div>"
-        }.joined() + "</div><p class=\"note\">\(HTML.escape(note))</p>"
+            var card = "<div class=\"card\"><div class=\"k\">\(HTML.escape(name))</div><div class=\"v\">\(HTML.number(value, digits: 4))</div>"
+            if let key = keys[name], let interval = report.ci95[key] ?? nil {
+                card += "<div class=\"ci\">95% CI [\(HTML.number(interval.lower)), \(HTML.number(interval.upper))]</div>"
+            }
+            return card + "</div>"
+        }.joined() + "</div><p class=\"note\">\(HTML.escape(note)) Intervals: percentile bootstrap over tiles.</p>"
     }
 
     private func perClassTable(_ rows: [TileClassMetrics], confusion: [LabelConfusion]?) -> String {

@@ -21,10 +21,13 @@ public enum ClassificationMerge {
         }
         let merged = try PipelineError.wrapping(context: "cannot merge") { try ClassificationState.merge(states) }
         try FileSystem.createDirectory(out)
+        // Bootstrap settings come from the first shard's run.json (all shards share them).
+        let shardManifest = try RunManifest.load(from: directories[0])
         let report = try PipelineError.wrapping(context: out.path) {
-            try ClassificationOutputs.write(merged, to: out, geolensVersion: GeoLensVersion.current, model: merged.model)
+            try ClassificationOutputs.write(merged, to: out, geolensVersion: GeoLensVersion.current, model: merged.model,
+                                            bootstrap: ClassificationReportBuilder.bootstrap(shardManifest))
         }
-        if var manifest = try RunManifest.load(from: directories[0]) {
+        if var manifest = shardManifest {
             manifest.schemaVersion = RunManifest.currentSchemaVersion
             manifest.command = "merge"
             manifest.geolensVersion = GeoLensVersion.current

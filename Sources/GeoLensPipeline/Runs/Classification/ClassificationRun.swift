@@ -89,7 +89,8 @@ public struct ClassificationRun: Sendable {
         progress.report(.finished(done: done, total: files.count))
 
         let report = try PipelineError.wrapping(context: out.path) {
-            try ClassificationOutputs.write(state, to: out, geolensVersion: GeoLensVersion.current, model: model)
+            try ClassificationOutputs.write(state, to: out, geolensVersion: GeoLensVersion.current, model: model,
+                                            bootstrap: BootstrapOptions(resamples: settings.bootstrapResamples, seed: settings.seed))
         }
         var manifest = RunManifest(command: "eval")
         manifest.threads = Parallel.threadCount
