@@ -90,6 +90,8 @@ struct ClassificationCommandTests {
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(html.contains("ROC curves") && html.contains("Precision-recall curves"))
         #expect(html.components(separatedBy: "<polyline").count - 1 == 6, "3 ROC and 3 PR curves")
+        #expect(htmlImageSources(html) != nil, "report.html is well-formed XHTML")
+        #expect(html.contains("95% CI ["))
     }
 
     @Test("A label table gives the same metrics as class folders; shards merge byte-identically")

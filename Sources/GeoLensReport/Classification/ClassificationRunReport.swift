@@ -73,8 +73,8 @@ public struct ClassificationRunReport: Sendable {
                      ("recall (macro)", m.recallMacro), ("Cohen's kappa", m.kappa), ("AUROC (macro)", m.aurocMacro),
                      ("average precision (macro)", m.averagePrecisionMacro), ("ECE", m.ece)]
             cards += m.topKAccuracy.keys.sorted().map { ("top-\($0) accuracy", m.topKAccuracy[$0] ?? nil) }
-            note = "F1 micro equals overall accuracy for single-label classification. AUROC and average precision "
-                + "(macro) count a class without positive tiles as 0, as torchmetrics 1.9 does."
+            note = "F1 micro equals overall accuracy for single-label classification. As in torchmetrics 1.9, AUROC (macro) "
+                + "counts a class without positive tiles as 0 and average precision (macro) leaves it out."
         case .multilabel(let m):
             cards = [("F1 (macro)", m.f1Macro), ("F1 (micro)", m.f1Micro), ("precision (macro)", m.precisionMacro),
                      ("recall (macro)", m.recallMacro), ("Hamming distance", m.hammingDistance), ("exact match", m.exactMatch),
@@ -144,7 +144,7 @@ public struct ClassificationRunReport: Sendable {
     private func tileTable() -> String {
         let configuration = state.configuration
         let classes = configuration.classes
-        struct Row { let id: String; let label: String; let predicted: String; let score: Double; let wrong: Bool?; let order: Double }
+        struct Row { let id: String; let label: String; let predicted: String; let score: Double?; let wrong: Bool?; let order: Double }
         var rows: [Row] = []
         for id in state.sortedTileIDs {
             let tile = state.tiles[id]!
@@ -162,7 +162,7 @@ public struct ClassificationRunReport: Sendable {
                 let errors = reference.map { Double($0.symmetricDifference(predicted).count) }
                 rows.append(Row(id: id, label: reference.map { $0.sorted().map { classes[$0] }.joined(separator: "; ") } ?? "",
                                 predicted: predicted.sorted().map { classes[$0] }.joined(separator: "; "),
-                                score: errors ?? 0, wrong: errors.map { $0 > 0 }, order: errors.map { -$0 } ?? 1))
+                                score: errors, wrong: errors.map { $0 > 0 }, order: errors.map { -$0 } ?? 1))
             }
         }
         rows.sort { ($0.order, $0.id) < ($1.order, $1.id) }
@@ -174,7 +174,8 @@ public struct ClassificationRunReport: Sendable {
             + "<th class=\"name\">predicted</th><th>\(scoreName)</th><th class=\"name\">right</th></tr></thead><tbody>"
         for row in rows.prefix(tileRowLimit) {
             s += "<tr><td class=\"name\">\(HTML.escape(row.id))</td><td class=\"name\">\(HTML.escape(row.label))</td>"
-                + "<td class=\"name\">\(HTML.escape(row.predicted))</td><td data-v=\"\(row.score)\">\(HTML.number(row.score))</td>"
+                + "<td class=\"name\">\(HTML.escape(row.predicted))</td><td data-v=\"\(row.score ?? -1)\">"
+                + "\(HTML.number(row.score, digits: configuration.task == .classification ? 4 : 0))</td>"
                 + "<td class=\"name\">\(row.wrong.map { $0 ? "<span class=\"worse\">no</span>" : "<span class=\"better\">yes</span>" } ?? "—")</td></tr>"
         }
         return s + "</tbody></table>"
