@@ -80,4 +80,25 @@ import Testing
         let refused = #expect(throws: ModelCardError.self) { try ModelLoader.load(checkpoint: unet, card: tileCard) }
         #expect(refused?.message.contains("task 'classification' needs a model with N x classes outputs") == true)
     }
+
+    /// A classifier as torch.onnx.export writes it (torchvision EfficientNet-B0 at width and depth
+    /// 0.25; `scripts/fixtures/export_torchvision_classifier.py`): loads, matches PyTorch's logits,
+    /// and its default CAM layer is a spatial map the forward pass produces.
+    @Test func exportedTorchvisionClassifierMatchesPyTorch() throws {
+        struct Reference: Decodable { let logits: [Float] }
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf:
+            Fixtures.url("fixtures/classification/tile_efficientnet_tiny.logits.json")))
+        let loaded = try ModelLoader.load(checkpoint: Fixtures.url("fixtures/classification/tile_efficientnet_tiny.onnx"))
+        #expect(loaded.model.outputLayout == .tileScores && loaded.model.classCount == 5 && loaded.model.inChannels == 3)
+        let input = Tensor(shape: [1, 3, 64, 64], scalars: (0..<(3 * 64 * 64)).map { Float(($0 * 37) % 101) / 128 })
+        let logits = loaded.model(input).scalars
+        let scale = reference.logits.map(abs).max()!
+        let worst = zip(logits, reference.logits).map { abs($0 - $1) }.max()!
+        #expect(worst <= 1e-5 * max(1, scale), "max abs difference \(worst) against PyTorch")
+        let layer = loaded.model.defaultCAMLayer
+        let context = ForwardContext(mode: .evaluation, captures: [layer: .leaf], parameterGradients: false)
+        _ = loaded.model(input, context: context)
+        let captured = try #require(context.captured[layer], "default CAM layer \(layer)")
+        #expect(captured.rank == 4 && captured.shape[2] * captured.shape[3] > 1)
+    }
 }
