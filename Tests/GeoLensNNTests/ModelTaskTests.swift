@@ -81,20 +81,22 @@ import Testing
         #expect(refused?.message.contains("task 'classification' needs a model with N x classes outputs") == true)
     }
 
-    /// A classifier as torch.onnx.export writes it (torchvision EfficientNet-B0 at width and depth
-    /// 0.25; `scripts/fixtures/export_torchvision_classifier.py`): loads, matches PyTorch's logits,
-    /// and its default CAM layer is a spatial map the forward pass produces.
-    @Test func exportedTorchvisionClassifierMatchesPyTorch() throws {
+    /// Classifiers as torch.onnx.export writes them (`scripts/fixtures/export_torchvision_classifier.py`):
+    /// torchvision EfficientNet-B0 at width and depth 0.25 (SiLU, squeeze-excitation) and a two-stage
+    /// ConvNeXt (LayerNormalization, MatMul, GELU). Each loads, matches PyTorch's logits, and its
+    /// default CAM layer is a spatial map the forward pass produces.
+    @Test(arguments: ["tile_efficientnet_tiny", "tile_convnext_tiny"])
+    func exportedTorchvisionClassifierMatchesPyTorch(_ name: String) throws {
         struct Reference: Decodable { let logits: [Float] }
         let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf:
-            Fixtures.url("fixtures/classification/tile_efficientnet_tiny.logits.json")))
-        let loaded = try ModelLoader.load(checkpoint: Fixtures.url("fixtures/classification/tile_efficientnet_tiny.onnx"))
+            Fixtures.url("fixtures/classification/\(name).logits.json")))
+        let loaded = try ModelLoader.load(checkpoint: Fixtures.url("fixtures/classification/\(name).onnx"))
         #expect(loaded.model.outputLayout == .tileScores && loaded.model.classCount == 5 && loaded.model.inChannels == 3)
         let input = Tensor(shape: [1, 3, 64, 64], scalars: (0..<(3 * 64 * 64)).map { Float(($0 * 37) % 101) / 128 })
         let logits = loaded.model(input).scalars
         let scale = reference.logits.map(abs).max()!
         let worst = zip(logits, reference.logits).map { abs($0 - $1) }.max()!
-        #expect(worst <= 1e-5 * max(1, scale), "max abs difference \(worst) against PyTorch")
+        #expect(worst <= 1e-5 * max(1, scale), "\(name): max abs difference \(worst) against PyTorch")
         let layer = loaded.model.defaultCAMLayer
         let context = ForwardContext(mode: .evaluation, captures: [layer: .leaf], parameterGradients: false)
         _ = loaded.model(input, context: context)
