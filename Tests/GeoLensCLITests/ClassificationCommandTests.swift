@@ -264,4 +264,23 @@ struct ClassificationCommandTests {
         #expect(changed.status == 64)
         #expect(changed.stderr.contains("holds an evaluation run with different arguments"), "\(changed.stderr)")
     }
+
+    @Test("A classifier exported at a fixed input size refuses other tile sizes with one error line")
+    func fixedInputSize() throws {
+        let root = try GeoLensCLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // torchvision's ConvNeXt exported at 64 x 64 (no dynamic spatial axes); the chips are 16 x 16.
+        let model = root.appendingPathComponent("convnext.onnx")
+        try FileManager.default.copyItem(at: Self.directory.appendingPathComponent("tile_convnext_tiny.onnx"), to: model)
+        try #"{"architecture": "onnx", "task": "classification", "classes": ["water", "vegetation", "cloud", "d", "e"], "bands": [3, 2, 1]}"#
+            .write(to: root.appendingPathComponent("convnext.onnx.json"), atomically: true, encoding: .utf8)
+        for command in [["eval", "--class-folders", "--images", Self.images],
+                        ["explain", "--method", "gradcam", "--input", Self.images + "/water/chip_00.tif"]] {
+            let result = try GeoLensCLI.run(command + ["--model", model.path, "--out", root.appendingPathComponent("out").path])
+            #expect(result.status == 1)
+            let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
+            #expect(lines.count == 1 && lines[0].contains("convnext.onnx takes 64 x 64 pixel inputs but this input is 16 x 16"),
+                    "\(command[0]): \(result.stderr)")
+        }
+    }
 }

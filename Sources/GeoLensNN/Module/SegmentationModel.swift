@@ -15,9 +15,13 @@ public protocol SegmentationModel: Module {
     var ignoredCheckpointKeyPrefixes: [String] { get }
     /// Whether the scores come per pixel or per image.
     var outputLayout: ModelOutputLayout { get }
+    /// Input height and width the model is fixed to (an ONNX graph exported without dynamic
+    /// spatial axes); nil where any size runs.
+    var fixedInputSize: (height: Int?, width: Int?) { get }
 }
 
 extension SegmentationModel {
     public var ignoredCheckpointKeyPrefixes: [String] { [] }
     public var outputLayout: ModelOutputLayout { .pixelScores }
+    public var fixedInputSize: (height: Int?, width: Int?) { (nil, nil) }
 }

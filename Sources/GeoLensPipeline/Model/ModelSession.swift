@@ -63,6 +63,17 @@ public struct ModelSession: @unchecked Sendable {
         }
     }
 
+    /// Checks that a `height x width` input fits a model fixed to one input size (an ONNX graph
+    /// exported without dynamic spatial axes), naming the source file and what to change.
+    public func checkInputSize(height: Int, width: Int, source: String) throws(PipelineError) {
+        let (fixedHeight, fixedWidth) = model.fixedInputSize
+        if (fixedHeight.map { $0 != height } ?? false) || (fixedWidth.map { $0 != width } ?? false) {
+            throw .data("\(source): \(loaded.checkpoint.lastPathComponent) takes \(fixedHeight.map(String.init) ?? "any") x "
+                        + "\(fixedWidth.map(String.init) ?? "any") pixel inputs but this input is \(height) x \(width); use tiles of "
+                        + "that size (predict: --tile) or export the model with dynamic height and width")
+        }
+    }
+
     /// Scaled band values `[N, C, H, W]` (after `input_scale`/`input_offset`) normalized by the card.
     public func normalized(_ batch: Tensor) -> Tensor {
         var x = batch.detached()

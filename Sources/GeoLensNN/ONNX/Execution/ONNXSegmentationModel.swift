@@ -19,6 +19,8 @@ public final class ONNXSegmentationModel: SegmentationModel {
     public let classCount: Int
     /// `[N, K, H, W]` or `[N, K]` scores, from the output's shape.
     public let outputLayout: ModelOutputLayout
+    /// The input's fixed height and width, when the graph declares them (no dynamic axes).
+    public let fixedInputSize: (height: Int?, width: Int?)
     /// 4-D intermediate tensors usable as explanation layers, in graph order (`ONNXInspection.layers`).
     public let camLayers: [String]
     /// The deepest encoder feature map; see `deepestEncoderLayer(_:)`.
@@ -49,6 +51,7 @@ public final class ONNXSegmentationModel: SegmentationModel {
         inputName = input.name
         outputName = output.name
         inChannels = channels
+        fixedInputSize = (dims[2].value, dims[3].value)
         classCount = logits[1]
         let layout: ModelOutputLayout = logits.count == 4 ? .pixelScores : .tileScores
         outputLayout = layout

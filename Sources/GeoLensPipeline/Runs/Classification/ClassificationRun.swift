@@ -117,6 +117,7 @@ public struct ClassificationRun: Sendable {
             let group = Array(samples[start..<end])
             let batch = Tensor.stacked(group.map(\.image))
             try session.checkChannels(batch.shape[1], source: group[0].files.image)
+            try session.checkInputSize(height: batch.shape[2], width: batch.shape[3], source: group[0].files.image)
             let probabilities = session.probabilities(batch)
             let classCount = session.classCount
             precondition(probabilities.shape == [group.count, classCount],

@@ -109,6 +109,7 @@ public struct EvaluationRun: Sendable {
             }
             let batch = Tensor.stacked(samples.map(\.image))
             try session.checkChannels(batch.shape[1], source: samples[0].files.image)
+            try session.checkInputSize(height: batch.shape[2], width: batch.shape[3], source: samples[0].files.image)
             let output = session.output(batch)
             let tileIDs = samples.map(\.id)
             let labels = samples.flatMap { $0.label?.mask ?? [] }

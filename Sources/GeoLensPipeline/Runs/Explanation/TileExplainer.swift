@@ -41,6 +41,7 @@ struct TileExplainer {
         let model = loaded.model
         let sample = try source.read(file, card: session.card)
         try session.checkChannels(sample.image.shape[0], source: file.image)
+        try session.checkInputSize(height: sample.height, width: sample.width, source: file.image)
         let (height, width) = (sample.height, sample.width)
         let input = session.normalized(sample.image.reshaped([1, sample.image.shape[0], height, width]))
         let validity = sample.validity

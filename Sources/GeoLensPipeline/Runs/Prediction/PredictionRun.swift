@@ -104,6 +104,7 @@ public struct PredictionRun: Sendable {
                     throw PipelineError.data("\(file.image) has \(raster.bandCount) bands but the model card selects band \(bad)")
                 }
                 try session.checkChannels(bands.count, source: file.image)
+                try session.checkInputSize(height: tileSize, width: tileSize, source: file.image)
                 let weight: BlendWeight = switch settings.blend {
                 case .gaussian: .gaussian(sigmaFraction: 0.125)
                 case .uniform: .uniform
