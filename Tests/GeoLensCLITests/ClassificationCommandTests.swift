@@ -283,4 +283,27 @@ struct ClassificationCommandTests {
                     "\(command[0]): \(result.stderr)")
         }
     }
+
+    @Test("Segmentation-only keys and mixed merges are one-line errors")
+    func segmentationOnlyKeysAndMixedMerges() throws {
+        let root = try GeoLensCLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let classification = root.appendingPathComponent("classification")
+        let base = ["eval", "--model", Self.classifier, "--images", Self.images, "--class-folders", "--out", classification.path]
+        let remapped = try GeoLensCLI.run(base + ["--set", "ignore_index=255"])
+        #expect(remapped.status == 64 && remapped.stderr.contains("key 'ignore_index' excludes label-raster pixels"), "\(remapped.stderr)")
+        #expect(try GeoLensCLI.run(base).status == 0)
+
+        let segmentation = root.appendingPathComponent("segmentation")
+        let seg = try GeoLensCLI.run(["eval", "--model", Fixtures.url("fixtures/models/cloud_unet_a.safetensors").path,
+                                      "--images", Fixtures.url("fixtures/tiles/images").path,
+                                      "--labels", Fixtures.url("fixtures/tiles/labels").path, "--shard", "0/4",
+                                      "--out", segmentation.path])
+        #expect(seg.status == 0, "\(seg.stderr)")
+        let out = root.appendingPathComponent("merged").path
+        let first = try GeoLensCLI.run(["merge", segmentation.path, classification.path, "--out", out])
+        #expect(first.status == 1 && first.stderr.contains("holds a classification run"), "\(first.stderr)")
+        let second = try GeoLensCLI.run(["merge", classification.path, segmentation.path, "--out", out])
+        #expect(second.status == 1 && second.stderr.contains("is a segmentation state"), "\(second.stderr)")
+    }
 }

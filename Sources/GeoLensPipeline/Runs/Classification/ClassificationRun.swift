@@ -168,6 +168,13 @@ public struct ClassificationRun: Sendable {
         if settings.mcDropout > 0 {
             throw .usage("key 'mc_dropout' applies to segmentation models; the model card's task scores whole tiles")
         }
+        if settings.labelRemap != nil {
+            throw .usage("key 'label_remap' maps values of label rasters; tile labels name classes (labels.csv or class folders)")
+        }
+        if settings.ignoreIndex != nil {
+            throw .usage("key 'ignore_index' excludes label-raster pixels; leave a tile out of the metrics with no labels.csv row "
+                         + "and --allow-unlabelled")
+        }
         if settings.writePredictions {
             throw .usage("key 'write_predictions' writes class rasters of segmentation models; a tile task's predictions "
                          + "are in per_tile.csv")
