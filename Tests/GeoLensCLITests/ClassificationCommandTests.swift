@@ -306,4 +306,33 @@ struct ClassificationCommandTests {
         let second = try GeoLensCLI.run(["merge", classification.path, segmentation.path, "--out", out])
         #expect(second.status == 1 && second.stderr.contains("is a segmentation state"), "\(second.stderr)")
     }
+
+    @Test("compare: two classifier runs give comparison.html and comparison.json; a segmentation run is refused")
+    func compareRuns() throws {
+        let root = try GeoLensCLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // Run B: the same graph fed with another input scale, so some predictions change.
+        let model = root.appendingPathComponent("scaled.onnx")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.classifier), to: model)
+        let card = try String(contentsOf: URL(fileURLWithPath: Self.classifier + ".json"), encoding: .utf8)
+        try card.replacingOccurrences(of: "0.0001", with: "0.00007").write(to: URL(fileURLWithPath: model.path + ".json"),
+                                                                          atomically: true, encoding: .utf8)
+        let a = root.appendingPathComponent("a"), b = root.appendingPathComponent("b")
+        for (checkpoint, out) in [(Self.classifier, a), (model.path, b)] {
+            let result = try GeoLensCLI.run(["eval", "--model", checkpoint, "--images", Self.images, "--class-folders", "--out", out.path])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let out = root.appendingPathComponent("compare")
+        let result = try GeoLensCLI.run(["compare", a.path, b.path, "--out", out.path, "--resamples", "200"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("comparison.json"))) as! [String: Any]
+        #expect(json["task"] as? String == "classification" && json["tiles"] as? Int == 15)
+        let pair = try #require((json["pairs"] as? [[String: Any]])?.first)
+        #expect((pair["disagreements"] as? [Any])?.count == 6)
+        let html = try String(contentsOf: out.appendingPathComponent("comparison.html"), encoding: .utf8)
+        #expect(htmlImageSources(html) != nil && html.contains("b against a"))
+
+        let segmentation = try GeoLensCLI.run(["compare", a.path, Fixtures.url("fixtures/tiles").path, "--out", out.path])
+        #expect(segmentation.status == 64 && segmentation.stderr.contains("holds no state.json"), "\(segmentation.stderr)")
+    }
 }

@@ -74,7 +74,7 @@ public enum RunReportBuilder {
         }
         if ClassificationState.isTileTaskState(url) {
             throw .usage("\(url.path) holds a classification run; this step reads segmentation runs only "
-                         + "(compare does not take tile-task runs yet)")
+                         + "(compare classification runs with each other)")
         }
         do {
             return try EvaluationState.load(from: url)
