@@ -12,6 +12,12 @@
 ///    `TileBootstrap` (ci95, paired comparison) turn a state into outputs, written with
 ///    `AtomicFile`.
 ///
+/// Tile tasks (classification, multi-label) live in `Classification/`: a `ClassificationState`
+/// keeps each tile's K probabilities and reference (`TileScores`), from which
+/// `ClassificationMetrics` / `MultilabelMetrics` compute torchmetrics-1.9 metrics with exact
+/// AUROC and average precision (`RankingCurve`), `ClassificationBootstrap` the intervals, and
+/// `ClassificationOutputs` the files; shard states merge exactly.
+///
 /// Definitions follow METRICS.md (`MetricFormulas.swift` is where they live) and are checked
 /// against torchmetrics by the fixtures under `fixtures/reference/metrics`.
 public enum GeoLensEval {}

@@ -58,6 +58,9 @@ public enum TargetRegion: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The scalar explained for one class: y = sum_{h,w} logit_c(h,w) * mask(h,w) (pre-softmax).
+///
+/// A tile classifier's `[N, K]` scores are the 1 x 1 case: `classifierOutput(classIndex:)` is
+/// y = logit_c, pytorch-grad-cam's `ClassifierOutputTarget(c)`.
 public struct SegmentationTarget: Sendable {
     public let classIndex: Int
     public let height: Int
@@ -75,6 +78,15 @@ public struct SegmentationTarget: Sendable {
 
     /// Number of pixels in the mask.
     public var pixelCount: Int { mask.reduce(0) { $0 + ($1 != 0 ? 1 : 0) } }
+
+    /// The score of class `classIndex` of a classifier with `[N, K]` outputs (pre-softmax, or
+    /// pre-sigmoid for multi-label): pytorch-grad-cam's `ClassifierOutputTarget`.
+    public static func classifierOutput(classIndex: Int) -> SegmentationTarget {
+        SegmentationTarget(classIndex: classIndex, height: 1, width: 1, mask: [1])
+    }
+
+    /// True when `shape` is a classifier's `[N, K]` output and this target its 1 x 1 case.
+    private func isClassifierOutput(_ shape: [Int]) -> Bool { shape.count == 2 && height == 1 && width == 1 }
 
     /// Builds the mask of `region` for class `classIndex` from the predicted classes and, when
     /// the region needs them, the reference labels (row-major, `ignoreIndex` never counts).
@@ -114,9 +126,10 @@ public struct SegmentationTarget: Sendable {
         return SegmentationTarget(classIndex: classIndex, height: height, width: width, mask: mask)
     }
 
-    /// y for every batch item of `logits` [N, C, H, W].
+    /// y for every batch item of `logits` [N, C, H, W] (or [N, C] for a classifier target).
     public func values(of logits: Tensor) -> [Double] {
-        precondition(logits.rank == 4 && logits.shape[2] == height && logits.shape[3] == width && classIndex < logits.shape[1],
+        precondition((isClassifierOutput(logits.shape) || logits.rank == 4 && logits.shape[2] == height && logits.shape[3] == width)
+                     && classIndex < logits.shape[1],
                      "SegmentationTarget: logits of shape \(logits.shape) for class \(classIndex) on a \(height)x\(width) mask")
         let (n, c, plane) = (logits.shape[0], logits.shape[1], height * width)
         return logits.withUnsafeBufferPointer { p in
@@ -131,8 +144,11 @@ public struct SegmentationTarget: Sendable {
         }
     }
 
-    /// The seed dy/dlogits for a batch of the given shape: the mask in the class's channel of every item.
+    /// The seed dy/dlogits for a batch of the given shape: the mask in the class's channel of every
+    /// item ([N, C, H, W], or [N, C] for a classifier target).
     public func seed(shape: [Int]) -> Tensor {
+        precondition(isClassifierOutput(shape) || shape.count == 4 && shape[2] * shape[3] == height * width,
+                     "SegmentationTarget: seed of shape \(shape) for a \(height)x\(width) mask")
         let (n, c, plane) = (shape[0], shape[1], height * width)
         return Tensor(shape: shape) { out in
             out.initialize(repeating: 0)
@@ -144,9 +160,10 @@ public struct SegmentationTarget: Sendable {
     }
 }
 
-/// The predicted class of every pixel of item `item` of `logits` [N, C, H, W] (first maximum wins).
+/// The predicted class of every pixel of item `item` of `logits` [N, C, H, W] (first maximum
+/// wins); for a classifier's [N, C] scores, the one predicted class of the tile.
 public func predictedClasses(_ logits: Tensor, item: Int = 0) -> [Int] {
-    let (c, plane) = (logits.shape[1], logits.shape[2] * logits.shape[3])
+    let (c, plane) = (logits.shape[1], logits.rank == 2 ? 1 : logits.shape[2] * logits.shape[3])
     return logits.withUnsafeBufferPointer { p in
         (0..<plane).map { i in
             var best = 0

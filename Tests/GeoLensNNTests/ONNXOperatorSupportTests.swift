@@ -51,8 +51,8 @@ struct ONNXOperatorSupportTests {
 
     @Test("the supported set is the documented one")
     func supportedSet() {
-        #expect(ONNXOperatorSupport.supportedOperators.count == 49)
-        for op in ["Conv", "Resize", "Upsample", "Gemm", "Expand", "Range", "Where", "Ceil"] {
+        #expect(ONNXOperatorSupport.supportedOperators.count == 50)
+        for op in ["Conv", "Resize", "Upsample", "Gemm", "Expand", "Range", "Where", "Ceil", "LayerNormalization"] {
             #expect(ONNXOperatorSupport.supportedOperators.contains(op))
         }
         #expect(!ONNXOperatorSupport.supportedOperators.contains("LSTM"))

@@ -30,6 +30,11 @@ public struct TileDataset: Sendable {
     /// runs that skip such tiles and say why).
     public init(images: String, labels: String? = nil, rule: PairingRule = .sameName, keepUnlabelled: Bool = false) throws {
         let (root, imagePaths) = try Self.listImages(images, rule: rule)
+        try self.init(root: root, imagePaths: imagePaths, labels: labels, rule: rule, keepUnlabelled: keepUnlabelled)
+    }
+
+    /// Pairs listed image paths (under `root`) with the labels in `labels`, as `init(images:labels:rule:)`.
+    init(root: String, imagePaths: [String], labels: String?, rule: PairingRule, keepUnlabelled: Bool = false) throws {
         var labelByKey: [String: String] = [:]
         if let labels {
             for path in try Self.listDirectory(labels, rule: rule) {
@@ -83,7 +88,7 @@ public struct TileDataset: Sendable {
 
     // MARK: Listing
 
-    private static func listImages(_ pattern: String, rule: PairingRule) throws -> (String, [String]) {
+    static func listImages(_ pattern: String, rule: PairingRule) throws -> (String, [String]) {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: pattern, isDirectory: &isDirectory), isDirectory.boolValue {
             return (standardized(pattern), try listDirectory(pattern, rule: rule))
@@ -141,7 +146,7 @@ public struct TileDataset: Sendable {
         return rasters
     }
 
-    private static func standardized(_ path: String) -> String {
+    static func standardized(_ path: String) -> String {
         var p = (path as NSString).standardizingPath
         while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
         return p

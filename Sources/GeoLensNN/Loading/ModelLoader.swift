@@ -55,6 +55,7 @@ public enum ModelLoader {
         if let classes = card.classes, classes.count != model.classCount {
             throw ModelCardError(message: "\(cardURL.path): 'classes' names \(classes.count) classes but the model has \(model.classCount) outputs")
         }
+        try checkTask(of: model, card: card, cardName: cardURL.path, checkpoint: checkpoint)
         model.foldBatchNorms()
         let format: String = switch stateDict.format {
         case .safetensors: "safetensors"

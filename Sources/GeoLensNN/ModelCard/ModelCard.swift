@@ -24,6 +24,10 @@ public struct ModelCard: Codable, Sendable, Equatable {
     public var rename: [RenameRule]
     /// Load even when keys are missing, unexpected or of the wrong shape (reported, not fatal).
     public var allowPartialLoad: Bool
+    /// What the checkpoint predicts: `segmentation` (default), `classification` or `multilabel`.
+    public var task: ModelTask
+    /// Multi-label decision threshold as written in the card (nil: 0.5); see `decisionThreshold`.
+    public var threshold: LabelThreshold?
 
     public struct RenameRule: Codable, Sendable, Equatable {
         /// A key prefix, or a regular expression when `regex` is true.
@@ -51,12 +55,14 @@ public struct ModelCard: Codable, Sendable, Equatable {
         case inChannels = "in_channels", inputScale = "input_scale", inputOffset = "input_offset"
         case tileSize = "tile_size", ignoreIndex = "ignore_index", architectureOptions = "architecture_options"
         case allowPartialLoad = "allow_partial_load"
+        case task, threshold
     }
 
     public init(architecture: String, inChannels: Int? = nil, classes: [String]? = nil, bands: [Int]? = nil,
                 inputScale: Double = 1, inputOffset: Double = 0, mean: [Double]? = nil, std: [Double]? = nil,
                 output: Output = .logits, tileSize: Int? = nil, overlap: Int? = nil, ignoreIndex: Int? = nil,
-                architectureOptions: [String: JSONValue] = [:], rename: [RenameRule] = [], allowPartialLoad: Bool = false) {
+                architectureOptions: [String: JSONValue] = [:], rename: [RenameRule] = [], allowPartialLoad: Bool = false,
+                task: ModelTask = .segmentation, threshold: LabelThreshold? = nil) {
         self.architecture = architecture
         self.inChannels = inChannels
         self.classes = classes
@@ -72,6 +78,8 @@ public struct ModelCard: Codable, Sendable, Equatable {
         self.architectureOptions = architectureOptions
         self.rename = rename
         self.allowPartialLoad = allowPartialLoad
+        self.task = task
+        self.threshold = threshold
     }
 
     public init(from decoder: Decoder) throws {
@@ -92,8 +100,36 @@ public struct ModelCard: Codable, Sendable, Equatable {
             ignoreIndex: try c.decodeIfPresent(Int.self, forKey: .ignoreIndex),
             architectureOptions: try c.decodeIfPresent([String: JSONValue].self, forKey: .architectureOptions) ?? [:],
             rename: try c.decodeIfPresent([RenameRule].self, forKey: .rename) ?? [],
-            allowPartialLoad: try c.decodeIfPresent(Bool.self, forKey: .allowPartialLoad) ?? false)
+            allowPartialLoad: try c.decodeIfPresent(Bool.self, forKey: .allowPartialLoad) ?? false,
+            task: try c.decodeIfPresent(ModelTask.self, forKey: .task) ?? .segmentation,
+            threshold: try c.decodeIfPresent(LabelThreshold.self, forKey: .threshold))
     }
+
+    /// Writes every key; `task` and `threshold` only when they differ from the defaults, so the
+    /// cards (and run fingerprints) of segmentation checkpoints read as before.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(architecture, forKey: .architecture)
+        try c.encodeIfPresent(inChannels, forKey: .inChannels)
+        try c.encodeIfPresent(classes, forKey: .classes)
+        try c.encodeIfPresent(bands, forKey: .bands)
+        try c.encode(inputScale, forKey: .inputScale)
+        try c.encode(inputOffset, forKey: .inputOffset)
+        try c.encodeIfPresent(mean, forKey: .mean)
+        try c.encodeIfPresent(std, forKey: .std)
+        try c.encode(output, forKey: .output)
+        try c.encodeIfPresent(tileSize, forKey: .tileSize)
+        try c.encodeIfPresent(overlap, forKey: .overlap)
+        try c.encodeIfPresent(ignoreIndex, forKey: .ignoreIndex)
+        try c.encode(architectureOptions, forKey: .architectureOptions)
+        try c.encode(rename, forKey: .rename)
+        try c.encode(allowPartialLoad, forKey: .allowPartialLoad)
+        if task != .segmentation { try c.encode(task, forKey: .task) }
+        try c.encodeIfPresent(threshold, forKey: .threshold)
+    }
+
+    /// The multi-label decision threshold: the card's, else 0.5 for every class.
+    public var decisionThreshold: LabelThreshold { threshold ?? .standard }
 
     /// Checks values that decode but make no sense, naming the key.
     public func validate() throws(ModelCardError) {
@@ -121,6 +157,20 @@ public struct ModelCard: Codable, Sendable, Equatable {
         if let t = tileSize, t < 1 { throw fail("tile_size", "must be positive, got \(t)") }
         if let o = overlap, o < 0 || (tileSize.map { o >= $0 } ?? false) {
             throw fail("overlap", "must be >= 0 and smaller than tile_size, got \(o)")
+        }
+        if task.scoresTiles && classes == nil {
+            throw fail("classes", "is required for task '\(task.rawValue)': tile labels name the classes")
+        }
+        if let threshold {
+            guard task == .multilabel else {
+                throw fail("threshold", "applies only to \"task\": \"multilabel\" (the task is '\(task.rawValue)')")
+            }
+            if let bad = threshold.all.first(where: { !$0.isFinite || $0 < 0 || $0 > 1 }) {
+                throw fail("threshold", "holds \(bad); thresholds are probabilities between 0 and 1")
+            }
+            if let count = threshold.perClassCount, let classes, count != classes.count {
+                throw fail("threshold", "lists \(count) values for \(classes.count) classes; give one per class or a single number")
+            }
         }
     }
 

@@ -1,6 +1,8 @@
 import GeoLensTensor
 
-/// A model that maps [N, inChannels, H, W] images to [N, classCount, H, W] class scores.
+/// A model that maps [N, inChannels, H, W] images to class scores: [N, classCount, H, W] for
+/// segmentation networks, or [N, classCount] for classifiers (`outputLayout`). Every built-in
+/// architecture segments; ONNX graphs may do either.
 public protocol SegmentationModel: Module {
     var inChannels: Int { get }
     var classCount: Int { get }
@@ -11,8 +13,15 @@ public protocol SegmentationModel: Module {
     /// Checkpoint key prefixes the architecture never uses and loading skips silently
     /// (smp keeps encoder stages beyond `encoder_depth` in its state_dict).
     var ignoredCheckpointKeyPrefixes: [String] { get }
+    /// Whether the scores come per pixel or per image.
+    var outputLayout: ModelOutputLayout { get }
+    /// Input height and width the model is fixed to (an ONNX graph exported without dynamic
+    /// spatial axes); nil where any size runs.
+    var fixedInputSize: (height: Int?, width: Int?) { get }
 }
 
 extension SegmentationModel {
     public var ignoredCheckpointKeyPrefixes: [String] { [] }
+    public var outputLayout: ModelOutputLayout { .pixelScores }
+    public var fixedInputSize: (height: Int?, width: Int?) { (nil, nil) }
 }

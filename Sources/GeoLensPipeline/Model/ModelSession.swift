@@ -3,8 +3,9 @@ public import GeoLensNN
 public import GeoLensTensor
 
 /// A checkpoint loaded with its model card, run the way every command must: the card's
-/// normalization, evaluation mode, no tape, and class probabilities out (softmax of logits
-/// unless the card says the model already outputs probabilities).
+/// normalization, evaluation mode, no tape, and class probabilities out (softmax of logits over
+/// the class axis, or an independent sigmoid per class for a `multilabel` card, unless the card
+/// says the model already outputs probabilities).
 ///
 /// This is the one model-loading entry of GeoLens: eval, predict, explain and the reports
 /// load checkpoints through `ModelSession.load`.
@@ -33,6 +34,8 @@ public struct ModelSession: @unchecked Sendable {
     public var classCount: Int { loaded.model.classCount }
     public var inputChannels: Int { loaded.model.inChannels }
     public var outputIsProbabilities: Bool { loaded.card.output == .probabilities }
+    /// What the model predicts (the card's `task`): segmentation, classification or multilabel.
+    public var task: ModelTask { loaded.card.task }
     /// The label value excluded from metrics (the card's, else 255).
     public var ignoreIndex: Int { loaded.card.ignoreIndex ?? 255 }
 
@@ -42,11 +45,32 @@ public struct ModelSession: @unchecked Sendable {
         return (FileSystem.absolute(url.path), try SHA256.hexDigest(of: url), loaded.format)
     }
 
+    /// Fails with a usage error naming the checkpoint when `command` cannot run the card's task
+    /// (e.g. `predict` writes class rasters, which a tile classifier has none of).
+    public func require(_ tasks: Set<ModelTask>, for command: String) throws(PipelineError) {
+        guard tasks.contains(task) else {
+            let allowed = ModelTask.allCases.filter(tasks.contains).map(\.rawValue).joined(separator: " or ")
+            throw .usage("\(loaded.checkpoint.path): \(command) runs \(allowed) models but the model card's task is "
+                         + "'\(task.rawValue)'\(task.scoresTiles ? "; score tiles with `geolens eval`" : "")")
+        }
+    }
+
     /// Checks that `channels` fed bands fit the model, naming the source file.
     public func checkChannels(_ channels: Int, source: String) throws(PipelineError) {
         guard channels == inputChannels else {
             throw .data("\(source): the model takes \(inputChannels) input channels but \(channels) bands are fed "
                         + "(the card's 'bands'\(card.bands.map { ", now \($0)" } ?? "") or the raster's band count); set 'bands' in the model card")
+        }
+    }
+
+    /// Checks that a `height x width` input fits a model fixed to one input size (an ONNX graph
+    /// exported without dynamic spatial axes), naming the source file and what to change.
+    public func checkInputSize(height: Int, width: Int, source: String) throws(PipelineError) {
+        let (fixedHeight, fixedWidth) = model.fixedInputSize
+        if (fixedHeight.map { $0 != height } ?? false) || (fixedWidth.map { $0 != width } ?? false) {
+            throw .data("\(source): \(loaded.checkpoint.lastPathComponent) takes \(fixedHeight.map(String.init) ?? "any") x "
+                        + "\(fixedWidth.map(String.init) ?? "any") pixel inputs but this input is \(height) x \(width); use tiles of "
+                        + "that size (predict: --tile) or export the model with dynamic height and width")
         }
     }
 
@@ -65,12 +89,15 @@ public struct ModelSession: @unchecked Sendable {
         }
     }
 
-    /// Class probabilities of a raw model output.
+    /// Class probabilities of a raw model output: softmax over axis 1, or a sigmoid per class for
+    /// `multilabel`.
     public func probabilities(fromOutput output: Tensor) -> Tensor {
-        outputIsProbabilities ? output : output.softmax(alongAxis: 1)
+        if outputIsProbabilities { return output }
+        return task == .multilabel ? output.sigmoid() : output.softmax(alongAxis: 1)
     }
 
-    /// Class probabilities `[N, classes, H, W]` of scaled band values.
+    /// Class probabilities of scaled band values: `[N, classes, H, W]` for segmentation,
+    /// `[N, classes]` for tile tasks.
     public func probabilities(_ batch: Tensor) -> Tensor {
         probabilities(fromOutput: output(batch))
     }

@@ -55,9 +55,13 @@ public enum RunReportBuilder {
         return values.isEmpty ? nil : values
     }
 
-    /// Builds and writes `report.html` into the run directory; returns its URL.
+    /// Builds and writes `report.html` into the run directory; returns its URL. A classification
+    /// or multi-label run gets its own report (`ClassificationReportBuilder`, images are inline SVG).
     @discardableResult
     public static func write(runDirectory: URL, images: ReportImages = .embedded) throws(PipelineError) -> URL {
+        if ClassificationState.isTileTaskState(runDirectory.appendingPathComponent(EvaluationOutputs.stateFile)) {
+            return try ClassificationReportBuilder.write(runDirectory: runDirectory)
+        }
         let report = try build(runDirectory: runDirectory)
         return try PipelineError.wrapping(context: runDirectory.path) { try report.write(to: runDirectory, images: images) }
     }
@@ -67,6 +71,10 @@ public enum RunReportBuilder {
         let url = runDirectory.appendingPathComponent(EvaluationOutputs.stateFile)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw .data("\(runDirectory.path) has no \(EvaluationOutputs.stateFile); pass the --out directory of a finished geolens eval run")
+        }
+        if ClassificationState.isTileTaskState(url) {
+            throw .usage("\(url.path) holds a classification run; this step reads segmentation runs only "
+                         + "(compare classification runs with each other)")
         }
         do {
             return try EvaluationState.load(from: url)

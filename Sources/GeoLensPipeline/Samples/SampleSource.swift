@@ -7,6 +7,10 @@ import GeoLensTensor
 /// `input_scale`/`input_offset`, nodata validity, label remapping and ignore index, label
 /// alignment). Every command and the trainer read tiles through this one type.
 ///
+/// Labels come in the layout of `SampleSourceOptions.labelLayout`: label rasters (a mask per
+/// tile, for segmentation cards), a CSV label table or class folders (a class or a set of
+/// classes per tile, for `classification` and `multilabel` cards; see `TileLabelTable`).
+///
 /// ```swift
 /// let source = try SampleSource(SampleSourceOptions(images: "tiles/images", labels: "tiles/labels"))
 /// for file in source.files(in: .all) {
@@ -16,14 +20,39 @@ import GeoLensTensor
 public struct SampleSource: Sendable {
     public let options: SampleSourceOptions
     public let dataset: TileDataset
+    /// The label table of a `.csv` `labels` option.
+    let table: TileLabelTable?
 
-    /// Lists and pairs the samples; a missing label, a key shared by two files or an empty
-    /// listing is an error naming the files.
-    public init(_ options: SampleSourceOptions) throws(PipelineError) {
+    /// Lists and pairs the samples; a missing label (raster, or table row unless
+    /// `allowUnlabelled`), a key shared by two files or an empty listing is an error naming the
+    /// files. With `task`, the label layout is first checked to fit it (`checkLayout(task:)`).
+    public init(_ options: SampleSourceOptions, task: ModelTask? = nil) throws(PipelineError) {
+        if let task { try options.checkLayout(task: task) }
         self.options = options
-        dataset = try PipelineError.wrapping {
-            try TileDataset(images: options.images, labels: options.labels, rule: options.pairing,
-                            keepUnlabelled: options.keepUnlabelled)
+        switch options.labelLayout {
+        case .none, .rasters:
+            dataset = try PipelineError.wrapping {
+                try TileDataset(images: options.images, labels: options.labels, rule: options.pairing,
+                                keepUnlabelled: options.keepUnlabelled)
+            }
+            table = nil
+        case .classFolders:
+            if let labels = options.labels {
+                throw .usage("class folders take each tile's class from its folder; drop the labels option (\(labels))")
+            }
+            dataset = try PipelineError.wrapping { try TileDataset(classFolders: options.images, rule: options.pairing) }
+            table = nil
+        case .table(let path):
+            dataset = try PipelineError.wrapping { try TileDataset(images: options.images, labels: nil, rule: options.pairing) }
+            let table = try TileLabelTable(path: path)
+            try table.checkUnique(dataset.pairs)
+            if !options.allowUnlabelled, let missing = dataset.pairs.first(where: { table.row(for: $0) == nil }) {
+                let unlabelled = dataset.pairs.filter { table.row(for: $0) == nil }.count
+                throw .data("\(path) has no row for tile \(missing.image) (looked up as '\(missing.relativePath)', "
+                            + "'\(missing.stem)'); \(unlabelled) of \(dataset.pairs.count) tiles are unlabelled: add rows "
+                            + "or pass --allow-unlabelled (config allow_unlabelled: true)")
+            }
+            self.table = table
         }
     }
 
@@ -44,9 +73,11 @@ public struct SampleSource: Sendable {
 
     /// Reads one sample as `card` feeds the model: its bands, scaled; the validity of each pixel;
     /// and, when labelled, the label mask (checked to align with the image, remapped, nodata
-    /// pixels of the label set to the ignore index).
+    /// pixels of the label set to the ignore index), or for tile tasks the tile's class
+    /// (`.tileClass`) or classes (`.tileClasses`).
     public func read(_ file: TilePair, card: ModelCard) throws(PipelineError) -> Sample {
-        if let labels = options.labels, file.label == nil {
+        try checkLayout(card: card)
+        if case .rasters = options.labelLayout, let labels = options.labels, file.label == nil {
             throw .data("image \(file.image) has no label in \(labels) (expected \(file.stem)\(options.labelSuffix).tif); check the suffix rules")
         }
         let ignore = ignoreIndex(card: card)
@@ -62,6 +93,8 @@ public struct SampleSource: Sendable {
                 let labelRaster = try Raster(path: labelPath)
                 try raster.checkAligned(with: labelRaster)
                 label = .mask(try LabelReader(raster: labelRaster, remapping: remapping, ignoreIndex: ignore).read())
+            } else if card.task.scoresTiles {
+                label = try tileLabel(file, card: card)
             }
             return Sample(files: file, inputs: [SampleInput(name: "image", values: block.values)],
                           validity: block.validity, label: label, georeference: Georeference(of: raster))

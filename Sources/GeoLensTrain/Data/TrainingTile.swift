@@ -45,7 +45,12 @@ public enum TrainingTileLoader {
         let options = SampleSourceOptions(images: images, labels: labels, imageSuffix: imageSuffix, labelSuffix: labelSuffix,
                                           labelRemap: remap)
         let source: SampleSource
-        do { source = try SampleSource(options) } catch { throw TrainingError.data(error.message) }
+        do {
+            source = try SampleSource(options, task: card.task)
+        } catch {
+            // A label table or class folders for a segmentation card: the config is wrong, not the data.
+            throw error.kind == .usage ? TrainingError.configuration("data: \(error.message)") : TrainingError.data(error.message)
+        }
         let ignore = source.ignoreIndex(card: card)
         var tiles: [TrainingTile] = []
         for file in source.files {

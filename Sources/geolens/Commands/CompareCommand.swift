@@ -37,6 +37,15 @@ struct CompareCommand: ReportingCommand {
     }
 
     func execute() throws {
+        let directories = runs.map { URL(fileURLWithPath: $0) }
+        if ClassificationComparisonBuilder.handles(directories) {
+            let outDirectory = URL(fileURLWithPath: out)
+            try ClassificationComparisonBuilder.write(directories: directories, to: outDirectory, commonSubset: commonSubset,
+                                                      bootstrap: .init(resamples: resamples, seed: seed))
+            print(outDirectory.appendingPathComponent("comparison.html").path)
+            print(outDirectory.appendingPathComponent("comparison.json").path)
+            return
+        }
         let report = try ComparisonBuilder.build(directories: runs.map { URL(fileURLWithPath: $0) }, commonSubset: commonSubset,
                                                  bootstrap: .init(resamples: resamples, seed: seed))
         let outDirectory = URL(fileURLWithPath: out)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GeoLensEval
 import GeoLensNN
 import GeoLensPipeline
 
@@ -20,7 +21,9 @@ struct EvalCommand: ReportingCommand {
     @Option(help: "Checkpoint (.safetensors, .pth/.pt/.ckpt, .onnx).") var model: String?
     @Option(name: .customLong("model-card"), help: "Model card (default: the checkpoint's sidecar M.json).") var modelCard: String?
     @Option(help: "Image directory, glob or list file (.txt, one path per line).") var images: String?
-    @Option(help: "Label directory (paired by file stem).") var labels: String?
+    @Option(help: "Label directory (paired by file stem), or for classification/multilabel cards a labels.csv (tile,label or tile,labels).") var labels: String?
+    @Flag(name: .customLong("class-folders"), help: "Tile classes from folder names: images/<class>/*.tif (classification).") var classFolders = false
+    @Flag(name: .customLong("allow-unlabelled"), help: "Score tiles without a row in labels.csv but leave them out of the metrics.") var allowUnlabelled = false
     @Option(help: "Output directory.") var out: String?
     @Option(help: "Tiles per model call.") var batch: Int?
     @Option(help: "Threads (default: all cores).") var threads: Int?
@@ -45,11 +48,22 @@ struct EvalCommand: ReportingCommand {
             ("write_predictions", writePredictions || probabilities ? .bool(true) : nil),
             ("write_probabilities", probabilities ? .bool(true) : nil),
             ("on_error", onError.map(JSONValue.string)), ("max_failures", maxFailures.map { .number(Double($0)) }),
+            ("class_folders", classFolders ? .bool(true) : nil), ("allow_unlabelled", allowUnlabelled ? .bool(true) : nil),
         ])
         let settings = try document.decode(EvaluationSettings.self)
         try settings.validate(source: document.source)
         let run = EvaluationRun(settings: settings, configRecord: document.root, progress: StderrProgress.sink("eval"))
-        let report = try run.run()
+        let report: MetricsReport
+        switch try run.evaluate() {
+        case .segmentation(let metrics):
+            report = metrics
+        case .tiles(let tiles):
+            let (name, value) = tiles.headline
+            print("eval: \(tiles.configuration.task.rawValue), \(tiles.tiles) tiles (\(tiles.unlabelledTiles) unlabelled); "
+                  + "\(name) \(value.map { String(format: "%.4f", $0) } ?? "n/a")")
+            print("eval: wrote \(settings.out)/metrics.json, per_tile.csv, confusion.csv, state.json, run.json, report.html")
+            return
+        }
         let miou = report.metrics.miou.map { String(format: "%.4f", $0) } ?? "n/a"
         let accuracy = report.metrics.overallAccuracy.map { String(format: "%.4f", $0) } ?? "n/a"
         print("eval: \(report.tiles) tiles, \(report.pixels) pixels scored, \(report.ignoredPixels) ignored; "

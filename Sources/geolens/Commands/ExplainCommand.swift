@@ -40,7 +40,9 @@ struct ExplainCommand: ReportingCommand {
     @Option(help: "Integration steps (integrated-gradients).") var steps: Int?
     @Option(help: "Random seed.") var seed: UInt64?
     @Option(help: "predicted, label, tp, fp, fn, pixel:x,y or window:x,y,w,h.") var target: String?
-    @Option(help: "Label directory (paired as in eval) for label/tp/fp/fn targets.") var labels: String?
+    @Option(help: "Label directory (paired as in eval) for label/tp/fp/fn targets; a labels.csv for tile classifiers.") var labels: String?
+    @Flag(name: .customLong("class-folders"), help: "Tile classifiers: tile classes from folder names (images/<class>/*.tif).") var classFolders = false
+    @Flag(name: .customLong("allow-unlabelled"), help: "Tile classifiers: tiles without a labels.csv row are read unlabelled.") var allowUnlabelled = false
     @Option(help: "Inputs per forward pass.") var batch: Int?
     @Option(help: "Worker threads.") var threads: Int?
     @Option(help: "Explain only shard I (0-based) of N, e.g. 0/4.") var shard: String?
@@ -66,7 +68,8 @@ struct ExplainCommand: ReportingCommand {
             ("baseline", baseline.map(JSONValue.string)),
             ("samples", samples.map { .number(Double($0)) }), ("steps", steps.map { .number(Double($0)) }),
             ("seed", seed.map { .number(Double($0)) }), ("target", target.map(JSONValue.string)),
-            ("labels", labels.map(JSONValue.string)), ("batch", batch.map { .number(Double($0)) }),
+            ("labels", labels.map(JSONValue.string)),
+            ("class_folders", classFolders ? .bool(true) : nil), ("allow_unlabelled", allowUnlabelled ? .bool(true) : nil), ("batch", batch.map { .number(Double($0)) }),
             ("threads", threads.map { .number(Double($0)) }), ("shard", shard.map(JSONValue.string)),
             ("sanity", sanity ? .bool(true) : nil),
             ("on_error", onError.map(JSONValue.string)), ("max_failures", maxFailures.map { .number(Double($0)) }),

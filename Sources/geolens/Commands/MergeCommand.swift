@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GeoLensEval
 import GeoLensPipeline
 
 /// `geolens merge`: combines shard runs into the outputs of one run: eval shards (their
@@ -31,6 +32,13 @@ struct MergeCommand: ReportingCommand {
         if directories.allSatisfy(ExplanationMerge.holdsExplanations) {
             let merged = try ExplanationMerge.merge(directories, into: out)
             print("merge: \(merged.mergedShards ?? 1) explain shards, \(merged.records.count) records; wrote \(out.path)/attributions.json, gallery.html")
+            return
+        }
+        if let first = directories.first,
+           ClassificationState.isTileTaskState(first.appendingPathComponent(EvaluationOutputs.stateFile)) {
+            let report = try ClassificationMerge.merge(directories, into: out, allowIncomplete: allowIncomplete)
+            let (name, value) = report.headline
+            print("merge: \(shards.count) shards, \(report.tiles) tiles, \(name) \(value.map { String(format: "%.4f", $0) } ?? "n/a"); wrote \(out.path)")
             return
         }
         let report = try EvaluationMerge.merge(directories, into: out, allowIncomplete: allowIncomplete)

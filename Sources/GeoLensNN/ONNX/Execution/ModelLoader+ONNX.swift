@@ -2,8 +2,8 @@ import Foundation
 
 extension ModelLoader {
     /// Loads an ONNX graph as an `ONNXSegmentationModel`. The card is optional for ONNX (classes
-    /// then default to `class_0`, ...); when it gives `in_channels` or `classes` they are checked
-    /// against the graph's input and output shapes.
+    /// then default to `class_0`, ..., the task to segmentation); when it gives `in_channels`,
+    /// `classes` or `task` they are checked against the graph's input and output shapes.
     static func loadONNX(checkpoint: URL, card: ModelCard, cardURL: URL?) throws -> LoadedModel {
         let cardName = cardURL?.path ?? "the model card"
         guard card.architecture == "onnx" else {
@@ -20,6 +20,7 @@ extension ModelLoader {
             throw ModelCardError(message: "\(cardName): 'classes' names \(classes.count) classes but output '\(model.outputName)' of "
                                  + "\(checkpoint.lastPathComponent) has \(model.classCount); fix the card")
         }
+        try checkTask(of: model, card: card, cardName: cardName, checkpoint: checkpoint)
         return LoadedModel(model: model, card: card, checkpoint: checkpoint, format: "onnx", keyReport: nil)
     }
 }

@@ -60,6 +60,20 @@ enum ONNXOperators {
                 return [input.reshaped([rows, -1]).softmax(alongAxis: 1).reshaped(input.shape)]
             }
             return [input.softmax(alongAxis: axis)]
+        case "LayerNormalization":
+            let input = try x(0), axis = a.int("axis") ?? input.rank - 1
+            let normalized = Array(input.shape[axis...])
+            // Scale and B broadcast over the normalized axes; PyTorch exports them with exactly that many values.
+            func affine(_ i: Int) throws -> Tensor? {
+                guard i < inputs.count, let t = inputs[i] else { return nil }
+                guard t.count == Shape.count(normalized) else {
+                    throw ONNXError(.shapeInference, "LayerNormalization step '\(step.name)': input \(i) has shape \(t.shape), "
+                        + "GeoLens needs one value per normalized element \(normalized)")
+                }
+                return t.reshaped(normalized)
+            }
+            return [input.layerNorm(normalizedShape: normalized, weight: try affine(1), bias: try affine(2),
+                                    epsilon: a.float("epsilon") ?? 1e-5)]
         case "ReduceMean":
             return [try x(0).mean(alongAxes: a.ints["axes"] ?? [], keepingDimensions: true).reshaped(outShape)]
         case "MatMul":

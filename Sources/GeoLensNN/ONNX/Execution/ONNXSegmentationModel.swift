@@ -1,11 +1,13 @@
 public import GeoLensTensor
 
-/// A segmentation network imported from ONNX, usable wherever a built-in architecture is:
-/// evaluation, prediction and explanation.
+/// A network imported from ONNX, usable wherever a built-in architecture is: evaluation,
+/// prediction and explanation.
 ///
 /// The graph must have one image input `[N, C, H, W]` and its first output must be the class
-/// logits `[N, classes, H, W]`. Batch and spatial sizes may be symbolic; every distinct input
-/// shape gets its own execution plan, made once (see `ONNXExecutor`).
+/// scores: `[N, classes, H, W]` for a segmentation network, or `[N, classes]` for a classifier
+/// of any architecture (`outputLayout`; the model card's `task` says which is expected). Batch
+/// and spatial sizes may be symbolic; every distinct input shape gets its own execution plan,
+/// made once (see `ONNXExecutor`).
 ///
 /// Capture keys in `ForwardContext.captures` are ONNX tensor names, as listed by
 /// `geolens inspect model.onnx` (`camLayers`).
@@ -15,13 +17,17 @@ public final class ONNXSegmentationModel: SegmentationModel {
     public let outputName: String
     public let inChannels: Int
     public let classCount: Int
+    /// `[N, K, H, W]` or `[N, K]` scores, from the output's shape.
+    public let outputLayout: ModelOutputLayout
+    /// The input's fixed height and width, when the graph declares them (no dynamic axes).
+    public let fixedInputSize: (height: Int?, width: Int?)
     /// 4-D intermediate tensors usable as explanation layers, in graph order (`ONNXInspection.layers`).
     public let camLayers: [String]
     /// The deepest encoder feature map; see `deepestEncoderLayer(_:)`.
     public let defaultCAMLayer: String
 
     /// Wraps `model`. `inChannels` is needed only when the graph leaves the channel axis symbolic.
-    /// - Throws: `ONNXError` when the graph does not have one 4-D image input and 4-D logits.
+    /// - Throws: `ONNXError` when the graph does not have one 4-D image input and 4-D or 2-D scores.
     public init(model: ONNXModel, inChannels declaredChannels: Int? = nil) throws {
         let file = model.url.lastPathComponent
         guard model.graph.inputs.count == 1, let input = model.graph.inputs.first, let output = model.graph.outputs.first else {
@@ -36,17 +42,23 @@ public final class ONNXSegmentationModel: SegmentationModel {
             1, channels, dims[2].value ?? ONNXInspection.defaultSpatialExtent, dims[3].value ?? ONNXInspection.defaultSpatialExtent,
         ]])
         let plan = try model.plan(for: inspection.inputShapes)
-        guard let logits = plan.tensorShapes[output.name], logits.count == 4 else {
+        guard let logits = plan.tensorShapes[output.name], logits.count == 4 || logits.count == 2 else {
             throw ONNXError(.inputShape, "output '\(output.name)' of '\(file)' has shape \(plan.tensorShapes[output.name] ?? []) "
-                + "for input \(inspection.inputShapes[input.name] ?? []); GeoLens needs N x classes x H x W logits")
+                + "for input \(inspection.inputShapes[input.name] ?? []); GeoLens needs N x classes x H x W scores "
+                + "(segmentation) or N x classes scores (classification, multilabel)")
         }
         executor = ONNXExecutor(model: model)
         inputName = input.name
         outputName = output.name
         inChannels = channels
+        fixedInputSize = (dims[2].value, dims[3].value)
         classCount = logits[1]
+        let layout: ModelOutputLayout = logits.count == 4 ? .pixelScores : .tileScores
+        outputLayout = layout
         camLayers = inspection.layers.map(\.name)
-        defaultCAMLayer = Self.deepestEncoderLayer(inspection.layers) ?? inspection.layers.last?.name ?? output.name
+        // A classifier's 1 x 1 maps (squeeze-excitation gates, pooled heads) are no place for a CAM.
+        let candidates = layout == .tileScores ? inspection.layers.filter { $0.shape[2] * $0.shape[3] > 1 } : inspection.layers
+        defaultCAMLayer = Self.deepestEncoderLayer(candidates) ?? inspection.layers.last?.name ?? output.name
     }
 
     /// The default explanation layer, by a heuristic on the layer list in graph order: the
@@ -63,7 +75,7 @@ public final class ONNXSegmentationModel: SegmentationModel {
         return (deepest.last { !$0.opType.hasPrefix("Conv") } ?? deepest.last)?.name
     }
 
-    /// Runs the graph and returns the logits.
+    /// Runs the graph and returns the class scores.
     /// - Throws: `ONNXError` when `x` does not fit the graph (wrong channel count, too small).
     public func logits(_ x: Tensor, context: ForwardContext? = nil) throws -> Tensor {
         guard x.shape.count == 4, x.shape[1] == inChannels else {

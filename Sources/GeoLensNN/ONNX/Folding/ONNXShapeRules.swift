@@ -17,7 +17,7 @@ struct ONNXInferredNode {
 enum ONNXShapeRules {
     /// ONNX defaults of float attributes executors read, written into resolved attributes when absent.
     static let floatDefaults: [String: [String: Float]] = [
-        "BatchNormalization": ["epsilon": 1e-5], "InstanceNormalization": ["epsilon": 1e-5],
+        "BatchNormalization": ["epsilon": 1e-5], "InstanceNormalization": ["epsilon": 1e-5], "LayerNormalization": ["epsilon": 1e-5],
         "LeakyRelu": ["alpha": 0.01], "HardSigmoid": ["alpha": 0.2, "beta": 0.5], "Gemm": ["alpha": 1, "beta": 1],
     ]
     /// ONNX defaults of integer attributes executors read.
@@ -36,13 +36,21 @@ enum ONNXShapeRules {
             attrs.ints["axis"] = [try ONNXShapeMath.axis(axis, rank: rank, node: node)]
             attrs.ints["coerce_to_2d"] = [opset >= 13 ? 0 : 1]
         }
+        if node.opType == "LayerNormalization" {
+            // Statistics over the axes from `axis` (default -1) on; only Y is computed (Mean and InvStdDev are training outputs).
+            let rank = try ctx.shape(node, 0).count
+            attrs.ints["axis"] = [try ONNXShapeMath.axis(try node.int("axis", default: -1), rank: rank, node: node)]
+            if node.outputs.dropFirst().contains(where: { !$0.isEmpty }) {
+                throw ONNXShapeMath.fail(node, "its Mean/InvStdDev outputs are used; GeoLens computes only the normalized output")
+            }
+        }
         let x = { (i: Int) throws -> [Int] in try ctx.shape(node, i) }
         func same(_ type: ONNXElementType? = nil) throws -> ONNXInferredNode {
             ONNXInferredNode(outputShapes: [try x(0)], outputTypes: [type ?? ctx.type(node, 0)], attributes: attrs)
         }
         switch node.opType {
         case "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Sqrt", "Exp", "Erf",
-             "Ceil", "Identity", "Softmax", "InstanceNormalization", "BatchNormalization":
+             "Ceil", "Identity", "Softmax", "InstanceNormalization", "BatchNormalization", "LayerNormalization":
             return try same()
         case "Dropout":
             var inferred = try same()

@@ -14,7 +14,7 @@ public enum ONNXOperatorSupport {
     /// computes TensorFlow-style dynamic "same" padding (timm `tf_` EfficientNets); it is folded
     /// into constants when an execution plan is made.
     public static let supportedOperators: Set<String> = [
-        "Conv", "ConvTranspose", "BatchNormalization", "InstanceNormalization",
+        "Conv", "ConvTranspose", "BatchNormalization", "InstanceNormalization", "LayerNormalization",
         "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Clip",
         "Mul", "Add", "Sub", "Div", "Pow", "Sqrt", "Exp", "Erf", "Ceil",
         "MaxPool", "AveragePool", "GlobalAveragePool", "ReduceMean", "Resize", "Upsample",

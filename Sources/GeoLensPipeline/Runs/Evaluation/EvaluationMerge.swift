@@ -29,6 +29,10 @@ public enum EvaluationMerge {
                 throw .data("\(directory.path) holds no \(EvaluationOutputs.stateFile) (nor explain shard files); "
                             + "is it the --out of a finished `geolens eval` or `geolens explain --shard`?")
             }
+            if ClassificationState.isTileTaskState(url) {
+                throw .data("\(url.path) holds a classification run; merge classification shards with ClassificationMerge "
+                            + "(geolens merge picks it when the first shard is one) and do not mix them with segmentation shards")
+            }
             states.append(try PipelineError.wrapping(context: url.path) { try EvaluationState.load(from: url) })
             let manifest = try RunManifest.load(from: directory)
             runs.append(ShardRun(directory: directory, manifest: manifest, shard: manifest?.shard.flatMap { try? Shard(parsing: $0) }))

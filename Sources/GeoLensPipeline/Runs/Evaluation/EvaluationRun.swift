@@ -35,15 +35,40 @@ public struct EvaluationRun: Sendable {
         self.environment = environment
     }
 
-    /// Runs (or resumes) the evaluation; returns the metrics written to `metrics.json`.
+    /// What an evaluation produced: segmentation metrics, or the metrics of a tile task.
+    public enum Outcome: Sendable {
+        case segmentation(MetricsReport)
+        case tiles(ClassificationReport)
+    }
+
+    /// Runs the evaluation the model card's task calls for: this segmentation run, or a
+    /// `ClassificationRun` for `classification` and `multilabel` cards (what `geolens eval` does).
+    @discardableResult
+    public func evaluate() throws(PipelineError) -> Outcome {
+        try settings.validate()
+        if let threads = settings.threads { Parallel.setThreadCount(threads) }
+        let session = try ModelSession.load(checkpoint: settings.model, card: settings.modelCard)
+        if session.task.scoresTiles {
+            let run = ClassificationRun(settings: settings, configRecord: configRecord, progress: progress, environment: environment)
+            return .tiles(try run.run(session: session))
+        }
+        return .segmentation(try run(session: session))
+    }
+
+    /// Runs (or resumes) a segmentation evaluation; returns the metrics written to `metrics.json`.
+    /// A tile-task card is a usage error here: call `evaluate()` or `ClassificationRun`.
     @discardableResult
     public func run() throws(PipelineError) -> MetricsReport {
         try settings.validate()
-        let policy = try settings.failurePolicy()
         if let threads = settings.threads { Parallel.setThreadCount(threads) }
-        let session = try ModelSession.load(checkpoint: settings.model, card: settings.modelCard)
+        return try run(session: try ModelSession.load(checkpoint: settings.model, card: settings.modelCard))
+    }
+
+    private func run(session: ModelSession) throws(PipelineError) -> MetricsReport {
+        try session.require([.segmentation], for: "EvaluationRun.run()")
+        let policy = try settings.failurePolicy()
         let sourceOptions = try settings.sampleSource().absolute
-        let source = try SampleSource(sourceOptions)
+        let source = try SampleSource(sourceOptions, task: session.task)
         let shard = try Shard.resolve(settings.shard, environment: environment)
         let files = try source.files(in: shard)
         let out = URL(fileURLWithPath: settings.out)
@@ -55,7 +80,9 @@ public struct EvaluationRun: Sendable {
         let configuration = EvaluationConfiguration(classes: session.classNames, ignoreIndex: ignoreIndex,
                                                     output: session.outputIsProbabilities ? .probabilities : .logits)
         let fingerprint = try fingerprint(checkpoint.sha256, session.card, files)
-        let (journal, recorded) = try PipelineError.wrapping { try RunJournal.open(in: out, fingerprint: fingerprint, shard: shard.description) }
+        let (journal, recorded) = try PipelineError.wrapping {
+            try RunJournal<TileTally>.open(in: out, fingerprint: fingerprint, shard: shard.description)
+        }
         defer { journal.close() }
 
         var state = EvaluationState(configuration: configuration, model: model)
@@ -83,6 +110,7 @@ public struct EvaluationRun: Sendable {
             }) { () throws(PipelineError) -> Sample in
                 let sample = try source.read(file, card: session.card)
                 try session.checkChannels(sample.image.shape[0], source: file.image)
+                try session.checkInputSize(height: sample.height, width: sample.width, source: file.image)
                 return sample
             }
         }

@@ -10,8 +10,10 @@ public struct EvaluationSettings: Decodable, Sendable {
     public var modelCard: String?
     /// Image directory, glob or list file.
     public var images: String
-    /// Label directory; labels are paired with images by key (stem minus suffix).
-    public var labels: String
+    /// Label directory (segmentation; paired with images by key, stem minus suffix), or a `.csv`
+    /// label table (`tile,label` / `tile,labels`) for classification and multilabel cards. Not
+    /// needed with `classFolders`.
+    public var labels: String?
     /// Output directory.
     public var out: String
     public var imageSuffix: String
@@ -34,12 +36,17 @@ public struct EvaluationSettings: Decodable, Sendable {
     public var onError: String
     /// With `on_error: skip`, stop once more tiles than this have failed.
     public var maxFailures: Int?
+    /// Tile tasks: each tile's class is the name of its folder (`images/<class>/*.tif`).
+    public var classFolders: Bool
+    /// Tile tasks: tiles without a row in the label table are scored but left out of the metrics.
+    public var allowUnlabelled: Bool
 
-    public init(model: String, modelCard: String? = nil, images: String, labels: String, out: String,
+    public init(model: String, modelCard: String? = nil, images: String, labels: String?, out: String,
                 imageSuffix: String = "", labelSuffix: String = "", batch: Int = 4, threads: Int? = nil,
                 shard: String? = nil, ignoreIndex: Int? = nil, labelRemap: [String: Int]? = nil, mcDropout: Int = 0,
                 bootstrapResamples: Int = 1000, seed: UInt64 = 0, writePredictions: Bool = false,
-                writeProbabilities: Bool = false, onError: String = "fail", maxFailures: Int? = nil) {
+                writeProbabilities: Bool = false, onError: String = "fail", maxFailures: Int? = nil,
+                classFolders: Bool = false, allowUnlabelled: Bool = false) {
         self.model = model
         self.modelCard = modelCard
         self.images = images
@@ -59,6 +66,8 @@ public struct EvaluationSettings: Decodable, Sendable {
         self.writeProbabilities = writeProbabilities
         self.onError = onError
         self.maxFailures = maxFailures
+        self.classFolders = classFolders
+        self.allowUnlabelled = allowUnlabelled
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -67,6 +76,7 @@ public struct EvaluationSettings: Decodable, Sendable {
         case ignoreIndex = "ignore_index", labelRemap = "label_remap", mcDropout = "mc_dropout"
         case bootstrapResamples = "bootstrap_resamples", writePredictions = "write_predictions"
         case writeProbabilities = "write_probabilities", onError = "on_error", maxFailures = "max_failures"
+        case classFolders = "class_folders", allowUnlabelled = "allow_unlabelled"
     }
 
     public init(from decoder: Decoder) throws {
@@ -75,7 +85,7 @@ public struct EvaluationSettings: Decodable, Sendable {
         self.init(model: try c.decode(String.self, forKey: .model),
                   modelCard: try c.decodeIfPresent(String.self, forKey: .modelCard),
                   images: try c.decode(String.self, forKey: .images),
-                  labels: try c.decode(String.self, forKey: .labels),
+                  labels: try c.decodeIfPresent(String.self, forKey: .labels),
                   out: try c.decode(String.self, forKey: .out),
                   imageSuffix: try c.decodeIfPresent(String.self, forKey: .imageSuffix) ?? "",
                   labelSuffix: try c.decodeIfPresent(String.self, forKey: .labelSuffix) ?? "",
@@ -90,14 +100,16 @@ public struct EvaluationSettings: Decodable, Sendable {
                   writePredictions: try c.decodeIfPresent(Bool.self, forKey: .writePredictions) ?? false,
                   writeProbabilities: try c.decodeIfPresent(Bool.self, forKey: .writeProbabilities) ?? false,
                   onError: try c.decodeIfPresent(String.self, forKey: .onError) ?? "fail",
-                  maxFailures: try c.decodeIfPresent(Int.self, forKey: .maxFailures))
+                  maxFailures: try c.decodeIfPresent(Int.self, forKey: .maxFailures),
+                  classFolders: try c.decodeIfPresent(Bool.self, forKey: .classFolders) ?? false,
+                  allowUnlabelled: try c.decodeIfPresent(Bool.self, forKey: .allowUnlabelled) ?? false)
     }
 
     /// The sample source these settings describe (keeping unlabelled tiles when they are skipped).
     public func sampleSource() throws(PipelineError) -> SampleSourceOptions {
         var options = SampleSourceOptions(images: images, labels: labels, imageSuffix: imageSuffix, labelSuffix: labelSuffix,
                                           labelRemap: try SampleSourceOptions.labelRemap(fromConfig: labelRemap),
-                                          ignoreIndex: ignoreIndex)
+                                          ignoreIndex: ignoreIndex, classFolders: classFolders, allowUnlabelled: allowUnlabelled)
         options.keepUnlabelled = onError == FailurePolicy.Mode.skip.rawValue
         return options
     }
@@ -124,5 +136,12 @@ public struct EvaluationSettings: Decodable, Sendable {
             throw fail(.writeProbabilities, "needs 'write_predictions: true'")
         }
         _ = try failurePolicy(source: source)
+        if labels == nil && !classFolders {
+            throw .usage("\(source): missing required key 'labels' (a label directory, or a labels.csv for tile tasks; "
+                         + "or set 'class_folders: true')")
+        }
+        if let labels, classFolders {
+            throw fail(.classFolders, "takes each tile's class from its folder; drop 'labels' (\(labels))")
+        }
     }
 }

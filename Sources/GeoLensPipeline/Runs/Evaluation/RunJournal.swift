@@ -5,11 +5,13 @@ import GeoLensEval
 ///
 /// The first line holds a fingerprint of everything that determines the numbers (checkpoint
 /// digest, model card, tile set, shard, settings); each further line holds one scored tile's
-/// tally. A restart with the same arguments replays the tallies and scores only the rest, so
-/// the final numbers equal an uninterrupted run's; a restart with different arguments into the
-/// same directory is refused. A line cut short by a kill is ignored.
-struct RunJournal {
-    static let fileName = "journal.jsonl"
+/// record (`TileTally` for segmentation, `TileScores` for tile tasks, under the key `tally`) or,
+/// with `on_error: skip`, the reason it failed. A restart with the same arguments replays the
+/// records and scores only the rest, so the final numbers equal an uninterrupted run's; a restart
+/// with different arguments into the same directory is refused. A line cut short by a kill is
+/// ignored.
+struct RunJournal<Record: Codable> {
+    static var fileName: String { "journal.jsonl" }
 
     struct Header: Codable, Equatable {
         let fingerprint: String
@@ -19,13 +21,13 @@ struct RunJournal {
     /// One finished tile: its tally, or (with `on_error: skip`) the reason it failed.
     struct Entry: Codable {
         let tile: String
-        var tally: TileTally?
+        var tally: Record?
         var error: String?
     }
 
     /// What the journal already holds.
     struct Recorded {
-        var tallies: [String: TileTally] = [:]
+        var tallies: [String: Record] = [:]
         var failures: [String: String] = [:]
         var count: Int { tallies.count + failures.count }
         func contains(_ tile: String) -> Bool { tallies[tile] != nil || failures[tile] != nil }
@@ -81,7 +83,7 @@ struct RunJournal {
     }
 
     /// Appends scored tiles and flushes them to disk.
-    func record(_ tallies: [(String, TileTally)]) throws {
+    func record(_ tallies: [(String, Record)]) throws {
         var data = Data()
         for (tile, tally) in tallies { data += try JSONEncoder().encode(Entry(tile: tile, tally: tally)) + Data("\n".utf8) }
         handle.write(data)

@@ -39,7 +39,7 @@ public struct ExplanationRun: Sendable {
         guard let method = settings.attributionMethod else { throw .usage("unknown method '\(settings.method)'") }
         if let threads = settings.threads { Parallel.setThreadCount(threads) }
         let session = try ModelSession.load(checkpoint: settings.model, card: settings.modelCard, seed: settings.seed)
-        let source = try SampleSource(try settings.sampleSource())
+        let source = try SampleSource(try settings.sampleSource(), task: session.task)
         let shard = try Shard.resolve(settings.shard, environment: environment)
         let files = try source.files(in: shard)
         let out = URL(fileURLWithPath: settings.out)

@@ -50,6 +50,10 @@ public struct ExplanationSettings: Decodable, Sendable {
     public var onError: String
     /// With `on_error: skip`, stop once more tiles than this have failed.
     public var maxFailures: Int?
+    /// Tile classifiers: each tile's class is its folder's name (`images/<class>/*.tif`).
+    public var classFolders: Bool = false
+    /// Tile classifiers: tiles without a row in the label table are read unlabelled.
+    public var allowUnlabelled: Bool = false
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case model, input, out, method, classes, layer, groups, grid, superpixels, compactness, composite, baseline, samples
@@ -57,6 +61,7 @@ public struct ExplanationSettings: Decodable, Sendable {
         case modelCard = "model_card", superpixelBands = "superpixel_bands"
         case imageSuffix = "image_suffix", labelSuffix = "label_suffix", labelRemap = "label_remap"
         case ignoreIndex = "ignore_index", onError = "on_error", maxFailures = "max_failures"
+        case classFolders = "class_folders", allowUnlabelled = "allow_unlabelled"
     }
 
     /// Settings with the defaults of the command line; set the other properties as needed.
@@ -110,6 +115,8 @@ public struct ExplanationSettings: Decodable, Sendable {
         ignoreIndex = try c.decodeIfPresent(Int.self, forKey: .ignoreIndex)
         onError = try c.decodeIfPresent(String.self, forKey: .onError) ?? "fail"
         maxFailures = try c.decodeIfPresent(Int.self, forKey: .maxFailures)
+        classFolders = try c.decodeIfPresent(Bool.self, forKey: .classFolders) ?? false
+        allowUnlabelled = try c.decodeIfPresent(Bool.self, forKey: .allowUnlabelled) ?? false
     }
 
     /// The failure policy of `on_error` and `max_failures`.
@@ -121,7 +128,7 @@ public struct ExplanationSettings: Decodable, Sendable {
     public func sampleSource() throws(PipelineError) -> SampleSourceOptions {
         var options = SampleSourceOptions(images: input, labels: labels, imageSuffix: imageSuffix, labelSuffix: labelSuffix,
                                           labelRemap: try SampleSourceOptions.labelRemap(fromConfig: labelRemap),
-                                          ignoreIndex: ignoreIndex)
+                                          ignoreIndex: ignoreIndex, classFolders: classFolders, allowUnlabelled: allowUnlabelled)
         options.keepUnlabelled = onError == FailurePolicy.Mode.skip.rawValue
         return options
     }

@@ -42,6 +42,7 @@ struct TileExplainer {
         let model = loaded.model
         let sample = try source.read(file, card: session.card)
         try session.checkChannels(sample.image.shape[0], source: file.image)
+        try session.checkInputSize(height: sample.height, width: sample.width, source: file.image)
         let (height, width) = (sample.height, sample.width)
         let input = session.normalized(sample.image.reshaped([1, sample.image.shape[0], height, width]))
         let validity = sample.validity
@@ -54,11 +55,16 @@ struct TileExplainer {
         let region = try TargetRegion(parsing: config.target)
         let labels = sample.label?.mask?.map(Int.init)
         let names = loaded.classNames
-        let classes = try config.classes.map { try session.classIndices($0) } ?? Array(Set(prediction)).sorted()
-        let ignoreIndex = Int(source.ignoreIndex(card: session.card))
-        let targets = try classes.map {
-            try SegmentationTarget.make(region: region, classIndex: $0, prediction: prediction, labels: labels,
-                                        ignoreIndex: ignoreIndex, height: height, width: width)
+        let targets: [SegmentationTarget]
+        if session.task.scoresTiles {
+            targets = try tileTargets(logits: logits, region: region, label: sample.label, tile: tile)
+        } else {
+            let classes = try config.classes.map { try session.classIndices($0) } ?? Array(Set(prediction)).sorted()
+            let ignoreIndex = Int(source.ignoreIndex(card: session.card))
+            targets = try classes.map {
+                try SegmentationTarget.make(region: region, classIndex: $0, prediction: prediction, labels: labels,
+                                            ignoreIndex: ignoreIndex, height: height, width: width)
+            }
         }
         let stem = file.stem
         let georeference = sample.georeference
@@ -209,6 +215,46 @@ struct TileExplainer {
             }
         }
         return records
+    }
+
+    /// The targets of a tile classifier: the score of each class explained (pytorch-grad-cam's
+    /// `ClassifierOutputTarget`). Classes are `--class`, else with `--target predicted` the top-1
+    /// class (classification) or the classes above their threshold (multi-label; the top class
+    /// when none is), with `--target label` the tile's reference class or classes (none for an
+    /// empty set or an unlabelled tile).
+    func tileTargets(logits: Tensor, region: TargetRegion, label: SampleLabel?, tile: String) throws -> [SegmentationTarget] {
+        let classes: [Int]
+        if let requested = config.classes {
+            guard region == .predicted else {
+                throw PipelineError.usage("--class and --target \(region) exclude each other for tile classifiers; give one")
+            }
+            classes = try session.classIndices(requested)
+        } else {
+            switch region {
+            case .predicted:
+                let top = predictedClasses(logits)
+                if session.task == .multilabel {
+                    let probabilities = session.probabilities(fromOutput: logits).scalars
+                    let thresholds = session.card.decisionThreshold.values(classCount: session.classCount)
+                    let above = probabilities.indices.filter { Double(probabilities[$0]) > thresholds[$0] }
+                    classes = above.isEmpty ? top : above
+                } else {
+                    classes = top
+                }
+            case .label:
+                switch label {
+                case .tileClass(let index): classes = [index]
+                // An empty set, or a tile without a row under --allow-unlabelled: nothing to explain.
+                case .tileClasses(let indices): classes = indices.sorted()
+                case nil where source.options.allowUnlabelled: classes = []
+                default: throw PipelineError.usage("--target label needs tile labels: --labels labels.csv or --class-folders (\(tile) has none)")
+                }
+            default:
+                throw PipelineError.usage("tile classifiers explain a class score: --target predicted (default) or label, "
+                                          + "not '\(region)'")
+            }
+        }
+        return classes.map { SegmentationTarget.classifierOutput(classIndex: $0) }
     }
 
     /// The 0-based input channels shown under heatmaps (`composite` positions, default 3,2,1 or the first channel).

@@ -97,6 +97,7 @@ public struct PredictionRun: Sendable {
         if settings.batch < 1 { throw .usage("predict: batch must be at least 1, got \(settings.batch)") }
         if let threads = settings.threads { Parallel.setThreadCount(threads) }
         let session = try ModelSession.load(checkpoint: settings.model, card: settings.modelCard)
+        try session.require([.segmentation], for: "predict")
         let card = session.card
         let tileSize = settings.tile ?? card.tileSize ?? 256
         let overlap = settings.overlap ?? card.overlap ?? min(64, tileSize / 4)
@@ -120,6 +121,7 @@ public struct PredictionRun: Sendable {
                     throw PipelineError.data("\(file.image) has \(raster.bandCount) bands but the model card selects band \(bad)")
                 }
                 try session.checkChannels(bands.count, source: file.image)
+                try session.checkInputSize(height: tileSize, width: tileSize, source: file.image)
                 let weight: BlendWeight = switch settings.blend {
                 case .gaussian: .gaussian(sigmaFraction: 0.125)
                 case .uniform: .uniform

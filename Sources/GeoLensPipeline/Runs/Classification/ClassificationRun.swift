@@ -1,0 +1,187 @@
+public import Foundation
+public import GeoLensEval
+public import GeoLensNN
+import GeoLensGeo
+import GeoLensTensor
+
+/// Scores a tile classifier (a model card with `task: classification` or `multilabel`) on
+/// labelled tiles and writes the outputs of `geolens eval` for tile tasks: `metrics.json`,
+/// `per_tile.csv`, `confusion.csv`, `state.json`, `run.json` and `report.html` with exact ROC
+/// and precision-recall curves.
+///
+/// Tiles and their labels come through `SampleSource` (a label table or class folders); every
+/// label is checked against the card's classes before the first tile is scored. Like segmentation
+/// runs, each scored tile goes to `journal.jsonl`, so an interrupted run restarted with the same
+/// arguments resumes and ends with the same `metrics.json`. Each tile's
+/// probabilities (softmax, or per-class sigmoids for multi-label) are kept in the
+/// `ClassificationState`, K floats per tile, so shard states merge exactly (`ClassificationMerge`).
+/// `EvaluationRun.evaluate()` picks this run for tile-task cards.
+public struct ClassificationRun: Sendable {
+    public let settings: EvaluationSettings
+    public var configRecord: [String: JSONValue]
+    public var progress: RunProgress
+    public var environment: [String: String]
+
+    public init(settings: EvaluationSettings, configRecord: [String: JSONValue] = [:],
+                progress: RunProgress = .silent(label: "eval"),
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.settings = settings
+        self.configRecord = configRecord
+        self.progress = progress
+        self.environment = environment
+    }
+
+    /// Loads the checkpoint and runs; the card's task must be classification or multilabel.
+    @discardableResult
+    public func run() throws(PipelineError) -> ClassificationReport {
+        try settings.validate()
+        if let threads = settings.threads { Parallel.setThreadCount(threads) }
+        return try run(session: try ModelSession.load(checkpoint: settings.model, card: settings.modelCard))
+    }
+
+    /// Runs with a loaded model.
+    func run(session: ModelSession) throws(PipelineError) -> ClassificationReport {
+        try session.require([.classification, .multilabel], for: "a classification evaluation")
+        if try settings.failurePolicy().mode == .skip {
+            throw .usage("on_error: skip is not supported for classification and multi-label evaluations yet; "
+                         + "fix or remove the bad tiles, or evaluate with on_error: fail")
+        }
+        try checkSettings()
+        let sourceOptions = try settings.sampleSource().absolute
+        let source = try SampleSource(sourceOptions, task: session.task)
+        try source.checkLabels(card: session.card)
+        let shard = try Shard.resolve(settings.shard, environment: environment)
+        let files = try source.files(in: shard)
+        let out = URL(fileURLWithPath: settings.out)
+        try FileSystem.createDirectory(out)
+
+        let checkpoint = try session.identity()
+        let model = ModelIdentity(path: checkpoint.path, sha256: checkpoint.sha256, format: checkpoint.format)
+        let task: TileTask = session.task == .multilabel ? .multilabel : .classification
+        let configuration = ClassificationConfiguration(
+            task: task, classes: session.classNames,
+            thresholds: task == .multilabel ? session.card.decisionThreshold.values(classCount: session.classCount) : [])
+        var state = ClassificationState(configuration: configuration, model: model)
+        let fingerprint = try fingerprint(checkpoint.sha256, session.card, files, sourceOptions)
+        let (journal, recorded) = try PipelineError.wrapping {
+            try RunJournal<TileScores>.open(in: out, fingerprint: fingerprint, shard: shard.description)
+        }
+        defer { journal.close() }
+        let ids = Set(files.map(\.relativePath))
+        for (tile, scores) in recorded.tallies where ids.contains(tile) { state.record(scores, tile: tile) }
+        let todo = files.filter { recorded.tallies[$0.relativePath] == nil }
+        var done = files.count - todo.count
+        if done > 0 {
+            progress.note("eval: resuming \(out.path): \(done) of \(files.count) tiles already scored")
+            progress.report(.advanced(done: done, total: files.count))
+        }
+
+        var index = 0
+        while index < todo.count {
+            // A batch of up to `batch` tiles; `score` runs consecutive tiles of one size together.
+            var samples: [Sample] = []
+            while index < todo.count, samples.count < settings.batch {
+                samples.append(try source.read(todo[index], card: session.card))
+                index += 1
+            }
+            try score(samples, session: session, into: &state)
+            let records = samples.map { ($0.id, state.tiles[$0.id]!) }
+            try PipelineError.wrapping(context: journal.url.path) { try journal.record(records) }
+            done += samples.count
+            progress.report(.advanced(done: done, total: files.count))
+        }
+        progress.report(.finished(done: done, total: files.count))
+
+        let report = try PipelineError.wrapping(context: out.path) {
+            try ClassificationOutputs.write(state, to: out, geolensVersion: GeoLensVersion.current, model: model,
+                                            bootstrap: BootstrapOptions(resamples: settings.bootstrapResamples, seed: settings.seed))
+        }
+        var manifest = RunManifest(command: "eval")
+        manifest.threads = Parallel.threadCount
+        manifest.checkpoint = checkpoint.path
+        manifest.checkpointSHA256 = checkpoint.sha256
+        manifest.checkpointFormat = checkpoint.format
+        manifest.modelCard = session.card
+        manifest.record(sourceOptions)
+        manifest.shard = shard.description
+        manifest.seed = settings.seed
+        manifest.config = configRecord
+        try manifest.write(to: out)
+        try ClassificationReportBuilder.write(runDirectory: out)
+        return report
+    }
+
+    /// Runs `samples` through the model (in groups of one tile size) and records each tile.
+    private func score(_ samples: [Sample], session: ModelSession, into state: inout ClassificationState) throws(PipelineError) {
+        var start = 0
+        while start < samples.count {
+            let shape = samples[start].image.shape
+            var end = start + 1
+            while end < samples.count, samples[end].image.shape == shape { end += 1 }
+            let group = Array(samples[start..<end])
+            let batch = Tensor.stacked(group.map(\.image))
+            try session.checkChannels(batch.shape[1], source: group[0].files.image)
+            try session.checkInputSize(height: batch.shape[2], width: batch.shape[3], source: group[0].files.image)
+            let probabilities = session.probabilities(batch)
+            let classCount = session.classCount
+            precondition(probabilities.shape == [group.count, classCount],
+                         "ClassificationRun: the model returned \(probabilities.shape) for \(group.count) tiles")
+            let values = probabilities.scalars
+            for (i, sample) in group.enumerated() {
+                let row = Array(values[(i * classCount)..<((i + 1) * classCount)])
+                if let bad = row.first(where: { !$0.isFinite }) {
+                    throw .data("\(sample.files.image): the model's probabilities hold \(bad); check the tile's values and the card's normalization")
+                }
+                state.record(TileScores(probabilities: row, target: Self.target(of: sample.label)), tile: sample.id)
+            }
+            start = end
+        }
+    }
+
+    /// Everything that determines the numbers, hashed: the checkpoint, the card, the tiles and the
+    /// labels (a label table's bytes, or the class-folder layout), so a journal replays only into
+    /// the same run.
+    private func fingerprint(_ digest: String, _ card: ModelCard, _ files: [TilePair],
+                             _ options: SampleSourceOptions) throws(PipelineError) -> String {
+        struct Identity: Encodable {
+            let checkpoint: String, card: ModelCard, tiles: [String], labels: String
+            let classFolders: Bool, allowUnlabelled: Bool
+        }
+        var labels = ""
+        if case .table(let path) = options.labelLayout { labels = try SHA256.hexDigest(of: URL(fileURLWithPath: path)) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let identity = Identity(checkpoint: digest, card: card, tiles: files.map(\.relativePath), labels: labels,
+                                classFolders: options.classFolders, allowUnlabelled: options.allowUnlabelled)
+        var hasher = SHA256()
+        hasher.update(try PipelineError.wrapping { try encoder.encode(identity) })
+        return hasher.finalize()
+    }
+
+    /// A sample's tile label as the metrics' target.
+    static func target(of label: SampleLabel?) -> TileTarget? {
+        switch label {
+        case .tileClass(let index): .single(index)
+        case .tileClasses(let indices): .multiple(indices)
+        case .mask, nil: nil
+        }
+    }
+
+    /// Settings that only segmentation runs use are errors here, naming the key.
+    private func checkSettings() throws(PipelineError) {
+        if settings.mcDropout > 0 {
+            throw .usage("key 'mc_dropout' applies to segmentation models; the model card's task scores whole tiles")
+        }
+        if settings.labelRemap != nil {
+            throw .usage("key 'label_remap' maps values of label rasters; tile labels name classes (labels.csv or class folders)")
+        }
+        if settings.ignoreIndex != nil {
+            throw .usage("key 'ignore_index' excludes label-raster pixels; leave a tile out of the metrics with no labels.csv row "
+                         + "and --allow-unlabelled")
+        }
+        if settings.writePredictions {
+            throw .usage("key 'write_predictions' writes class rasters of segmentation models; a tile task's predictions "
+                         + "are in per_tile.csv")
+        }
+    }
+}
