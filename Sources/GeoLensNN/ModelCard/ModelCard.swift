@@ -11,10 +11,17 @@ public struct ModelCard: Codable, Sendable, Equatable {
     public var classes: [String]?
     /// 1-based raster bands fed to the model, in order (default: all).
     public var bands: [Int]?
+    /// Band names fed to the model, in order, matched to each raster's band descriptions when it
+    /// is read (what STAC MLM items give instead of `bands`); exclusive with `bands`.
+    public var bandNames: [String]?
     public var inputScale: Double
     public var inputOffset: Double
     public var mean: [Double]?
     public var std: [Double]?
+    /// Per-channel clipping of the scaled values before `mean`/`std` (null entries: no bound);
+    /// MLM's `clip`, `clip-min` and `clip-max` value scalings.
+    public var clipMin: [Double?]?
+    public var clipMax: [Double?]?
     public var output: Output
     public var tileSize: Int?
     public var overlap: Int?
@@ -50,13 +57,15 @@ public struct ModelCard: Codable, Sendable, Equatable {
         case architecture, classes, bands, mean, std, output, overlap, rename
         case inChannels = "in_channels", inputScale = "input_scale", inputOffset = "input_offset"
         case tileSize = "tile_size", ignoreIndex = "ignore_index", architectureOptions = "architecture_options"
-        case allowPartialLoad = "allow_partial_load"
+        case allowPartialLoad = "allow_partial_load", bandNames = "band_names"
+        case clipMin = "clip_min", clipMax = "clip_max"
     }
 
     public init(architecture: String, inChannels: Int? = nil, classes: [String]? = nil, bands: [Int]? = nil,
                 inputScale: Double = 1, inputOffset: Double = 0, mean: [Double]? = nil, std: [Double]? = nil,
                 output: Output = .logits, tileSize: Int? = nil, overlap: Int? = nil, ignoreIndex: Int? = nil,
-                architectureOptions: [String: JSONValue] = [:], rename: [RenameRule] = [], allowPartialLoad: Bool = false) {
+                architectureOptions: [String: JSONValue] = [:], rename: [RenameRule] = [], allowPartialLoad: Bool = false,
+                bandNames: [String]? = nil, clipMin: [Double?]? = nil, clipMax: [Double?]? = nil) {
         self.architecture = architecture
         self.inChannels = inChannels
         self.classes = classes
@@ -72,6 +81,9 @@ public struct ModelCard: Codable, Sendable, Equatable {
         self.architectureOptions = architectureOptions
         self.rename = rename
         self.allowPartialLoad = allowPartialLoad
+        self.bandNames = bandNames
+        self.clipMin = clipMin
+        self.clipMax = clipMax
     }
 
     public init(from decoder: Decoder) throws {
@@ -92,7 +104,10 @@ public struct ModelCard: Codable, Sendable, Equatable {
             ignoreIndex: try c.decodeIfPresent(Int.self, forKey: .ignoreIndex),
             architectureOptions: try c.decodeIfPresent([String: JSONValue].self, forKey: .architectureOptions) ?? [:],
             rename: try c.decodeIfPresent([RenameRule].self, forKey: .rename) ?? [],
-            allowPartialLoad: try c.decodeIfPresent(Bool.self, forKey: .allowPartialLoad) ?? false)
+            allowPartialLoad: try c.decodeIfPresent(Bool.self, forKey: .allowPartialLoad) ?? false,
+            bandNames: try c.decodeIfPresent([String].self, forKey: .bandNames),
+            clipMin: try c.decodeIfPresent([Double?].self, forKey: .clipMin),
+            clipMax: try c.decodeIfPresent([Double?].self, forKey: .clipMax))
     }
 
     /// Checks values that decode but make no sense, naming the key.
@@ -108,7 +123,27 @@ public struct ModelCard: Codable, Sendable, Equatable {
                 throw fail("bands", "lists \(bands.count) bands but in_channels is \(n)")
             }
         }
-        let channels = inChannels ?? bands?.count
+        if let bandNames {
+            if bands != nil { throw fail("band_names", "and 'bands' both select bands; keep one") }
+            if bandNames.isEmpty { throw fail("band_names", "must name at least one band") }
+            if Set(bandNames).count != bandNames.count { throw fail("band_names", "has duplicate names") }
+            if let n = inChannels, n != bandNames.count {
+                throw fail("band_names", "names \(bandNames.count) bands but in_channels is \(n)")
+            }
+        }
+        let channels = inChannels ?? bands?.count ?? bandNames?.count
+        for (key, values) in [("clip_min", clipMin), ("clip_max", clipMax)] {
+            guard let values else { continue }
+            if let channels, values.count != channels {
+                throw fail(key, "has \(values.count) values for \(channels) input channels")
+            }
+            if values.contains(where: { $0.map { !$0.isFinite } ?? false }) { throw fail(key, "holds a non-finite value") }
+        }
+        if let low = clipMin, let high = clipMax {
+            for (c, (l, h)) in zip(low, high).enumerated() {
+                if let l, let h, l > h { throw fail("clip_min", "is above clip_max for channel \(c)") }
+            }
+        }
         for (key, values) in [("mean", mean), ("std", std)] {
             guard let values else { continue }
             if let channels, values.count != channels {
@@ -124,12 +159,14 @@ public struct ModelCard: Codable, Sendable, Equatable {
         }
     }
 
-    /// Reads and validates a card from JSON.
+    /// Reads and validates a card from JSON: a GeoLens model card, or a STAC item with the MLM
+    /// extension (mapped by `MLMItem.modelCard()`).
     public static func load(from url: URL) throws -> ModelCard {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw ModelCardError(message: "cannot read model card \(url.path): \(error.localizedDescription)")
         }
+        if MLMItem.isItem(data) { return try MLMItem(data: data, url: url).modelCard() }
         do {
             let card = try JSONDecoder().decode(ModelCard.self, from: data)
             try card.validate()

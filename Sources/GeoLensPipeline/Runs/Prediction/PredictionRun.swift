@@ -118,10 +118,7 @@ public struct PredictionRun: Sendable {
                 progress.note("predict: skipping \(file.image): \(reason)")
             }) { () throws(PipelineError) -> Scene in try PipelineError.wrapping(context: file.image) { () throws -> Scene in
                 let raster = try Raster(path: file.image)
-                let bands = card.bands ?? Array(1...raster.bandCount)
-                if let bad = bands.first(where: { $0 < 1 || $0 > raster.bandCount }) {
-                    throw PipelineError.data("\(file.image) has \(raster.bandCount) bands but the model card selects band \(bad)")
-                }
+                let bands = try BandSelection.bands(for: card, raster: raster) ?? Array(1...raster.bandCount)
                 try session.checkChannels(bands.count, source: file.image)
                 let weight: BlendWeight = switch settings.blend {
                 case .gaussian: .gaussian(sigmaFraction: 0.125)
