@@ -85,6 +85,8 @@ public final class Trainer {
             hooks.append(hook)
         }
         hooks.append(Checkpointing(monitor: configuration.hooks.checkpointMonitor, mode: configuration.hooks.checkpointMode))
+        // Last: it logs each epoch's final record and snapshot figures.
+        if configuration.hooks.tensorboard { hooks.append(TensorBoardLogging()) }
         run.hooks = hooks
     }
 
