@@ -155,7 +155,7 @@ let package = Package(
             path: "Tests/GeoLensPipelineTests"),
         // End-to-end tests of the built `geolens` binary.
         .testTarget(
-            name: "GeoLensCLITests", dependencies: ["GeoLensTestSupport", "GeoLensGeo", "GeoLensReport"],
+            name: "GeoLensCLITests", dependencies: ["GeoLensTestSupport", "GeoLensGeo", "GeoLensReport", "GeoLensTrain"],
             path: "Tests/GeoLensCLITests"),
     ],
     swiftLanguageModes: [.v6]

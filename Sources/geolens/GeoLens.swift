@@ -9,5 +9,5 @@ struct GeoLens: ParsableCommand {
         version: GeoLensVersion.current,
         subcommands: [EvalCommand.self, PredictCommand.self, ExplainCommand.self, CompareCommand.self,
                       ReportCommand.self, TrainCommand.self, MergeCommand.self, InspectCommand.self,
-                      DemoCommand.self])
+                      DemoCommand.self, ExportSTACCommand.self, IndexCommand.self])
 }

@@ -31,9 +31,14 @@ public struct RasterFacts: Codable, Hashable, Sendable {
     public let geoTransform: [Double]?
     public let crs: CRS?
     public let bands: [Band]
+    /// GDAL's `LAYOUT` (`COG` for Cloud-Optimized GeoTIFFs), nil otherwise.
+    public let layout: String?
+    /// Overview sizes `[width, height]`, largest first.
+    public let overviews: [[Int]]
 
     enum CodingKeys: String, CodingKey {
         case path, driver, width, height, bandCount = "band_count", geoTransform = "geotransform", crs, bands
+        case layout, overviews
     }
 
     public init(_ raster: Raster) {
@@ -50,6 +55,9 @@ public struct RasterFacts: Codable, Hashable, Sendable {
                  description: $0.bandDescription, colorInterpretation: $0.colorInterpretation,
                  scale: $0.scale, offset: $0.offset)
         }
+        let structure = raster.layout()
+        layout = structure.layout
+        overviews = structure.overviews
     }
 
     /// Human-readable lines, one fact per line (what `geolens inspect RASTER` prints).
@@ -66,6 +74,8 @@ public struct RasterFacts: Codable, Hashable, Sendable {
         } else {
             lines.append("crs: none")
         }
+        if let layout { lines.append("layout: \(layout)") }
+        if !overviews.isEmpty { lines.append("overviews: " + overviews.map { "\($0[0]) x \($0[1])" }.joined(separator: ", ")) }
         for band in bands {
             var line = "band \(band.index): \(band.type), block \(band.block[0]) x \(band.block[1])"
             line += ", nodata " + (band.nodata.map { String($0) } ?? "none")

@@ -13,11 +13,13 @@ public struct PredictionOutputPaths: Hashable, Sendable {
 extension ScenePredictor {
     /// Streams the scene through `model` and writes the prediction GeoTIFFs into `directory`.
     /// Invalid source pixels (mask, nodata, non-finite) get class 255 and NaN entropy/probabilities.
-    @discardableResult
     /// `classColors` become the colour table of `<stem>_pred.tif` (none when nil); index 255 is
-    /// nodata and transparent.
+    /// nodata and transparent. `classOptions` lay out the class raster, `continuousOptions` the
+    /// entropy and probability rasters (e.g. Cloud-Optimized with `mode` and `average` overviews).
+    @discardableResult
     public func predict(to directory: String, stem: String, classNames: [String]? = nil,
-                        classColors: [RGBA]? = nil, writeProbabilities: Bool = false, geoTIFF: GeoTIFFOptions = .standard,
+                        classColors: [RGBA]? = nil, writeProbabilities: Bool = false,
+                        classOptions: GeoTIFFOptions = .standard, continuousOptions: GeoTIFFOptions = .standard,
                         model: (Tensor) throws -> Tensor) throws -> PredictionOutputPaths {
         let georeference = Georeference(of: raster)
         let base = (directory as NSString).appendingPathComponent(stem)
@@ -29,15 +31,15 @@ extension ScenePredictor {
                 let names = classNames ?? (0..<classes).map { "class_\($0)" }
                 let palette = classColors.map(RGBA.colorTable(classColors:))
                 classWriter = try GeoTIFFWriter(path: base + "_pred.tif", width: w, height: h, bandCount: 1,
-                                                dataType: .uint8, georeference: georeference, options: geoTIFF,
+                                                dataType: .uint8, georeference: georeference, options: classOptions,
                                                 nodata: 255, bandDescriptions: ["class"], colorTable: palette)
                 entropyWriter = try GeoTIFFWriter(path: base + "_entropy.tif", width: w, height: h, bandCount: 1,
-                                                  dataType: .float32, georeference: georeference, options: geoTIFF,
+                                                  dataType: .float32, georeference: georeference, options: continuousOptions,
                                                   nodata: .nan, bandDescriptions: ["entropy"])
                 if writeProbabilities {
                     probabilityWriter = try GeoTIFFWriter(path: base + "_prob.tif", width: w, height: h,
                                                           bandCount: classes, dataType: .float32,
-                                                          georeference: georeference, options: geoTIFF,
+                                                          georeference: georeference, options: continuousOptions,
                                                           nodata: .nan, bandDescriptions: names)
                 }
             }

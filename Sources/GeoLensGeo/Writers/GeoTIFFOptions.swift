@@ -28,26 +28,54 @@ public struct GeoTIFFOptions: Hashable, Sendable {
         case none = "NONE", deflate = "DEFLATE", lzw = "LZW"
     }
 
+    /// How overview pixels are computed from the full-resolution pixels (GDAL's names).
+    public enum OverviewResampling: String, Hashable, Sendable {
+        /// One source pixel per overview pixel: keeps class ids exact.
+        case nearest = "NEAREST"
+        /// The most frequent value of the block (nodata excluded): class maps that stay readable
+        /// when zoomed out, still holding only class ids.
+        case mode = "MODE"
+        /// The mean of the valid pixels: probabilities, entropy, attribution maps.
+        case average = "AVERAGE"
+    }
+
     /// Tiled with square blocks of `blockSize` when set (a multiple of 16); striped when nil.
     public var blockSize: Int?
     public var compression: Compression
     /// Overview decimation factors built on finish (e.g. `[2, 4, 8]`); empty: none.
     public var overviews: [Int]
-    /// Write a Cloud-Optimized GeoTIFF through GDAL's COG driver (always tiled, with overviews).
+    /// Write a Cloud-Optimized GeoTIFF through GDAL's COG driver: tiled (`blockSize`, else 512),
+    /// with overviews halving the size until the smallest fits one block, the IFDs first.
     public var cloudOptimized: Bool
+    /// How overviews (plain or COG) are resampled; nil: `nearest` for `uint8` rasters, `average`
+    /// for the others.
+    public var resampling: OverviewResampling?
 
     public init(blockSize: Int? = 256, compression: Compression = .deflate,
-                overviews: [Int] = [], cloudOptimized: Bool = false) {
+                overviews: [Int] = [], cloudOptimized: Bool = false, resampling: OverviewResampling? = nil) {
         precondition(blockSize.map { $0 > 0 && $0 % 16 == 0 } ?? true,
                      "GeoTIFFOptions: block size \(blockSize ?? 0) must be a positive multiple of 16")
         self.blockSize = blockSize
         self.compression = compression
         self.overviews = overviews
         self.cloudOptimized = cloudOptimized
+        self.resampling = resampling
     }
 
     /// Tiled 256 x 256, DEFLATE: the default for every GeoLens output.
     public static let standard = GeoTIFFOptions()
+
+    /// A Cloud-Optimized class raster: 256 x 256 tiles, DEFLATE, overviews by `mode`.
+    public static let cloudOptimizedClasses = GeoTIFFOptions(cloudOptimized: true, resampling: .mode)
+
+    /// A Cloud-Optimized continuous raster (probabilities, entropy, attributions): 256 x 256
+    /// tiles, DEFLATE, overviews by `average`.
+    public static let cloudOptimizedContinuous = GeoTIFFOptions(cloudOptimized: true, resampling: .average)
+
+    /// The overview resampling for a raster of `dataType`.
+    func resampling(for dataType: RasterDataType) -> OverviewResampling {
+        resampling ?? (dataType == .uint8 ? .nearest : .average)
+    }
 
     /// GDAL GTiff creation options for these settings.
     var creationOptions: [String] {
@@ -57,6 +85,12 @@ public struct GeoTIFFOptions: Hashable, Sendable {
         }
         if compression != .none { options.append("PREDICTOR=1") }
         return options
+    }
+
+    /// GDAL COG creation options for these settings and a raster of `dataType`.
+    func cloudOptimizedOptions(for dataType: RasterDataType) -> [String] {
+        ["COMPRESS=\(compression.rawValue)", "BIGTIFF=IF_SAFER", "BLOCKSIZE=\(max(128, blockSize ?? 512))",
+         "OVERVIEWS=AUTO", "RESAMPLING=\(resampling(for: dataType).rawValue)"]
     }
 }
 

@@ -108,7 +108,7 @@ public final class GeoTIFFWriter: @unchecked Sendable {
             do {
                 if !options.cloudOptimized && !options.overviews.isEmpty {
                     var levels = options.overviews.map { Int32($0) }
-                    let result = GDALBuildOverviews(dataset.handle, dataType == .uint8 ? "NEAREST" : "AVERAGE",
+                    let result = GDALBuildOverviews(dataset.handle, options.resampling(for: dataType).rawValue,
                                                     Int32(levels.count), &levels, 0, nil, nil, nil)
                     try GDALRuntime.check(result, .writeFailed, "cannot build overviews for \(path)")
                 }
@@ -117,10 +117,8 @@ public final class GeoTIFFWriter: @unchecked Sendable {
                                       "cannot write \(path) (check free space and permissions)")
                 if options.cloudOptimized {
                     finalTemporary = temporaryPath + ".cog.tif"
-                    var cogOptions = ["COMPRESS=\(options.compression.rawValue)", "BIGTIFF=IF_SAFER",
-                                      "BLOCKSIZE=\(options.blockSize ?? 512)"]
-                    cogOptions.append(dataType == .uint8 ? "RESAMPLING=NEAREST" : "RESAMPLING=AVERAGE")
-                    _ = try dataset.createCopy(driver: "COG", path: finalTemporary, options: cogOptions)
+                    _ = try dataset.createCopy(driver: "COG", path: finalTemporary,
+                                               options: options.cloudOptimizedOptions(for: dataType))
                     self.dataset = nil
                     unlink(temporaryPath)
                 } else {

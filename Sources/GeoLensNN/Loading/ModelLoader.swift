@@ -16,17 +16,30 @@ public struct LoadedModel: Sendable {
 
 /// Opens a checkpoint and its model card and builds the model they describe.
 public enum ModelLoader {
-    /// The sidecar of `checkpoint`: `M.json` beside `M` (e.g. `model.safetensors.json`),
-    /// else the same name with `.json` in place of the extension (`model.json`).
+    /// The sidecar of `checkpoint`: the model card `M.json` beside `M` (e.g.
+    /// `model.safetensors.json`), else the same name with `.json` in place of the extension
+    /// (`model.json`); else a STAC MLM item `M.stac.json`, `M.item.json` (or with the extension
+    /// replaced: `model.stac.json`, `model.item.json`).
     public static func sidecar(for checkpoint: URL) -> URL? {
-        let candidates = [checkpoint.appendingPathExtension("json"),
-                          checkpoint.deletingPathExtension().appendingPathExtension("json")]
+        let stem = checkpoint.deletingPathExtension()
+        let candidates = [checkpoint.appendingPathExtension("json"), stem.appendingPathExtension("json")]
+            + ["stac.json", "item.json"].flatMap { [checkpoint.appendingPathExtension($0), stem.appendingPathExtension($0)] }
         return candidates.first { FileManager.default.fileExists(atPath: $0.path) && $0 != checkpoint }
+    }
+
+    /// The checkpoint and card that `path` and `card` name: a STAC MLM item given as the model
+    /// stands for the checkpoint its `mlm:model` asset names, and is its card unless one is given.
+    public static func resolve(checkpoint: URL, card: URL?) throws -> (checkpoint: URL, card: URL?) {
+        guard checkpoint.pathExtension.lowercased() == "json",
+              let data = try? Data(contentsOf: checkpoint), MLMItem.isItem(data) else { return (checkpoint, card) }
+        let item = try MLMItem(data: data, url: checkpoint)
+        return (try item.checkpointURL(), card ?? checkpoint)
     }
 
     /// Loads a built-in architecture's weights from safetensors or a PyTorch zip checkpoint,
     /// folds batch norms for inference, and checks the card against the model.
-    public static func load(checkpoint: URL, card explicitCard: URL? = nil, seed: UInt64 = 0) throws -> LoadedModel {
+    public static func load(checkpoint given: URL, card givenCard: URL? = nil, seed: UInt64 = 0) throws -> LoadedModel {
+        let (checkpoint, explicitCard) = try resolve(checkpoint: given, card: givenCard)
         guard FileManager.default.fileExists(atPath: checkpoint.path) else {
             throw ModelCardError(message: "checkpoint \(checkpoint.path) does not exist")
         }
@@ -38,7 +51,8 @@ public enum ModelLoader {
         }
         guard let cardURL else {
             throw ModelCardError(message: "no model card for \(checkpoint.path): write \(checkpoint.lastPathComponent).json "
-                                 + "beside it (keys: architecture, in_channels, classes, ...) or pass --model-card")
+                                 + "beside it (keys: architecture, in_channels, classes, ...), a STAC MLM item "
+                                 + "\(checkpoint.lastPathComponent).item.json, or pass --model-card")
         }
         let card = try ModelCard.load(from: cardURL)
         if card.architecture == "onnx" {

@@ -11,10 +11,17 @@ public struct ModelCard: Codable, Sendable, Equatable {
     public var classes: [String]?
     /// 1-based raster bands fed to the model, in order (default: all).
     public var bands: [Int]?
+    /// Band names fed to the model, in order, matched to each raster's band descriptions when it
+    /// is read (what STAC MLM items give instead of `bands`); exclusive with `bands`.
+    public var bandNames: [String]?
     public var inputScale: Double
     public var inputOffset: Double
     public var mean: [Double]?
     public var std: [Double]?
+    /// Per-channel clipping of the scaled values before `mean`/`std` (null entries: no bound);
+    /// MLM's `clip`, `clip-min` and `clip-max` value scalings.
+    public var clipMin: [Double?]?
+    public var clipMax: [Double?]?
     public var output: Output
     public var tileSize: Int?
     public var overlap: Int?
@@ -56,13 +63,15 @@ public struct ModelCard: Codable, Sendable, Equatable {
         case tileSize = "tile_size", ignoreIndex = "ignore_index", architectureOptions = "architecture_options"
         case allowPartialLoad = "allow_partial_load"
         case task, threshold
+        case bandNames = "band_names", clipMin = "clip_min", clipMax = "clip_max"
     }
 
     public init(architecture: String, inChannels: Int? = nil, classes: [String]? = nil, bands: [Int]? = nil,
                 inputScale: Double = 1, inputOffset: Double = 0, mean: [Double]? = nil, std: [Double]? = nil,
                 output: Output = .logits, tileSize: Int? = nil, overlap: Int? = nil, ignoreIndex: Int? = nil,
                 architectureOptions: [String: JSONValue] = [:], rename: [RenameRule] = [], allowPartialLoad: Bool = false,
-                task: ModelTask = .segmentation, threshold: LabelThreshold? = nil) {
+                task: ModelTask = .segmentation, threshold: LabelThreshold? = nil,
+                bandNames: [String]? = nil, clipMin: [Double?]? = nil, clipMax: [Double?]? = nil) {
         self.architecture = architecture
         self.inChannels = inChannels
         self.classes = classes
@@ -80,6 +89,9 @@ public struct ModelCard: Codable, Sendable, Equatable {
         self.allowPartialLoad = allowPartialLoad
         self.task = task
         self.threshold = threshold
+        self.bandNames = bandNames
+        self.clipMin = clipMin
+        self.clipMax = clipMax
     }
 
     public init(from decoder: Decoder) throws {
@@ -102,7 +114,10 @@ public struct ModelCard: Codable, Sendable, Equatable {
             rename: try c.decodeIfPresent([RenameRule].self, forKey: .rename) ?? [],
             allowPartialLoad: try c.decodeIfPresent(Bool.self, forKey: .allowPartialLoad) ?? false,
             task: try c.decodeIfPresent(ModelTask.self, forKey: .task) ?? .segmentation,
-            threshold: try c.decodeIfPresent(LabelThreshold.self, forKey: .threshold))
+            threshold: try c.decodeIfPresent(LabelThreshold.self, forKey: .threshold),
+            bandNames: try c.decodeIfPresent([String].self, forKey: .bandNames),
+            clipMin: try c.decodeIfPresent([Double?].self, forKey: .clipMin),
+            clipMax: try c.decodeIfPresent([Double?].self, forKey: .clipMax))
     }
 
     /// Writes every key; `task` and `threshold` only when they differ from the defaults, so the
@@ -126,6 +141,9 @@ public struct ModelCard: Codable, Sendable, Equatable {
         try c.encode(allowPartialLoad, forKey: .allowPartialLoad)
         if task != .segmentation { try c.encode(task, forKey: .task) }
         try c.encodeIfPresent(threshold, forKey: .threshold)
+        try c.encodeIfPresent(bandNames, forKey: .bandNames)
+        try c.encodeIfPresent(clipMin, forKey: .clipMin)
+        try c.encodeIfPresent(clipMax, forKey: .clipMax)
     }
 
     /// The multi-label decision threshold: the card's, else 0.5 for every class.
@@ -144,7 +162,27 @@ public struct ModelCard: Codable, Sendable, Equatable {
                 throw fail("bands", "lists \(bands.count) bands but in_channels is \(n)")
             }
         }
-        let channels = inChannels ?? bands?.count
+        if let bandNames {
+            if bands != nil { throw fail("band_names", "and 'bands' both select bands; keep one") }
+            if bandNames.isEmpty { throw fail("band_names", "must name at least one band") }
+            if Set(bandNames).count != bandNames.count { throw fail("band_names", "has duplicate names") }
+            if let n = inChannels, n != bandNames.count {
+                throw fail("band_names", "names \(bandNames.count) bands but in_channels is \(n)")
+            }
+        }
+        let channels = inChannels ?? bands?.count ?? bandNames?.count
+        for (key, values) in [("clip_min", clipMin), ("clip_max", clipMax)] {
+            guard let values else { continue }
+            if let channels, values.count != channels {
+                throw fail(key, "has \(values.count) values for \(channels) input channels")
+            }
+            if values.contains(where: { $0.map { !$0.isFinite } ?? false }) { throw fail(key, "holds a non-finite value") }
+        }
+        if let low = clipMin, let high = clipMax {
+            for (c, (l, h)) in zip(low, high).enumerated() {
+                if let l, let h, l > h { throw fail("clip_min", "is above clip_max for channel \(c)") }
+            }
+        }
         for (key, values) in [("mean", mean), ("std", std)] {
             guard let values else { continue }
             if let channels, values.count != channels {
@@ -174,12 +212,14 @@ public struct ModelCard: Codable, Sendable, Equatable {
         }
     }
 
-    /// Reads and validates a card from JSON.
+    /// Reads and validates a card from JSON: a GeoLens model card, or a STAC item with the MLM
+    /// extension (mapped by `MLMItem.modelCard()`).
     public static func load(from url: URL) throws -> ModelCard {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw ModelCardError(message: "cannot read model card \(url.path): \(error.localizedDescription)")
         }
+        if MLMItem.isItem(data) { return try MLMItem(data: data, url: url).modelCard() }
         do {
             let card = try JSONDecoder().decode(ModelCard.self, from: data)
             try card.validate()

@@ -84,10 +84,8 @@ public struct SampleSource: Sendable {
         let remapping = options.labelRemap.map { LabelRemapping($0) }
         return try PipelineError.wrapping(context: file.image) {
             let raster = try Raster(path: file.image)
-            if let bands = card.bands, let bad = bands.first(where: { $0 < 1 || $0 > raster.bandCount }) {
-                throw PipelineError.data("\(file.image) has \(raster.bandCount) bands but the model card selects band \(bad)")
-            }
-            let block = try raster.read(bands: card.bands, scale: Float(card.inputScale), offset: Float(card.inputOffset))
+            let bands = try BandSelection.bands(for: card, raster: raster)
+            let block = try raster.read(bands: bands, scale: Float(card.inputScale), offset: Float(card.inputOffset))
             var label: SampleLabel?
             if let labelPath = file.label {
                 let labelRaster = try Raster(path: labelPath)

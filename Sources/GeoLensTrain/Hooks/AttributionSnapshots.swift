@@ -2,6 +2,7 @@ public import Foundation
 import GeoLensExplain
 public import GeoLensGeo
 public import GeoLensNN
+import GeoLensPipeline
 public import GeoLensTensor
 
 /// GradCAM++ maps of a few fixed validation tiles every N epochs, to watch what the model looks
@@ -136,8 +137,12 @@ public final class AttributionSnapshots: TrainingHook {
             for (result, pixels) in zip(maps.results, maps.targetPixels) {
                 let stem = "\(Self.fileStem(tile.id))_class-\(Self.fileStem(classNames[result.classIndex]))"
                 let files = SnapshotEntry.Files(heatmap: "\(folder)/\(stem).png", map: "\(folder)/\(stem).tif")
-                try GeoTIFFWriter.writeFloat32(Tensor(shape: [1, height, width], scalars: result.map),
-                                               to: root.appendingPathComponent(files.map).path, georeference: tile.georeference)
+                let mapPath = root.appendingPathComponent(files.map).path
+                try GeoTIFFWriter.writeFloat32(Tensor(shape: [1, height, width], scalars: result.map), to: mapPath,
+                                               georeference: tile.georeference,
+                                               options: RasterOutputFormat.cloudOptimized.continuous)
+                try RasterStyles.attribution(besides: mapPath, values: result.map, signed: false,
+                                             quantity: "GradCAM++ (normalized)")
                 let caption = SnapshotFigure.caption(tile: tile.id, className: classNames[result.classIndex], layer: result.layer,
                                                      epoch: epoch)
                 try SnapshotFigure.write(map: result.map, height: height, width: width, composite: maps.composite, caption: caption,

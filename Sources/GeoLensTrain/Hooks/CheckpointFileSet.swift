@@ -19,7 +19,7 @@ struct CheckpointFileSet {
     let name: String
 
     /// File suffixes, the metadata (the commit marker) last.
-    static let suffixes = [".safetensors", ".json", ".optimizer.safetensors", ".meta.json"]
+    static let suffixes = [".safetensors", ".json", ".item.json", ".optimizer.safetensors", ".meta.json"]
     static let metadataSuffix = ".meta.json"
 
     /// The live file, e.g. `last.safetensors`.

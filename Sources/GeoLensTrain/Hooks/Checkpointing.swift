@@ -1,5 +1,6 @@
 import Foundation
 import GeoLensNN
+import GeoLensPipeline
 import GeoLensTensor
 
 /// What `<name>.meta.json` beside a checkpoint holds.
@@ -23,8 +24,8 @@ struct CheckpointMetadata: Codable {
 /// Writes the last checkpoint every epoch (model, optimizer state, metadata: what `--resume`
 /// needs) and the best checkpoint when the monitored value improves. Each checkpoint is
 /// `<name>.safetensors` + `<name>.json` (model card, so `eval`/`predict`/`explain` load it
-/// directly) + `<name>.meta.json`, replaced together (`CheckpointFileSet`). Attach it after the
-/// other hooks.
+/// directly) + `<name>.item.json` (the same card as a STAC MLM 1.5 item) + `<name>.meta.json`,
+/// replaced together (`CheckpointFileSet`). Attach it after the other hooks.
 public final class Checkpointing: TrainingHook {
     public let monitor: String
     public let mode: MonitorMode
@@ -58,6 +59,12 @@ public final class Checkpointing: TrainingHook {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try RunFiles.write(try encoder.encode(run.card), to: files.staged(".json"))
+        let item = try STACExport.item(card: run.card, checkpoint: files.live(".safetensors"), itemURL: files.live(".item.json"),
+                                       format: "safetensors", inputChannels: run.model.inChannels,
+                                       classCount: run.model.classCount, parameterCount: run.model.parameterCount,
+                                       bandNames: run.bandNames, checkpointFile: files.staged(".safetensors"),
+                                       title: "\(run.directory.lastPathComponent) \(name) epoch \(run.epoch + 1)")
+        try RunFiles.write(item, to: files.staged(".item.json"))
         if optimizer {
             var moments = StateDict()
             let (tensors, steps) = run.optimizer.exportState()

@@ -66,6 +66,9 @@ public final class Trainer {
         }
         run = TrainingRun(configuration: configuration, model: model, card: card, directory: directory,
                           optimizer: optimizer, dataHash: String(hash, radix: 16), notes: notes)
+        if let source = tiles[0].source, let raster = try? Raster(path: source) {
+            run.bandNames = (try? STACExport.bandNames(of: raster, card: card)) ?? nil
+        }
         var hooks: [any TrainingHook] = [UncertaintyTracking()]
         if let lambda = configuration.hooks.entropyRegularization, lambda != 0 { hooks.append(EntropyRegularization(lambda: lambda)) }
         if let early = configuration.hooks.earlyStopping {
@@ -82,6 +85,8 @@ public final class Trainer {
             hooks.append(hook)
         }
         hooks.append(Checkpointing(monitor: configuration.hooks.checkpointMonitor, mode: configuration.hooks.checkpointMode))
+        // Last: it logs each epoch's final record and snapshot figures.
+        if configuration.hooks.tensorboard { hooks.append(TensorBoardLogging()) }
         run.hooks = hooks
     }
 

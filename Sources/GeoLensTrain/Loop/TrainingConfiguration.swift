@@ -110,13 +110,15 @@ public struct HookConfiguration: Codable, Sendable, Equatable {
     public var checkpointMode: MonitorMode = .max
     /// GradCAM++ maps of fixed validation tiles every few epochs (nil: off).
     public var attributionSnapshots: AttributionSnapshotConfiguration?
+    /// TensorBoard event files in the run directory (default on).
+    public var tensorboard: Bool = true
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case entropyRegularization = "entropy_regularization", earlyStopping = "early_stopping"
         case checkpointMonitor = "checkpoint_monitor", checkpointMode = "checkpoint_mode"
-        case attributionSnapshots = "attribution_snapshots"
+        case attributionSnapshots = "attribution_snapshots", tensorboard
     }
 
     public init(from decoder: Decoder) throws {
@@ -127,6 +129,7 @@ public struct HookConfiguration: Codable, Sendable, Equatable {
         checkpointMonitor = try c.decodeIfPresent(String.self, forKey: .checkpointMonitor) ?? checkpointMonitor
         checkpointMode = try c.decodeIfPresent(MonitorMode.self, forKey: .checkpointMode) ?? checkpointMode
         attributionSnapshots = try c.decodeIfPresent(AttributionSnapshotConfiguration.self, forKey: .attributionSnapshots)
+        tensorboard = try c.decodeIfPresent(Bool.self, forKey: .tensorboard) ?? tensorboard
         guard EpochRecord.monitorNames.contains(checkpointMonitor) else {
             throw TrainingError.configuration("hooks.checkpoint_monitor '\(checkpointMonitor)' is not one of \(EpochRecord.monitorNames.joined(separator: ", "))")
         }

@@ -19,6 +19,9 @@ public final class TrainingRun {
     public let dataHash: String
     /// Set by a hook (e.g. early stopping) to end training after the current epoch.
     public var stopRequested = false
+    /// The fed bands' descriptions in the training rasters (the STAC items' band names), when
+    /// every one is set and unique.
+    public internal(set) var bandNames: [String]?
     let notes: (String) -> Void
 
     init(configuration: TrainingConfiguration, model: any SegmentationModel, card: ModelCard, directory: URL,

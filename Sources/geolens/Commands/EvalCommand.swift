@@ -32,6 +32,8 @@ struct EvalCommand: ReportingCommand {
     @Option(help: "Seed of bootstrap and MC dropout.") var seed: UInt64?
     @Flag(name: .customLong("write-predictions"), help: "Write predictions/<stem>_pred.tif and _entropy.tif.") var writePredictions = false
     @Flag(help: "Also write predictions/<stem>_prob.tif.") var probabilities = false
+    @Flag(name: .customLong("no-cog"), help: "Write plain GeoTIFFs instead of Cloud-Optimized ones (config cog: false).")
+    var noCOG = false
     @Option(name: .customLong("on-error"), help: "fail (default) or skip: record a tile that cannot be read, paired or scored and go on.")
     var onError: String?
     @Option(name: .customLong("max-failures"), help: "With --on-error skip: stop once more tiles than this have failed.")
@@ -46,7 +48,7 @@ struct EvalCommand: ReportingCommand {
             ("threads", threads.map { .number(Double($0)) }), ("shard", shard.map(JSONValue.string)),
             ("mc_dropout", mcDropout.map { .number(Double($0)) }), ("seed", seed.map { .number(Double($0)) }),
             ("write_predictions", writePredictions || probabilities ? .bool(true) : nil),
-            ("write_probabilities", probabilities ? .bool(true) : nil),
+            ("write_probabilities", probabilities ? .bool(true) : nil), ("cog", noCOG ? .bool(false) : nil),
             ("on_error", onError.map(JSONValue.string)), ("max_failures", maxFailures.map { .number(Double($0)) }),
             ("class_folders", classFolders ? .bool(true) : nil), ("allow_unlabelled", allowUnlabelled ? .bool(true) : nil),
         ])

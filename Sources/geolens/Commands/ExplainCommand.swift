@@ -51,6 +51,8 @@ struct ExplainCommand: ReportingCommand {
     @Option(name: .customLong("max-failures"), help: "With --on-error skip: stop once more tiles than this have failed.")
     var maxFailures: Int?
     @Flag(help: "Sanity checks per record: deletion/insertion AUC and cascading model randomization.") var sanity = false
+    @Flag(name: .customLong("no-cog"), help: "Write plain GeoTIFF maps instead of Cloud-Optimized ones (config cog: false).")
+    var noCOG = false
     @Option(help: "Config file (JSON or YAML) with the same keys.") var config: String?
     @Option(name: .customLong("set"), help: "Override a config key, KEY=VALUE (repeatable).") var assignments: [String] = []
 
@@ -71,7 +73,7 @@ struct ExplainCommand: ReportingCommand {
             ("labels", labels.map(JSONValue.string)),
             ("class_folders", classFolders ? .bool(true) : nil), ("allow_unlabelled", allowUnlabelled ? .bool(true) : nil), ("batch", batch.map { .number(Double($0)) }),
             ("threads", threads.map { .number(Double($0)) }), ("shard", shard.map(JSONValue.string)),
-            ("sanity", sanity ? .bool(true) : nil),
+            ("sanity", sanity ? .bool(true) : nil), ("cog", noCOG ? .bool(false) : nil),
             ("on_error", onError.map(JSONValue.string)), ("max_failures", maxFailures.map { .number(Double($0)) }),
         ])
         let settings = try document.decode(ExplanationSettings.self)

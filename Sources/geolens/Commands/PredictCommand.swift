@@ -25,6 +25,7 @@ struct PredictCommand: ReportingCommand {
     @Option(help: "Blending weight: hann, gaussian or uniform.") var blend: String = "hann"
     @Option(help: "Predict shard I of N (0-based) of the scenes, e.g. 0/4.") var shard: String?
     @Flag(help: "Also write per-class probabilities.") var probabilities = false
+    @Flag(name: .customLong("no-cog"), help: "Write plain GeoTIFFs instead of Cloud-Optimized ones.") var noCOG = false
     @Option(name: .customLong("on-error"), help: "fail (default) or skip: record a scene that cannot be predicted in failed_scenes.json and go on.")
     var onError: String = "fail"
     @Option(name: .customLong("max-failures"), help: "With --on-error skip: stop once more scenes than this have failed.")
@@ -47,6 +48,7 @@ struct PredictCommand: ReportingCommand {
                                           blend: PredictionSettings.Blend(rawValue: blend) ?? .hann,
                                           probabilities: probabilities, shard: shard)
         settings.failurePolicy = try FailurePolicy(onError: onError, maxFailures: maxFailures, source: "predict")
+        settings.rasterFormat = RasterOutputFormat(cloudOptimized: !noCOG)
         var run = PredictionRun(settings: settings, progress: StderrProgress.sink("predict", unit: "windows"))
         let scenes = try run.run()
         for scene in scenes {

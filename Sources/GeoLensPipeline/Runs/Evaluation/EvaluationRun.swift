@@ -98,7 +98,8 @@ public struct EvaluationRun: Sendable {
         }
         let predictions = out.appendingPathComponent("predictions")
         if settings.writePredictions { try FileSystem.createDirectory(predictions) }
-        let rasters = PredictionRasters(classNames: session.classNames, probabilities: settings.writeProbabilities)
+        let rasters = PredictionRasters(classNames: session.classNames, probabilities: settings.writeProbabilities,
+                                        format: settings.rasterFormat)
 
         /// Reads one tile; under `on_error: skip` a failure is journaled and nil returned.
         func read(_ file: TilePair) throws(PipelineError) -> Sample? {

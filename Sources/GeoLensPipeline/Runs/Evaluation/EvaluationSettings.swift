@@ -32,6 +32,8 @@ public struct EvaluationSettings: Decodable, Sendable {
     public var seed: UInt64
     public var writePredictions: Bool
     public var writeProbabilities: Bool
+    /// Write the prediction rasters as Cloud-Optimized GeoTIFFs (default) or plain GeoTIFFs (`cog: false`).
+    public var cog: Bool
     /// `fail` (default) or `skip`: what a tile that cannot be read, paired or scored does.
     public var onError: String
     /// With `on_error: skip`, stop once more tiles than this have failed.
@@ -45,7 +47,7 @@ public struct EvaluationSettings: Decodable, Sendable {
                 imageSuffix: String = "", labelSuffix: String = "", batch: Int = 4, threads: Int? = nil,
                 shard: String? = nil, ignoreIndex: Int? = nil, labelRemap: [String: Int]? = nil, mcDropout: Int = 0,
                 bootstrapResamples: Int = 1000, seed: UInt64 = 0, writePredictions: Bool = false,
-                writeProbabilities: Bool = false, onError: String = "fail", maxFailures: Int? = nil,
+                writeProbabilities: Bool = false, cog: Bool = true, onError: String = "fail", maxFailures: Int? = nil,
                 classFolders: Bool = false, allowUnlabelled: Bool = false) {
         self.model = model
         self.modelCard = modelCard
@@ -64,6 +66,7 @@ public struct EvaluationSettings: Decodable, Sendable {
         self.seed = seed
         self.writePredictions = writePredictions
         self.writeProbabilities = writeProbabilities
+        self.cog = cog
         self.onError = onError
         self.maxFailures = maxFailures
         self.classFolders = classFolders
@@ -75,7 +78,7 @@ public struct EvaluationSettings: Decodable, Sendable {
         case modelCard = "model_card", imageSuffix = "image_suffix", labelSuffix = "label_suffix"
         case ignoreIndex = "ignore_index", labelRemap = "label_remap", mcDropout = "mc_dropout"
         case bootstrapResamples = "bootstrap_resamples", writePredictions = "write_predictions"
-        case writeProbabilities = "write_probabilities", onError = "on_error", maxFailures = "max_failures"
+        case cog, writeProbabilities = "write_probabilities", onError = "on_error", maxFailures = "max_failures"
         case classFolders = "class_folders", allowUnlabelled = "allow_unlabelled"
     }
 
@@ -99,11 +102,15 @@ public struct EvaluationSettings: Decodable, Sendable {
                   seed: try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0,
                   writePredictions: try c.decodeIfPresent(Bool.self, forKey: .writePredictions) ?? false,
                   writeProbabilities: try c.decodeIfPresent(Bool.self, forKey: .writeProbabilities) ?? false,
+                  cog: try c.decodeIfPresent(Bool.self, forKey: .cog) ?? true,
                   onError: try c.decodeIfPresent(String.self, forKey: .onError) ?? "fail",
                   maxFailures: try c.decodeIfPresent(Int.self, forKey: .maxFailures),
                   classFolders: try c.decodeIfPresent(Bool.self, forKey: .classFolders) ?? false,
                   allowUnlabelled: try c.decodeIfPresent(Bool.self, forKey: .allowUnlabelled) ?? false)
     }
+
+    /// How the prediction rasters are written.
+    public var rasterFormat: RasterOutputFormat { RasterOutputFormat(cloudOptimized: cog) }
 
     /// The sample source these settings describe (keeping unlabelled tiles when they are skipped).
     public func sampleSource() throws(PipelineError) -> SampleSourceOptions {

@@ -22,7 +22,7 @@ enum ExplanationBaseline {
             }
             let normalization = InputNormalization(card: card, channels: channels)
             return .perChannel(raw.enumerated().map { c, value in
-                (Float(value * card.inputScale + card.inputOffset) - normalization.mean[c]) / normalization.std[c]
+                normalization.normalize(Float(value * card.inputScale + card.inputOffset), channel: c)
             })
         }
     }

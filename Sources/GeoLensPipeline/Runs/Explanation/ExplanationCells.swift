@@ -97,10 +97,11 @@ struct ExplanationCells {
     }
 
     /// Writes the superpixel labels as a single-band Int32 GeoTIFF (0 = nodata, segments 1...K).
-    func writeSegments(to path: String, georeference: Georeference) throws {
+    func writeSegments(to path: String, georeference: Georeference, options: GeoTIFFOptions) throws {
         guard let segmentation else { return }
         let writer = try GeoTIFFWriter(path: path, width: segmentation.width, height: segmentation.height, bandCount: 1,
-                                       dataType: .int32, georeference: georeference, nodata: 0, bandDescriptions: ["segment"])
+                                       dataType: .int32, georeference: georeference, options: options, nodata: 0,
+                                       bandDescriptions: ["segment"])
         try writer.write(band: 1, window: .full(width: segmentation.width, height: segmentation.height),
                          doubles: segmentation.labels.map(Double.init))
         try writer.finish()

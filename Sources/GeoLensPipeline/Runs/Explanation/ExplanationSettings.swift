@@ -54,10 +54,15 @@ public struct ExplanationSettings: Decodable, Sendable {
     public var classFolders: Bool = false
     /// Tile classifiers: tiles without a row in the label table are read unlabelled.
     public var allowUnlabelled: Bool = false
+    /// Cloud-Optimized attribution rasters (default) or plain GeoTIFFs (`cog: false`).
+    public var cog: Bool = true
+
+    /// How the attribution and superpixel rasters are written.
+    public var rasterFormat: RasterOutputFormat { RasterOutputFormat(cloudOptimized: cog) }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case model, input, out, method, classes, layer, groups, grid, superpixels, compactness, composite, baseline, samples
-        case steps, seed, target, labels, batch, threads, shard, sanity
+        case steps, seed, target, labels, batch, threads, shard, sanity, cog
         case modelCard = "model_card", superpixelBands = "superpixel_bands"
         case imageSuffix = "image_suffix", labelSuffix = "label_suffix", labelRemap = "label_remap"
         case ignoreIndex = "ignore_index", onError = "on_error", maxFailures = "max_failures"
@@ -114,6 +119,7 @@ public struct ExplanationSettings: Decodable, Sendable {
         labelRemap = try c.decodeIfPresent([String: Int].self, forKey: .labelRemap)
         ignoreIndex = try c.decodeIfPresent(Int.self, forKey: .ignoreIndex)
         onError = try c.decodeIfPresent(String.self, forKey: .onError) ?? "fail"
+        cog = try c.decodeIfPresent(Bool.self, forKey: .cog) ?? true
         maxFailures = try c.decodeIfPresent(Int.self, forKey: .maxFailures)
         classFolders = try c.decodeIfPresent(Bool.self, forKey: .classFolders) ?? false
         allowUnlabelled = try c.decodeIfPresent(Bool.self, forKey: .allowUnlabelled) ?? false

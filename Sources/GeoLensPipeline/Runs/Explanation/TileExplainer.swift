@@ -85,10 +85,12 @@ struct TileExplainer {
             let name = "\(stem)_\(config.method)_\(names[index]).tif"
             let path = (config.out as NSString).appendingPathComponent(name)
             try GeoTIFFWriter.writeFloat32(Tensor(shape: [bands, height, width], scalars: values), to: path,
-                                           georeference: georeference)
+                                           georeference: georeference, options: config.rasterFormat.continuous)
             let plane = height * width
             var summed = Array(values[0..<plane])
             for b in 1..<max(bands, 1) { for i in 0..<plane { summed[i] += values[b * plane + i] } }
+            try RasterStyles.attribution(besides: path, values: bands == 1 ? values : Array(values[0..<plane]),
+                                         signed: !config.isCAM, quantity: method.valueDescription)
             let caption = AttributionFigures.caption(stem: stem, className: names[index], method: method, detail: detail,
                                                      target: region.description)
             try AttributionFigures.writeHeatmap(map: summed, height: height, width: width, composite: compositeBands,
@@ -129,7 +131,8 @@ struct TileExplainer {
         var segmentsFile: String?
         if cells.segmentation != nil {
             let name = "\(stem)_superpixels.tif"
-            try cells.writeSegments(to: (config.out as NSString).appendingPathComponent(name), georeference: georeference)
+            try cells.writeSegments(to: (config.out as NSString).appendingPathComponent(name), georeference: georeference,
+                                    options: config.rasterFormat.classes)
             segmentsFile = name
         }
         boundaries = cells.outlines(height: height, width: width)

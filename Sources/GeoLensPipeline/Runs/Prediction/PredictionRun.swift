@@ -28,6 +28,8 @@ public struct PredictionSettings: Sendable {
     public var shard: String?
     /// What a scene that cannot be read or predicted does (`skip` records it in `failed_scenes.json`).
     public var failurePolicy: FailurePolicy = .fail
+    /// Cloud-Optimized GeoTIFF (default) or plain GeoTIFF (`--no-cog`).
+    public var rasterFormat: RasterOutputFormat = .cloudOptimized
 
     public init(model: String, modelCard: String? = nil, input: String, out: String, tile: Int? = nil,
                 overlap: Int? = nil, batch: Int = 4, threads: Int? = nil, blend: Blend = .hann,
@@ -49,8 +51,9 @@ public struct PredictionSettings: Sendable {
 /// Predicts scenes of any size: each scene is streamed through the model in overlapping windows
 /// whose class probabilities are blended with a tapering weight, so memory stays bounded by one
 /// row of windows and seams vanish. Writes `<stem>_pred.tif`, `<stem>_entropy.tif`, with
-/// `probabilities` `<stem>_prob.tif`, and the labelled quicklook `<stem>_pred.png` (class map,
-/// class legend, scale bar) per scene into `out`.
+/// `probabilities` `<stem>_prob.tif` (Cloud-Optimized unless `rasterFormat` says plain), the QGIS
+/// styles `<stem>_pred.qml` and `<stem>_entropy.qml`, and the labelled quicklook `<stem>_pred.png`
+/// (class map, class legend, scale bar) per scene into `out`.
 public struct PredictionRun: Sendable {
     /// One predicted scene.
     public struct Scene: Sendable {
@@ -116,10 +119,7 @@ public struct PredictionRun: Sendable {
                 progress.note("predict: skipping \(file.image): \(reason)")
             }) { () throws(PipelineError) -> Scene in try PipelineError.wrapping(context: file.image) { () throws -> Scene in
                 let raster = try Raster(path: file.image)
-                let bands = card.bands ?? Array(1...raster.bandCount)
-                if let bad = bands.first(where: { $0 < 1 || $0 > raster.bandCount }) {
-                    throw PipelineError.data("\(file.image) has \(raster.bandCount) bands but the model card selects band \(bad)")
-                }
+                let bands = try BandSelection.bands(for: card, raster: raster) ?? Array(1...raster.bandCount)
                 try session.checkChannels(bands.count, source: file.image)
                 try session.checkInputSize(height: tileSize, width: tileSize, source: file.image)
                 let weight: BlendWeight = switch settings.blend {
@@ -136,7 +136,9 @@ public struct PredictionRun: Sendable {
                 let sceneProgress = files.count > 1 ? progress.relabelled("predict \(stem)") : progress
                 var done = 0
                 let paths = try predictor.predict(to: settings.out, stem: stem, classNames: session.classNames,
-                                                  classColors: colorTable, writeProbabilities: settings.probabilities) { batch in
+                                                  classColors: colorTable, writeProbabilities: settings.probabilities,
+                                                  classOptions: settings.rasterFormat.classes,
+                                                  continuousOptions: settings.rasterFormat.continuous) { batch in
                     try RunInterruption.checkpoint("\(results.count) of \(files.count) scenes are finished in \(settings.out); "
                                                    + "\(file.image) was left unwritten; run the command again (finished scenes are overwritten)")
                     defer {
@@ -145,13 +147,15 @@ public struct PredictionRun: Sendable {
                     }
                     return session.probabilities(batch)
                 }
+                let styles = [try RasterStyles.classes(besides: paths.classIds, classNames: session.classNames),
+                              try RasterStyles.entropy(besides: paths.entropy, classCount: session.classCount)]
                 let quicklook = (settings.out as NSString).appendingPathComponent("\(stem)_pred.png")
                 try PredictionQuicklookFile.write(classRaster: paths.classIds, to: quicklook, scene: stem,
                                                   model: URL(fileURLWithPath: settings.model).lastPathComponent,
                                                   classNames: session.classNames)
                 sceneProgress.report(.finished(done: done, total: windows))
                 return Scene(input: file.image, width: raster.width, height: raster.height, windows: windows,
-                             outputs: [paths.classIds, paths.entropy] + (paths.probabilities.map { [$0] } ?? []) + [quicklook])
+                             outputs: [paths.classIds, paths.entropy] + (paths.probabilities.map { [$0] } ?? []) + styles + [quicklook])
             } }
             if let attempt { results.append(attempt) }
         }
