@@ -11,6 +11,11 @@ public protocol SegmentationModel: Module {
     /// Checkpoint key prefixes the architecture never uses and loading skips silently
     /// (smp keeps encoder stages beyond `encoder_depth` in its state_dict).
     var ignoredCheckpointKeyPrefixes: [String] { get }
+    /// How the output of `layer` (a name `resolvedLayer` returns) lays out its features.
+    func featureLayout(ofLayer layer: String) -> FeatureLayout
+    /// The capture key for a layer named by the user: ONNX graphs also accept the PyTorch module
+    /// path their node names record (`encoder.blocks.2.norm1`) in place of the tensor name.
+    func resolvedLayer(_ layer: String) -> String
 }
 
 extension SegmentationModel {

@@ -9,7 +9,7 @@ struct ONNXInferredNode {
     var consumedInputs: Set<Int> = []
 }
 
-/// Output-shape rules for every supported operator (ONNX operator sets 11 to 18).
+/// Output-shape rules for every supported operator (ONNX operator sets 11 to 20).
 ///
 /// Rules are pure arithmetic on shapes and on the constant inputs shapes depend on; they also
 /// normalise attributes across operator set versions (e.g. Squeeze axes moved from an attribute
@@ -72,6 +72,8 @@ enum ONNXShapeRules {
             return ONNXInferredNode(outputShapes: [shape], outputTypes: [ctx.type(node, 1)], attributes: attrs)
         case "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "Resize", "Upsample", "Pad":
             return try spatial(node, ctx, opset: opset, attributes: attrs)
+        case let op where transformerRules.contains(op):
+            return try transformer(node, ctx, opset: opset, attributes: attrs)
         default:
             return try layout(node, ctx, opset: opset, attributes: attrs)
         }

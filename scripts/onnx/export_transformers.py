@@ -1,0 +1,287 @@
+"""Exports the small transformer ONNX fixtures of fixtures/onnx and records onnxruntime results.
+
+Usage: /work/venv-tf/bin/python scripts/onnx/export_transformers.py [--out fixtures/onnx] [--full DIR]
+
+Needs torch, onnx, onnxruntime, timm and segmentation-models-pytorch. Three segmentation models
+with random weights (fixed seeds), shrunk so each graph stays well under 2 MB, 6 input bands and
+3 classes (the fixture tiles' bands and clear/cloud/shadow), exported with the TorchScript exporter
+at opsets 17, 18 and 20 with a dynamic batch axis:
+
+  segformer_tiny    smp `Segformer` on a MiT encoder of mit_b0's layout at a quarter of its width
+                    (overlapping patch embeddings, spatial-reduction attention, Mix-FFN depthwise
+                    convolutions), dynamic height and width as well.
+  vit_tiny          a timm `VisionTransformer` (patch 16, class token and one register token,
+                    learned position embeddings) whose patch tokens are put back on their 4 x 4 grid
+                    and decoded by convolutions and upsampling: the shape of Prithvi, SatMAE or
+                    Clay encoders fine-tuned for segmentation. Fixed 64 x 64 input.
+  swin_tiny         a timm `SwinTransformer` (patch 4, window 4, shifted windows with attention masks,
+                    relative position bias, patch merging) with the same kind of head. Fixed 64 x 64.
+
+For each model and opset, `<name>_op<N>.json` holds the 1 x 6 x 64 x 64 input and onnxruntime's
+logits, the shape onnxruntime gives every tensor (and, for the dynamic SegFormer, at 96 x 64 too),
+and the names of the exported operators. `vit_tiny_op17_gradients.json` holds PyTorch autograd
+gradients of one class's summed logits with respect to the input and to the token tensor of the
+last block's first norm (named by its ONNX tensor). With --full the same architectures at full
+width and 256 x 256 are written to DIR for benchmarks (never committed).
+"""
+
+import argparse
+import json
+import os
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+HEIGHT, WIDTH, BANDS, CLASSES = 64, 64, 6, 3
+OPSETS = (17, 18, 20)
+
+
+def fixed_seed(seed):
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+
+
+class TokenGridHead(nn.Module):
+    """Patch tokens back on their grid, then convolutions and upsampling to the input size."""
+
+    def __init__(self, channels, classes, hidden=32):
+        super().__init__()
+        self.neck = nn.Sequential(nn.Conv2d(channels, hidden, 3, padding=1), nn.BatchNorm2d(hidden), nn.ReLU())
+        self.refine = nn.Sequential(nn.Conv2d(hidden, hidden, 3, padding=1), nn.BatchNorm2d(hidden), nn.ReLU())
+        self.classifier = nn.Conv2d(hidden, classes, 1)
+
+    def forward(self, grid, size):
+        y = self.neck(grid)
+        y = F.interpolate(y, scale_factor=4, mode="bilinear", align_corners=False)
+        y = self.refine(y)
+        y = self.classifier(y)
+        return F.interpolate(y, size=size, mode="bilinear", align_corners=False)
+
+
+class ViTSegmentation(nn.Module):
+    """A timm ViT encoder with a convolutional head on its patch tokens."""
+
+    def __init__(self, image=HEIGHT, bands=BANDS, classes=CLASSES, dim=64, depth=3, heads=4, reg_tokens=1):
+        super().__init__()
+        import timm.models.vision_transformer as vit
+        self.encoder = vit.VisionTransformer(
+            img_size=image, patch_size=16, in_chans=bands, num_classes=0, global_pool="", embed_dim=dim,
+            depth=depth, num_heads=heads, mlp_ratio=4.0, class_token=True, reg_tokens=reg_tokens)
+        self.head = TokenGridHead(dim, classes)
+        self.grid = image // 16
+
+    def forward(self, x):
+        tokens = self.encoder.forward_features(x)
+        patches = tokens[:, self.encoder.num_prefix_tokens:]
+        grid = patches.transpose(1, 2).reshape(x.shape[0], -1, self.grid, self.grid)
+        return self.head(grid, (x.shape[2], x.shape[3]))
+
+
+class SwinSegmentation(nn.Module):
+    """A timm Swin encoder (channels-last stage outputs) with a convolutional head."""
+
+    def __init__(self, image=HEIGHT, bands=BANDS, classes=CLASSES, dim=16, depths=(2, 2), heads=(1, 2), window=4):
+        super().__init__()
+        import timm.models.swin_transformer as swin
+        self.encoder = swin.SwinTransformer(
+            img_size=image, patch_size=4, in_chans=bands, num_classes=0, global_pool="", embed_dim=dim,
+            depths=depths, num_heads=heads, window_size=window, mlp_ratio=4.0)
+        self.head = TokenGridHead(dim * 2 ** (len(depths) - 1), classes)
+
+    def forward(self, x):
+        features = self.encoder.forward_features(x)  # B x h x w x C
+        return self.head(features.permute(0, 3, 1, 2), (x.shape[2], x.shape[3]))
+
+
+def segformer(width_scale=0.25, classes=CLASSES, bands=BANDS):
+    """smp Segformer on a MiT encoder with mit_b0's layout; `width_scale` shrinks its widths."""
+    import segmentation_models_pytorch as smp
+    from segmentation_models_pytorch.encoders import encoders
+    base = encoders["mit_b0"]
+    params = dict(base["params"])
+    dims = [max(8, int(d * width_scale) // 8 * 8) for d in params["embed_dims"]]
+    name = "mit_geolens_tiny" if width_scale < 1 else "mit_b0"
+    if width_scale < 1:
+        params.update(embed_dims=dims, num_heads=[1, 1, 2, 4], depths=[1, 1, 1, 1],
+                      out_channels=[bands, 0] + dims if "out_channels" in params else None)
+        if params.get("out_channels") is None:
+            params.pop("out_channels", None)
+        encoders[name] = dict(base, params=params, pretrained_settings={})
+    return smp.Segformer(name, encoder_weights=None, in_channels=bands, classes=classes,
+                         decoder_segmentation_channels=32 if width_scale < 1 else 256)
+
+
+def small_models():
+    """(name, builder, dynamic spatial size) of the committed fixtures."""
+    return [
+        ("segformer_tiny", lambda: segformer(0.25), True),
+        ("vit_tiny", lambda: ViTSegmentation(), False),
+        ("swin_tiny", lambda: SwinSegmentation(), False),
+    ]
+
+
+def full_models():
+    """Full-width versions at 256 x 256 (benchmarks only)."""
+    return [
+        ("segformer_mit_b0_full", lambda: segformer(1.0), True),
+        ("vit_small_full", lambda: ViTSegmentation(image=256, dim=384, depth=12, heads=6, reg_tokens=0), False),
+        ("swin_tiny_full", lambda: SwinSegmentation(image=256, dim=96, depths=(2, 2, 6, 2), heads=(3, 6, 12, 24), window=8), False),
+    ]
+
+
+def export(model, path, opset, size, dynamic_spatial):
+    model.eval()
+    dummy = torch.zeros(1, BANDS, size, size)
+    axes = {0: "batch", 2: "height", 3: "width"} if dynamic_spatial else {0: "batch"}
+    torch.onnx.export(model, (dummy,), path, dynamo=False, opset_version=opset,
+                      input_names=["image"], output_names=["logits"],
+                      dynamic_axes={"image": axes, "logits": axes})
+
+
+def exposed_session(path):
+    """An onnxruntime session on the graph with every node output added as a graph output."""
+    model = onnx.load(path)
+    existing = {o.name for o in model.graph.output}
+    for node in model.graph.node:
+        for name in node.output:
+            if name and name not in existing:
+                model.graph.output.append(onnx.ValueInfoProto(name=name))
+                existing.add(name)
+    return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+
+
+def all_tensor_shapes(path, feed):
+    session = exposed_session(path)
+    names = [o.name for o in session.get_outputs()]
+    return {n: list(np.asarray(v).shape) for n, v in zip(names, session.run(names, feed))}
+
+
+def rounded(values, digits=None):
+    flat = np.asarray(values, dtype=np.float32).reshape(-1)
+    if digits is not None:
+        return [round(float(v), digits) for v in flat]
+    return [float(f"{v:.7g}") for v in flat]
+
+
+def tensor_json(values, digits=None):
+    return {"shape": list(np.asarray(values).shape), "data": rounded(values, digits)}
+
+
+def fixture_input(seed=11, size=HEIGHT):
+    rng = np.random.default_rng(seed)
+    return np.round(rng.standard_normal((1, BANDS, size, size)), 3).astype(np.float32)
+
+
+def build(name):
+    entry = next(m for m in small_models() + full_models() if m[0] == name)
+    fixed_seed(7)
+    model = entry[1]().eval()
+    # Random running statistics, so folded batch norms are not identities.
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.2, 0.2)
+                module.running_var.uniform_(0.5, 1.5)
+    return model
+
+
+def write_model_fixture(out, name, opset, dynamic_spatial, size=HEIGHT, shapes=True):
+    model = build(name)
+    stem = f"{name}_op{opset}"
+    path = os.path.join(out, stem + ".onnx")
+    export(model, path, opset, size, dynamic_spatial)
+    x = fixture_input(size=size)
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    (y,) = session.run(["logits"], {"image": x})
+    with torch.no_grad():
+        drift = float(np.max(np.abs(model(torch.from_numpy(x)).numpy() - y)))
+    graph = onnx.load(path)
+    record = {
+        "model": stem + ".onnx", "opset": opset, "bands": BANDS, "classes": CLASSES,
+        "inputName": "image", "outputName": "logits",
+        "input": tensor_json(x, 3), "output": tensor_json(y),
+        "operators": sorted({n.op_type for n in graph.graph.node}),
+        "torchDrift": drift, "onnxruntime": ort.__version__, "torch": torch.__version__,
+    }
+    if shapes:
+        record["tensorShapes"] = all_tensor_shapes(path, {"image": x})
+        if dynamic_spatial:
+            record["tensorShapesTall"] = all_tensor_shapes(path, {"image": np.zeros((2, BANDS, size + 32, size), np.float32)})
+    with open(os.path.join(out, stem + ".json"), "w") as f:
+        json.dump(record, f, separators=(",", ":"))
+    print(f"{stem}: {os.path.getsize(path) / 1e6:.2f} MB, output {list(y.shape)}, torch drift {drift:.2e}, "
+          f"ops {record['operators']}")
+
+
+def norm1_tensor(path, model, x, module):
+    """The ONNX tensor holding the output of `module` (found by value)."""
+    captured = {}
+    handle = module.register_forward_hook(lambda _, __, output: captured.setdefault("value", output.detach().numpy()))
+    with torch.no_grad():
+        model(torch.from_numpy(x))
+    handle.remove()
+    session = exposed_session(path)
+    names = [o.name for o in session.get_outputs()]
+    reference = captured["value"]
+    matches = [n for n, v in zip(names, session.run(names, {"image": x}))
+               if np.asarray(v).shape == reference.shape and np.max(np.abs(np.asarray(v) - reference)) < 1e-5]
+    assert matches, "no ONNX tensor matches the module output"
+    return matches[0]
+
+
+def write_gradients(out, name="vit_tiny", opset=17, target_class=1):
+    """`<name>_op<N>_gradients.json`: PyTorch gradients of one class's summed logits with respect
+    to the input and to the token tensor of the last block's norm1 (as a leaf)."""
+    model = build(name)
+    path = os.path.join(out, f"{name}_op{opset}.onnx")
+    x = fixture_input(seed=5)
+    module = model.encoder.blocks[-1].norm1
+    tensor = norm1_tensor(path, model, x, module)
+    captured = {}
+
+    def hook(_, __, output):
+        output.retain_grad()
+        captured["value"] = output
+    handle = module.register_forward_hook(hook)
+    inp = torch.from_numpy(x).requires_grad_(True)
+    logits = model(inp)
+    handle.remove()
+    logits[:, target_class].sum().backward()
+    activation = captured["value"]
+    record = {
+        "model": f"{name}_op{opset}.onnx", "module": "encoder.blocks.-1.norm1", "tensor": tensor, "targetClass": target_class,
+        "input": tensor_json(x, 3), "logits": tensor_json(logits.detach().numpy()),
+        "inputGradient": tensor_json(inp.grad.numpy()), "tensorGradient": tensor_json(activation.grad.numpy()),
+        "torch": torch.__version__,
+    }
+    with open(os.path.join(out, f"{name}_op{opset}_gradients.json"), "w") as f:
+        json.dump(record, f, separators=(",", ":"))
+    print(f"{name}_op{opset}_gradients: tensor {tensor}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default="fixtures/onnx")
+    parser.add_argument("--full", default=None)
+    parser.add_argument("--only", default=None, help="export just this model name")
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    for name, _, dynamic_spatial in small_models():
+        if args.only and args.only != name:
+            continue
+        for opset in OPSETS:
+            write_model_fixture(args.out, name, opset, dynamic_spatial)
+    if not args.only or args.only == "vit_tiny":
+        write_gradients(args.out)
+    if args.full:
+        os.makedirs(args.full, exist_ok=True)
+        for name, _, dynamic_spatial in full_models():
+            write_model_fixture(args.full, name, 17, dynamic_spatial, size=256, shapes=False)
+
+
+if __name__ == "__main__":
+    main()
