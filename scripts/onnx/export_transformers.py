@@ -106,10 +106,9 @@ def segformer(width_scale=0.25, classes=CLASSES, bands=BANDS):
     dims = [max(8, int(d * width_scale) // 8 * 8) for d in params["embed_dims"]]
     name = "mit_geolens_tiny" if width_scale < 1 else "mit_b0"
     if width_scale < 1:
-        params.update(embed_dims=dims, num_heads=[1, 1, 2, 4], depths=[1, 1, 1, 1],
-                      out_channels=[bands, 0] + dims if "out_channels" in params else None)
-        if params.get("out_channels") is None:
-            params.pop("out_channels", None)
+        params.update(embed_dims=dims, num_heads=[1, 1, 2, 4], depths=[1, 1, 1, 1])
+        if "out_channels" in params:
+            params["out_channels"] = [3, 0] + dims
         encoders[name] = dict(base, params=params, pretrained_settings={})
     return smp.Segformer(name, encoder_weights=None, in_channels=bands, classes=classes,
                          decoder_segmentation_channels=32 if width_scale < 1 else 256)
@@ -220,7 +219,10 @@ def write_model_fixture(out, name, opset, dynamic_spatial, size=HEIGHT, shapes=T
 def norm1_tensor(path, model, x, module):
     """The ONNX tensor holding the output of `module` (found by value)."""
     captured = {}
-    handle = module.register_forward_hook(lambda _, __, output: captured.setdefault("value", output.detach().numpy()))
+
+    def hook(_, __, output):
+        captured["value"] = output.detach().numpy()
+    handle = module.register_forward_hook(hook)
     with torch.no_grad():
         model(torch.from_numpy(x))
     handle.remove()
