@@ -118,4 +118,66 @@ struct ONNXTransformerTests {
         #expect(ONNXInspection.modulePath("/encoder/layers/layers.1/blocks/blocks.0/attn/MatMul") == "encoder.layers.1.blocks.0.attn")
         #expect(ONNXInspection.modulePath("conv0").isEmpty)
     }
+
+    @Test("every tensor of the transformer operator zoo matches onnxruntime", arguments: [13, 17, 18, 20])
+    func operatorZoo(opset: Int) throws {
+        let name = "transformer_op_zoo_op\(opset)"
+        let record = try JSONDecoder().decode(ONNXExecutionTests.OpZooRecord.self, from: Data(contentsOf: ONNXFixtures.url("\(name).json")))
+        let model = try ONNXModel.load(ONNXFixtures.url("\(name).onnx"))
+        let executor = ONNXExecutor(model: model)
+        let context = ForwardContext(mode: .evaluation, captures: record.tensorValues.mapValues { _ in .record })
+        _ = try GradientMode.withoutRecording { try executor.run(["x": record.input.tensor], context: context) }
+        var checked = 0
+        for (tensor, expected) in record.tensorValues.sorted(by: { $0.key < $1.key }) {
+            guard let actual = context.captured[tensor] else { continue }
+            let scale = max(1, expected.data.map(abs).max() ?? 0)
+            let worst = referenceError(actual, expected)?.worst ?? .infinity
+            #expect(worst <= 1e-4 * scale, "\(name) tensor '\(tensor)': worst difference \(worst) (shape \(actual.shape), expected \(expected.shape))")
+            checked += 1
+        }
+        let plan = try model.plan(for: ["x": record.input.shape])
+        let computed = Set(plan.steps.flatMap(\.outputs)).intersection(record.tensorValues.keys)
+        #expect(checked >= computed.count && checked > 30, "checked \(checked) of \(computed.count) computed tensors")
+        let other = try executor.run(["x": Tensor(zeros: record.otherInputShape)])
+        for (output, info) in zip(other, model.graph.outputs) {
+            #expect(output.shape == record.tensorShapesOther[info.name], "\(info.name) at \(record.otherInputShape)")
+        }
+    }
+
+    @Test("gradients through the zoo's differentiable operators match finite differences")
+    func operatorZooGradients() throws {
+        let model = try ONNXModel.load(ONNXFixtures.url("transformer_op_zoo_op20.onnx"))
+        let executor = ONNXExecutor(model: model)
+        let differentiable = ["layernorm_last", "layernorm_two_axes", "gelu", "gelu_tanh", "einsum_context", "matmul_broadcast",
+                              "matmul_broadcast_rank2", "softmax_axis1", "einsum_reduce", "tile", "trilu_lower", "cumsum_exclusive_reverse",
+                              "gather_elements", "scatter_nd", "scatter_nd_add", "reduce_sum", "reduce_max", "reciprocal", "log"]
+        let indices = differentiable.map { name in model.graph.outputs.firstIndex { $0.name == name }! }
+        var rng = SeededGenerator(seed: 21)
+        let x0 = Tensor.randomNormal(shape: [2, 5, 8], using: &rng)
+        // One fixed random weight per output element, so the loss reads every element.
+        func loss(_ outputs: [Tensor]) -> Tensor {
+            indices.enumerated().map { k, i in
+                var weights = SeededGenerator(seed: UInt64(100 + k))
+                return (outputs[i] * Tensor.randomNormal(shape: outputs[i].shape, using: &weights)).sum()
+            }.dropFirst().reduce(loss0(outputs)) { $0 + $1 }
+        }
+        func loss0(_ outputs: [Tensor]) -> Tensor {
+            var weights = SeededGenerator(seed: 100)
+            return (outputs[indices[0]] * Tensor.randomNormal(shape: outputs[indices[0]].shape, using: &weights)).sum()
+        }
+        let x = x0.requiringGradient()
+        let analytic = gradients(of: loss(try executor.run(["x": x])), wrt: [x])[0].scalars
+        let eps: Float = 1e-2
+        var worst: Float = 0
+        for i in stride(from: 0, to: x0.count, by: 7) {
+            var plus = x0, minus = x0
+            plus.withUnsafeMutableBufferPointer { $0[i] += eps }
+            minus.withUnsafeMutableBufferPointer { $0[i] -= eps }
+            let numeric = try GradientMode.withoutRecording {
+                (loss(try executor.run(["x": plus])).scalar - loss(try executor.run(["x": minus])).scalar) / (2 * eps)
+            }
+            worst = max(worst, abs(numeric - analytic[i]) / max(1, abs(numeric)))
+        }
+        #expect(worst <= 2e-2, "worst relative gradient difference \(worst)")
+    }
 }

@@ -19,7 +19,9 @@ at opsets 17, 18 and 20 with a dynamic batch axis:
 
 For each model and opset, `<name>_op<N>.json` holds the 1 x 6 x 64 x 64 input and onnxruntime's
 logits, the shape onnxruntime gives every tensor (and, for the dynamic SegFormer, at 96 x 64 too),
-and the names of the exported operators. `vit_tiny_op17_gradients.json` holds PyTorch autograd
+and the names of the exported operators. `transformer_op_zoo_op{13,17,18,20}` are hand-made graphs
+with every operator transformer exports may contain, in each opset's form, with onnxruntime's value
+of every tensor (exporters of these models write only some of them). `vit_tiny_op17_gradients.json` holds PyTorch autograd
 gradients of one class's summed logits with respect to the input and to the token tensor of the
 last block's first norm (named by its ONNX tensor). With --full the same architectures at full
 width and 256 x 256 are written to DIR for benchmarks (never committed).
@@ -265,6 +267,124 @@ def write_gradients(out, name="vit_tiny", opset=17, target_class=1):
     print(f"{name}_op{opset}_gradients: tensor {tensor}")
 
 
+def transformer_op_zoo(opset):
+    """A hand-made graph on a token input `x` [batch, 5, 8] with every operator transformer exports
+    may use, in the form `opset` takes: LayerNormalization (17+) over one and two axes, Gelu (20),
+    attention as Einsum and as 4-D MatMul (also broadcast), Softmax on several axes, Tile, Trilu
+    (14+), CumSum, GatherElements, ScatterND (with add from 16), Mod, comparisons and logic, Where,
+    Max/Min, ReduceSum/Max/Min (axes as attribute or input), Neg/Abs/Reciprocal/Log."""
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(opset)
+    inits, nodes = [], []
+
+    def const(name, array):
+        inits.append(numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+    def ints(name, values):
+        return const(name, np.array(values, dtype=np.int64))
+
+    def floats(name, shape):
+        return const(name, rng.standard_normal(shape).astype(np.float32))
+
+    def node(op, inputs, name, **attrs):
+        nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
+        return name
+
+    def reduce(op, data, axes, name, keepdims):
+        axes_are_input = opset >= (13 if op == "ReduceSum" else 18)
+        if axes_are_input:
+            return node(op, [data, ints(name + "_axes", axes)], name, keepdims=keepdims)
+        return node(op, [data], name, axes=axes, keepdims=keepdims)
+
+    x = "x"
+    if opset >= 17:
+        node("LayerNormalization", [x, floats("ln_scale", (8,)), floats("ln_bias", (8,))], "layernorm_last", epsilon=1e-5)
+        node("LayerNormalization", [x, floats("ln2_scale", (5, 8))], "layernorm_two_axes", axis=1, epsilon=1e-3)
+    if opset >= 20:
+        node("Gelu", [x], "gelu")
+        node("Gelu", [x], "gelu_tanh", approximate="tanh")
+    heads = ints("heads_shape", [-1, 5, 2, 4])
+
+    def split_heads(name):
+        projected = node("MatMul", [x, floats(name + "_w", (8, 8))], name + "_proj")
+        return node("Transpose", [node("Reshape", [projected, heads], name + "_heads")], name + "_t", perm=[0, 2, 1, 3])
+
+    q, k, v = split_heads("q"), split_heads("k"), split_heads("v")
+    scores = node("Einsum", [q, k], "einsum_scores", equation="bhid,bhjd->bhij")
+    kt = node("Transpose", [k], "k_transposed", perm=[0, 1, 3, 2])
+    node("MatMul", [q, kt], "matmul_scores")
+    node("MatMul", [floats("rel_q", (1, 2, 5, 4)), kt], "matmul_broadcast")
+    node("MatMul", [floats("shared_q", (5, 4)), kt], "matmul_broadcast_rank2")
+    attention = node("Softmax", [scores], "softmax_last", axis=-1)
+    node("Softmax", [scores], "softmax_axis1", axis=1)
+    node("Einsum", [attention, v], "einsum_context", equation="bhij,bhjd->bhid")
+    node("Einsum", [x, floats("einsum_w", (8, 3))], "einsum_linear", equation="bnc,cd->bnd")
+    node("Einsum", [x], "einsum_transpose", equation="bnc->bcn")
+    node("Einsum", [x], "einsum_reduce", equation="...c->...")
+    node("Tile", [x, ints("tile_repeats", [1, 2, 3])], "tile")
+    if opset >= 14:
+        node("Trilu", [scores, ints("trilu_k", 1)], "trilu_lower", upper=0)
+        node("Trilu", [x], "trilu_upper")
+    node("CumSum", [x, ints("cumsum_axis", 1)], "cumsum")
+    node("CumSum", [x, ints("cumsum_axis_last", -1)], "cumsum_exclusive_reverse", exclusive=1, reverse=1)
+    gather_idx = rng.integers(-8, 8, size=(1, 5, 8)).astype(np.int64)
+    node("GatherElements", [x, const("gather_idx", gather_idx)], "gather_elements", axis=2)
+    scatter_idx = ints("scatter_idx", [[0, 1], [0, 3]])
+    node("ScatterND", [x, scatter_idx, floats("scatter_updates", (2, 8))], "scatter_nd")
+    if opset >= 16:
+        node("ScatterND", [x, scatter_idx, floats("scatter_adds", (2, 8))], "scatter_nd_add", reduction="add")
+    node("Mod", [x, const("mod_divisor", np.float32(0.7))], "mod_fmod", fmod=1)
+    shape = node("Shape", [x], "shape")
+    node("Mod", [shape, ints("mod_three", [3, 3, 3])], "mod_shape")
+    less = node("Less", [x, const("zero", np.float32(0))], "less")
+    greater = node("Greater", [x, const("half", np.float32(0.5))], "greater")
+    node("LessOrEqual", [x, const("minus_half", np.float32(-0.5))], "less_or_equal")
+    node("GreaterOrEqual", [x, x], "greater_or_equal")
+    node("And", [less, greater], "and")
+    node("Or", [less, greater], "or")
+    node("Xor", [less, node("Not", [greater], "not")], "xor")
+    node("Where", [less, x, const("masked", np.float32(-1e4))], "where_mask")
+    node("Max", [x, node("Mul", [x, const("tenth", np.float32(0.1))], "scaled"), floats("max_bias", (8,))], "max")
+    node("Min", [x, const("floor", np.float32(-0.3))], "min")
+    reduce("ReduceSum", x, [1], "reduce_sum", 0)
+    reduce("ReduceMax", x, [2], "reduce_max", 1)
+    reduce("ReduceMin", x, [1, 2], "reduce_min", 1)
+    reduce("ReduceMean", x, [-1], "reduce_mean", 1)
+    node("Neg", [x], "neg")
+    magnitude = node("Add", [node("Abs", [x], "abs"), const("one", np.float32(1))], "abs_plus_one")
+    node("Reciprocal", [magnitude], "reciprocal")
+    node("Log", [magnitude], "log")
+    outputs = [o for n in nodes for o in n.output]
+    graph = helper.make_graph(
+        nodes, f"transformer_op_zoo_{opset}", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 5, 8])],
+        [onnx.ValueInfoProto(name=o) for o in outputs], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8 if opset < 19 else 9
+    return model
+
+
+def write_transformer_op_zoo(out, opset):
+    """transformer_op_zoo_op<N>.onnx plus onnxruntime's shape and value for every tensor."""
+    path = os.path.join(out, f"transformer_op_zoo_op{opset}.onnx")
+    onnx.save(transformer_op_zoo(opset), path)
+    x = np.round(np.random.default_rng(3).standard_normal((1, 5, 8)), 3).astype(np.float32)
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    names = [o.name for o in session.get_outputs()]
+    values = session.run(names, {"x": x})
+    other = np.round(np.random.default_rng(4).standard_normal((2, 5, 8)), 3).astype(np.float32)
+    record = {
+        "opset": opset,
+        "input": tensor_json(x, 3),
+        "otherInputShape": list(other.shape),
+        "tensorShapesOther": all_tensor_shapes(path, {"x": other}),
+        "tensorValues": {n: tensor_json(np.asarray(v, dtype=np.float32)) for n, v in zip(names, values)},
+    }
+    with open(os.path.join(out, f"transformer_op_zoo_op{opset}.json"), "w") as f:
+        json.dump(record, f, separators=(",", ":"))
+    print(f"transformer_op_zoo_op{opset}: {len(names)} tensors")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default="fixtures/onnx")
@@ -279,6 +399,9 @@ def main():
             write_model_fixture(args.out, name, opset, dynamic_spatial)
     if not args.only or args.only == "vit_tiny":
         write_gradients(args.out)
+    if not args.only or args.only == "op_zoo":
+        for opset in (13, 17, 18, 20):
+            write_transformer_op_zoo(args.out, opset)
     if args.full:
         os.makedirs(args.full, exist_ok=True)
         for name, _, dynamic_spatial in full_models():
