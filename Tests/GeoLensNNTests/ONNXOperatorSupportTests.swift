@@ -51,8 +51,9 @@ struct ONNXOperatorSupportTests {
 
     @Test("the supported set is the documented one")
     func supportedSet() {
-        #expect(ONNXOperatorSupport.supportedOperators.count == 49)
-        for op in ["Conv", "Resize", "Upsample", "Gemm", "Expand", "Range", "Where", "Ceil"] {
+        #expect(ONNXOperatorSupport.supportedOperators.count == 75)
+        for op in ["Conv", "Resize", "Upsample", "Gemm", "Expand", "Range", "Where", "Ceil", "LayerNormalization", "Gelu",
+                   "Einsum", "Mod", "Tile", "Trilu", "CumSum", "ScatterND", "GatherElements"] {
             #expect(ONNXOperatorSupport.supportedOperators.contains(op))
         }
         #expect(!ONNXOperatorSupport.supportedOperators.contains("LSTM"))
