@@ -73,11 +73,14 @@ public struct ONNXInspection: Sendable, CustomStringConvertible {
         let plan = try model.plan(for: shapes)
         let computed = Set(plan.steps.flatMap(\.outputs))
         let tokens = ONNXTokenTensors(graph: model.graph, plan: plan)
+        // Layers hold one row per image (not per attention window, as Swin's internals do).
+        let batch = model.graph.inputs.first.flatMap { shapes[$0.name]?.first } ?? 1
         layers = model.graph.nodes.compactMap { node -> Layer? in
-            guard let output = node.outputs.first, computed.contains(output), let shape = plan.tensorShapes[output] else { return nil }
+            guard let output = node.outputs.first, computed.contains(output), let shape = plan.tensorShapes[output],
+                  shape.first == batch else { return nil }
             let module = Self.modulePath(node.name)
             if tokens.contains(output) {
-                guard tokens.isLayer(node), shape.count == 3 || shape.count == 4 else { return nil }
+                guard tokens.isLayer(node, module: module), shape.count == 3 || shape.count == 4 else { return nil }
                 return Layer(name: output, node: node.name, opType: node.opType, shape: shape, module: module,
                              layout: shape.count == 3 ? .tokens : .channelsLast)
             }
