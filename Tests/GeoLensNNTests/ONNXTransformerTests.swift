@@ -72,6 +72,19 @@ struct ONNXTransformerTests {
         }
     }
 
+    @Test("exact GELUs written as five steps run as one; capturing inside one runs the steps, same logits")
+    func geluFusion() throws {
+        let fixture = try Fixture.load("vit_tiny_op17")
+        let model = try ONNXSegmentationModel(model: try ONNXModel.load(ONNXFixtures.url(fixture.model)))
+        let prepared = try model.executor.preparedPlan(for: [fixture.inputName: fixture.input.shape])
+        #expect(prepared.gelus.count == 3)
+        let erf = try #require(prepared.gelus.values.first?.hiddenTensors[1])
+        let context = ForwardContext(mode: .evaluation, captures: [erf: .record])
+        let logits = GradientMode.withoutRecording { model.forward(fixture.input.tensor, context: context) }
+        #expect((referenceError(logits, fixture.output)?.worst ?? .infinity) <= 1e-4)
+        #expect(context.captured[erf] != nil)
+    }
+
     struct GradientRecord: Decodable {
         let model: String
         let tensor: String

@@ -17,8 +17,10 @@ struct MatrixProduct: Sendable {
     /// True when the right operand is one matrix shared by every batch (rank 2).
     let sharedRight: Bool
 
-    /// Rows of one block of a shared-right product (one GEMM per block).
-    static let rowBlock = 64
+    /// The most rows of one block of a shared-right product (one GEMM per block). Each GEMM call
+    /// packs the shared matrix again, so blocks are large: an image's rows are cut into equal
+    /// blocks of at most this many.
+    static let rowBlock = 256
     /// Multiply-adds one worker should get at least.
     static let grain = 1 << 18
 
@@ -144,12 +146,13 @@ struct MatrixProduct: Sendable {
     private func forEachRowBlock(_ body: (Int, Int) -> Void) {
         let images = leftShape.count > 2 ? leftShape[0] : 1
         let rowsPerImage = images == 0 ? 0 : batches * m / images
-        let blocksPerImage = (rowsPerImage + Self.rowBlock - 1) / Self.rowBlock
-        let perBlock = Self.rowBlock * k * n
-        Parallel.forEach(images * blocksPerImage, minimumWork: Self.minimumBatches(perBlock)) { unit in
+        let blocksPerImage = Swift.max(1, (rowsPerImage + Self.rowBlock - 1) / Self.rowBlock)
+        let blockRows = (rowsPerImage + blocksPerImage - 1) / blocksPerImage
+        guard blockRows > 0 else { return }
+        Parallel.forEach(images * blocksPerImage, minimumWork: Self.minimumBatches(blockRows * k * n)) { unit in
             let image = unit / blocksPerImage, block = unit % blocksPerImage
-            let start = block * Self.rowBlock
-            body(image * rowsPerImage + start, Swift.min(Self.rowBlock, rowsPerImage - start))
+            let start = block * blockRows
+            if start < rowsPerImage { body(image * rowsPerImage + start, Swift.min(blockRows, rowsPerImage - start)) }
         }
     }
 

@@ -6,7 +6,7 @@ import Foundation
 /// Each set of input shapes gets its execution plan (`ONNXModel.plan(for:)`) prepared once:
 /// BatchNormalizations after convolutions are folded into the convolution weights, zero Pads
 /// before them become their padding, Conv + ReLU pairs run as one fused convolution, and
-/// `Mul(x, Sigmoid(x))` runs as one SiLU. Every operation records the tape when one of
+/// `Mul(x, Sigmoid(x))` runs as one SiLU, and the five steps of an exact GELU before opset 20 as one GELU. Every operation records the tape when one of
 /// its inputs requires a gradient, so gradients flow back to the graph input and to any
 /// intermediate tensor made a leaf through `ForwardContext.captures` (keys are ONNX tensor names).
 /// Intermediate tensors are released right after the last step that reads them.
@@ -61,11 +61,17 @@ public final class ONNXExecutor: @unchecked Sendable {
         let keep = Set(plan.outputs)
         // Sigmoids absorbed into a SiLU (their Mul computes x * sigmoid(x) in one pass).
         let swishSigmoids = Set(prepared.swish.values.filter { captures[$0.outputs[0]] == nil }.map(\.name))
+        // GELUs written as five steps run as one, unless a tensor inside them is captured.
+        let fusedGELUs = prepared.gelus.filter { _, gelu in !gelu.hiddenTensors.contains { captures[$0] != nil } }
+        let geluSkipped = Set(fusedGELUs.values.flatMap { $0.absorbedSteps.map(\.name) })
         for (index, step) in plan.steps.enumerated() {
             if prepared.absorbed.contains(step.name), !isUnfusedFollower(step, prepared: prepared, unfused: unfused) { continue }
             if step.opType == "Sigmoid", swishSigmoids.contains(step.name) { continue }
+            if geluSkipped.contains(step.name) { continue }
             let outputs: [(String, Tensor)]
-            if let sigmoid = prepared.swish[step.name], captures[sigmoid.outputs[0]] == nil, let x = values[sigmoid.inputs[0]] {
+            if let gelu = fusedGELUs[step.name], let x = values[gelu.input] {
+                outputs = [(step.outputs[0], x.gelu())]
+            } else if let sigmoid = prepared.swish[step.name], captures[sigmoid.outputs[0]] == nil, let x = values[sigmoid.inputs[0]] {
                 outputs = [(step.outputs[0], x.silu())]
             } else if let group = prepared.groups[step.name], !unfused.contains(step.name) {
                 guard let x = values[group.inputTensor] ?? plan.constants[group.inputTensor].map(ONNXOperators.tensor) else {
@@ -84,6 +90,10 @@ public final class ONNXExecutor: @unchecked Sendable {
             for name in step.inputs + [prepared.groups[step.name]?.inputTensor ?? ""]
             where !name.isEmpty && prepared.lastUse[name] == index && !keep.contains(name) {
                 values[name] = nil
+            }
+            // A fused GELU's input was last read by a step it skipped.
+            if let input = fusedGELUs[step.name]?.input, (prepared.lastUse[input] ?? index) <= index, !keep.contains(input) {
+                values[input] = nil
             }
         }
         return try plan.outputs.map { name in
