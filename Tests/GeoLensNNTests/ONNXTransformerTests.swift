@@ -72,7 +72,7 @@ struct ONNXTransformerTests {
         }
     }
 
-    @Test("exact GELUs written as five steps run as one; capturing inside one runs the steps, same logits")
+    @Test("GELUs written as five steps and MatMul + bias pairs run as one step; capturing inside runs the steps, same logits")
     func geluFusion() throws {
         let fixture = try Fixture.load("vit_tiny_op17")
         let model = try ONNXSegmentationModel(model: try ONNXModel.load(ONNXFixtures.url(fixture.model)))
@@ -83,6 +83,13 @@ struct ONNXTransformerTests {
         let logits = GradientMode.withoutRecording { model.forward(fixture.input.tensor, context: context) }
         #expect((referenceError(logits, fixture.output)?.worst ?? .infinity) <= 1e-4)
         #expect(context.captured[erf] != nil)
+        // Linear layers: qkv, proj, fc1, fc2 of three blocks run as products that start from their bias.
+        #expect(prepared.linears.count == 12)
+        let product = try #require(prepared.linears.values.first?.matMul.outputs[0])
+        let linearContext = ForwardContext(mode: .evaluation, captures: [product: .record])
+        let unfused = GradientMode.withoutRecording { model.forward(fixture.input.tensor, context: linearContext) }
+        #expect((referenceError(unfused, fixture.output)?.worst ?? .infinity) <= 1e-4)
+        #expect(linearContext.captured[product] != nil)
     }
 
     struct GradientRecord: Decodable {

@@ -1,3 +1,4 @@
+import Foundation
 import GeoLensTensor
 import Testing
 
@@ -36,6 +37,14 @@ struct TransformerOpsTests {
         let worst = zip(y.scalars, expected).map { abs($0 - $1) }.max() ?? 0
         #expect(worst < 1e-4, "\(shapes): worst difference \(worst)")
         checkGradients([a, b]) { $0[0].matmul($0[1]) }
+    }
+
+    @Test("a product that starts from a bias row equals matmul plus the bias, with gradients")
+    func productWithBias() {
+        let a = randomTensor([2, 70, 4], seed: 15), w = randomTensor([4, 3], seed: 16), bias = randomTensor([3], seed: 17)
+        let fused = a.matmul(w, addingRow: bias), separate = a.matmul(w) + bias
+        #expect(zip(fused.scalars, separate.scalars).allSatisfy { abs($0 - $1) < 1e-5 })
+        checkGradients([a, w, bias]) { $0[0].matmul($0[1], addingRow: $0[2]) }
     }
 
     @Test("matmul gives each image the same bits alone and in a batch, with any thread count")
@@ -110,5 +119,42 @@ struct TransformerOpsTests {
         let picked = masked.selecting(where: Tensor(shape: [2], scalars: [1, 0]), otherwise: Tensor(0))
         let g = gradients(of: picked.sum(), wrt: [masked])[0]
         #expect(g.scalars == [1, 0])
+    }
+
+    @Test("permutations agree with index arithmetic through every copy loop", arguments: [
+        ([2, 5, 3, 4, 6], [2, 0, 3, 1, 4]), ([2, 7, 33], [0, 2, 1]), ([3, 4, 5, 6], [0, 3, 1, 2]), ([2, 3, 4], [2, 1, 0]),
+        ([1, 5, 1, 4], [3, 1, 2, 0]), ([4, 6], [1, 0]), ([2, 3, 4, 5], [0, 1, 2, 3]), ([2, 3, 4, 5], [1, 0, 2, 3]),
+    ])
+    func permutations(case: ([Int], [Int])) {
+        let (shape, order) = `case`
+        let x = randomTensor(shape, seed: 13)
+        let y = x.permuted(order)
+        let inStrides = Shape.strides(shape), outShape = order.map { shape[$0] }
+        let values = x.scalars
+        var expected: [Float] = []
+        var index = [Int](repeating: 0, count: shape.count)
+        for _ in 0..<x.count {
+            expected.append(values[zip(index, order).reduce(0) { $0 + $1.0 * inStrides[$1.1] }])
+            var d = shape.count - 1
+            while d >= 0 { index[d] += 1; if index[d] < outShape[d] { break }; index[d] = 0; d -= 1 }
+        }
+        #expect(y.shape == outShape)
+        #expect(y.scalars == expected, "\(shape) by \(order)")
+    }
+
+    @Test("GELU and row softmax kernels agree with their definitions")
+    func vectorKernels() {
+        let x = randomTensor([3, 37], seed: 14) * 3
+        let gelu = x.gelu().scalars
+        for (value, result) in zip(x.scalars, gelu) {
+            let exact = 0.5 * Double(value) * (1 + Foundation.erf(Double(value) / 2.0.squareRoot()))
+            #expect(abs(Double(result) - exact) <= 1e-6 * max(1, abs(exact)))
+        }
+        let rows = x.softmax(alongAxis: -1).scalars
+        for r in 0..<3 {
+            let row = x.scalars[(r * 37)..<((r + 1) * 37)].map(Double.init)
+            let top = row.max()!, total = row.map { Foundation.exp($0 - top) }.reduce(0, +)
+            for j in 0..<37 { #expect(abs(Double(rows[r * 37 + j]) - Foundation.exp(row[j] - top) / total) <= 1e-6) }
+        }
     }
 }

@@ -70,20 +70,29 @@ struct MatrixProduct: Sendable {
         return result
     }
 
-    /// `a x b`.
-    func forward(_ a: Tensor, _ b: Tensor) -> Tensor {
+    /// `a x b`, plus `bias` (n values) on every row when given (shared-right products only): the
+    /// rows start as the bias and the GEMM adds to them, so a linear layer is one pass.
+    func forward(_ a: Tensor, _ b: Tensor, bias: Tensor? = nil) -> Tensor {
         let (m, k, n) = (m, k, n)
+        precondition(bias == nil || (sharedRight && bias!.count == n), "matmul: a bias of shape \(bias!.shape) needs a right operand [k, \(n)]")
         return Tensor(shape: outputShape) { out in
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
                     guard let pa = pa.baseAddress, let pb = pb.baseAddress, let po = out.baseAddress else { return }
-                    if k == 0 { out.initialize(repeating: 0); return }
                     if sharedRight {
+                        let rowBias = bias?.scalars
                         forEachRowBlock { row, rows in
-                            BLAS.sgemm(m: rows, n: n, k: k, a: pa + row * k, lda: k, b: pb, ldb: n, c: po + row * n, ldc: n)
+                            guard let rowBias else {
+                                if k == 0 { (po + row * n).initialize(repeating: 0, count: rows * n); return }
+                                BLAS.sgemm(m: rows, n: n, k: k, a: pa + row * k, lda: k, b: pb, ldb: n, c: po + row * n, ldc: n)
+                                return
+                            }
+                            for r in row..<(row + rows) { (po + r * n).update(from: rowBias, count: n) }
+                            if k > 0 { BLAS.sgemm(m: rows, n: n, k: k, a: pa + row * k, lda: k, b: pb, ldb: n, beta: 1, c: po + row * n, ldc: n) }
                         }
                         return
                     }
+                    if k == 0 { out.initialize(repeating: 0); return }
                     Parallel.forEach(batches, minimumWork: Self.minimumBatches(m * n * k)) { i in
                         BLAS.sgemm(m: m, n: n, k: k, a: pa + leftIndex[i] * m * k, lda: k,
                                    b: pb + rightIndex[i] * k * n, ldb: n, c: po + i * m * n, ldc: n)

@@ -52,11 +52,14 @@ struct ONNXPreparedPlan: Sendable {
     let gelus: [String: ONNXGELUPattern]
     /// Names of the steps those GELUs absorb.
     let geluAbsorbed: Set<String>
+    /// `MatMul` + bias `Add` pairs (`ONNXLinearPattern`), by MatMul step name.
+    let linears: [String: ONNXLinearPattern]
 
     init(_ plan: ONNXExecutionPlan) {
         self.plan = plan
         gelus = ONNXGELUPattern.find(in: plan)
         geluAbsorbed = Set(gelus.values.flatMap { $0.absorbedSteps.map(\.name) })
+        linears = ONNXLinearPattern.find(in: plan)
         let byName = Dictionary(plan.steps.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var bnFor: [String: ONNXPlanStep] = [:], folded: [String: (weight: Tensor, bias: Tensor)] = [:]
         var activationFor: [String: (ConvolutionActivation, ONNXPlanStep)] = [:]

@@ -1,5 +1,8 @@
+internal import CGeoLensKernels
+
 /// Softmax along the last axis, row by row: attention scores `[b, heads, queries, keys]` and
-/// token logits. `SoftmaxKernel` walks [outer, n, inner] blocks, which for `inner == 1` would make
+/// token logits. Softmax rows run in the C kernel `gl_softmax_row` (AVX2 exponentials when the CPU
+/// has them); log-softmax rows in Swift. `SoftmaxKernel` walks [outer, n, inner] blocks, which for `inner == 1` would make
 /// one work unit (and one scratch allocation) per row; here each worker takes whole rows, which
 /// are contiguous, and needs no scratch memory.
 enum SoftmaxRows {
@@ -12,22 +15,17 @@ enum SoftmaxRows {
             x.withUnsafeBufferPointer { src in
                 Parallel.forEach(rows, minimumWork: minimumRows(n)) { row in
                     let base = row * n
+                    if !logarithm {
+                        gl_softmax_row(src.baseAddress! + base, out.baseAddress! + base, n)
+                        return
+                    }
                     var maximum = -Float.infinity
                     for i in base ..< base + n { maximum = src[i] > maximum ? src[i] : maximum }
                     // All -inf (a fully masked row): PyTorch gives NaN; so does x - max here.
                     var sum: Float = 0
-                    for i in base ..< base + n {
-                        let e = FastExponential.ofNonPositive(src[i] - maximum)
-                        sum += e
-                        if !logarithm { out[i] = e }
-                    }
-                    if logarithm {
-                        let shift = maximum + _logf(sum)
-                        for i in base ..< base + n { out[i] = src[i] - shift }
-                    } else {
-                        let scale = 1 / sum
-                        for i in base ..< base + n { out[i] *= scale }
-                    }
+                    for i in base ..< base + n { sum += FastExponential.ofNonPositive(src[i] - maximum) }
+                    let shift = maximum + _logf(sum)
+                    for i in base ..< base + n { out[i] = src[i] - shift }
                 }
             }
         }
