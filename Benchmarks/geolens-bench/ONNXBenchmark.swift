@@ -12,8 +12,10 @@ import GeoLensTensor
 /// through each operation with the threads inside the operations, as onnxruntime does.
 /// `--check RECORD.json` first compares the logits with a record written by
 /// scripts/onnx/export_models.py (its `input` and onnxruntime `output`) and prints the worst difference.
+/// `--profile` also prints the time per operator type over the timed runs (fused steps by their
+/// parts), the counterpart of scripts/bench/onnx_ort_profile.py.
 enum ONNXBenchmark {
-    static let usage = "usage: geolens-bench onnx MODEL.onnx [--batch B] [--size S] [--threads T] [--repeats R] [--warmup W] [--no-split] [--check RECORD.json]"
+    static let usage = "usage: geolens-bench onnx MODEL.onnx [--batch B] [--size S] [--threads T] [--repeats R] [--warmup W] [--no-split] [--check RECORD.json] [--profile]"
 
     static func run(_ arguments: [String]) -> Never {
         var rest = arguments
@@ -21,10 +23,11 @@ enum ONNXBenchmark {
         rest.removeFirst()
         var batch = 4, size = 256, threads = 2, timing = Timing(warmup: 2, repeats: 7)
         var record: String?
-        var split = true
+        var split = true, profiled = false
         while !rest.isEmpty {
             let flag = rest.removeFirst()
             if flag == "--no-split" { split = false; continue }
+            if flag == "--profile" { profiled = true; continue }
             if flag == "--check", let value = rest.first { record = value; rest.removeFirst(); continue }
             guard let value = rest.first.flatMap(Int.init) else { usageError("\(flag) needs a number", usage: usage) }
             rest.removeFirst()
@@ -41,11 +44,16 @@ enum ONNXBenchmark {
         do {
             let model = try ONNXSegmentationModel(model: try ONNXModel.load(URL(fileURLWithPath: path)))
             if let record { try check(model, record: record) }
+            let profile = profiled ? ONNXStepProfile() : nil
+            model.executor.profile = profile
+            var runs = 0
             var generator = SeededGenerator(seed: 42)
             let input = Tensor.randomNormal(shape: [batch, model.inChannels, size, size], using: &generator)
             var fastest = Double.infinity
             var cpu: [Double] = []
             let median = timing.medianMilliseconds {
+                if runs == timing.warmup { profile?.reset() }
+                runs += 1
                 let start = ContinuousClock.now, startCPU = processCPUMilliseconds()
                 consume(split ? model(input)
                     : GradientMode.withoutRecording { model.forward(input, context: ForwardContext(mode: .evaluation)) })
@@ -57,6 +65,13 @@ enum ONNXBenchmark {
             print("# geolens onnx, threads \(Parallel.threadCount), \(split ? "batch split by image" : "threads within operations"), "
                   + "AVX2 kernels \(CPUKernels.usesAVX2 ? "on" : "off")")
             print("\((path as NSString).lastPathComponent)\t\(batch)x\(model.inChannels)x\(size)x\(size)\t\(format3(median))\t\(format3(fastest))\tcpu \(format3(cpuMedian))")
+            if let profile {
+                let entries = profile.entries, total = entries.reduce(0) { $0 + $1.milliseconds }
+                print("# time per operator type, ms per run (all threads), \(timing.repeats) runs")
+                for entry in entries where entry.milliseconds / total >= 0.002 {
+                    print("\(entry.label)\t\(format3(entry.milliseconds / Double(timing.repeats)))\t\(format3(100 * entry.milliseconds / total))%\t\(entry.calls / timing.repeats) calls")
+                }
+            }
             exit(0)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

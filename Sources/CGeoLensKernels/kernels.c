@@ -77,6 +77,21 @@ static inline float gl_activate1(float v, gl_activation a) {
     }
 }
 
+// MARK: - GELU (erf by Abramowitz and Stegun 7.1.26, as FastErf.swift)
+
+static const float gl_erf_p = 0.3275911f;
+static const float gl_erf_a1 = 0.254829592f, gl_erf_a2 = -0.284496736f, gl_erf_a3 = 1.421413741f;
+static const float gl_erf_a4 = -1.453152027f, gl_erf_a5 = 1.061405429f;
+static const float gl_sqrt_half = 0.70710678118654752f;
+
+static inline float gl_gelu1(float x) {
+    float z = x * gl_sqrt_half, a = fabsf(z);
+    float t = 1 / (1 + gl_erf_p * a);
+    float poly = ((((gl_erf_a5 * t + gl_erf_a4) * t + gl_erf_a3) * t + gl_erf_a2) * t + gl_erf_a1) * t;
+    float e = 1 - poly * gl_exp_nonpositive(-a * a);
+    return 0.5f * x * (1 + (z < 0 ? -e : e));
+}
+
 #if GL_X86
 GL_AVX2 static inline __m256 gl_exp_nonpositive8(__m256 x) {
     const __m256 lowest = _mm256_set1_ps(gl_exp_lowest);
@@ -154,6 +169,55 @@ GL_AVX2 static void gl_scale_avx2(const float *x, float scale, float *y, size_t 
     size_t i = 0;
     for (; i + 8 <= count; i += 8) _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), s));
     for (; i < count; i++) y[i] = x[i] * scale;
+}
+
+GL_AVX2 static inline __m256 gl_gelu8(__m256 x) {
+    const __m256 one = _mm256_set1_ps(1);
+    __m256 z = _mm256_mul_ps(x, _mm256_set1_ps(gl_sqrt_half));
+    __m256 a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), z);
+    __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(_mm256_set1_ps(gl_erf_p), a, one));
+    __m256 poly = _mm256_fmadd_ps(_mm256_set1_ps(gl_erf_a5), t, _mm256_set1_ps(gl_erf_a4));
+    poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(gl_erf_a3));
+    poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(gl_erf_a2));
+    poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(gl_erf_a1));
+    poly = _mm256_mul_ps(poly, t);
+    __m256 e = _mm256_fnmadd_ps(poly, gl_exp_nonpositive8(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(a, a))), one);
+    // erf is odd: give e the sign of z.
+    e = _mm256_or_ps(e, _mm256_and_ps(z, _mm256_set1_ps(-0.0f)));
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), _mm256_add_ps(one, e));
+}
+
+GL_AVX2 static void gl_gelu_avx2(const float *x, float *y, size_t count) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(y + i, gl_gelu8(_mm256_loadu_ps(x + i)));
+    if (i < count) {
+        __m256i mask = gl_mask8(count - i);
+        _mm256_maskstore_ps(y + i, mask, gl_gelu8(_mm256_maskload_ps(x + i, mask)));
+    }
+}
+
+GL_AVX2 static void gl_softmax_row_avx2(const float *x, float *y, size_t count) {
+    size_t i = 0;
+    __m256 m8 = _mm256_set1_ps(-INFINITY);
+    for (; i + 8 <= count; i += 8) m8 = _mm256_max_ps(m8, _mm256_loadu_ps(x + i));
+    float lanes[8];
+    _mm256_storeu_ps(lanes, m8);
+    float maximum = -INFINITY;
+    for (int k = 0; k < 8; k++) maximum = lanes[k] > maximum ? lanes[k] : maximum;
+    for (; i < count; i++) maximum = x[i] > maximum ? x[i] : maximum;
+    const __m256 mv = _mm256_set1_ps(maximum);
+    __m256 s8 = _mm256_setzero_ps();
+    i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 e = gl_exp_nonpositive8(_mm256_sub_ps(_mm256_loadu_ps(x + i), mv));
+        s8 = _mm256_add_ps(s8, e);
+        _mm256_storeu_ps(y + i, e);
+    }
+    _mm256_storeu_ps(lanes, s8);
+    float sum = 0;
+    for (int k = 0; k < 8; k++) sum += lanes[k];
+    for (; i < count; i++) { y[i] = gl_exp_nonpositive(x[i] - maximum); sum += y[i]; }
+    gl_scale_avx2(y, 1 / sum, y, count);
 }
 
 /// 8 consecutive inputs (S = 1) or the even lanes of 16 (S = 2), in order: for stride 2, shuffle
@@ -265,6 +329,18 @@ void gl_silu_portable(const float *x, float *y, size_t count) {
     for (size_t i = 0; i < count; i++) y[i] = x[i] * gl_sigmoid1(x[i]);
 }
 
+void gl_softmax_row_portable(const float *x, float *y, size_t count) {
+    float maximum = -INFINITY, sum = 0;
+    for (size_t i = 0; i < count; i++) maximum = x[i] > maximum ? x[i] : maximum;
+    for (size_t i = 0; i < count; i++) { y[i] = gl_exp_nonpositive(x[i] - maximum); sum += y[i]; }
+    float scale = 1 / sum;
+    for (size_t i = 0; i < count; i++) y[i] *= scale;
+}
+
+void gl_gelu_portable(const float *x, float *y, size_t count) {
+    for (size_t i = 0; i < count; i++) y[i] = gl_gelu1(x[i]);
+}
+
 void gl_depthwise_plane_portable(const float *padded, size_t pitch, const float *w, int kh, int kw,
                                  int dy, int dx, int sy, int sx, float *out, int out_h, int out_w) {
     for (int oy = 0; oy < out_h; oy++) {
@@ -302,6 +378,20 @@ void gl_silu(const float *x, float *y, size_t count) {
     if (gl_uses_avx2()) { gl_map_avx2(x, y, count, GL_ACTIVATION_SILU); return; }
 #endif
     gl_silu_portable(x, y, count);
+}
+
+void gl_softmax_row(const float *x, float *y, size_t count) {
+#if GL_X86
+    if (gl_uses_avx2()) { gl_softmax_row_avx2(x, y, count); return; }
+#endif
+    gl_softmax_row_portable(x, y, count);
+}
+
+void gl_gelu(const float *x, float *y, size_t count) {
+#if GL_X86
+    if (gl_uses_avx2()) { gl_gelu_avx2(x, y, count); return; }
+#endif
+    gl_gelu_portable(x, y, count);
 }
 
 void gl_scale(const float *x, float scale, float *y, size_t count) {

@@ -26,15 +26,18 @@ public struct CAMExplainer {
     public let method: CAMMethod
     public let layer: String
 
+    /// `layer` defaults to the model's `defaultCAMLayer`; ONNX models also take the PyTorch module
+    /// path of a layer (`encoder.blocks.2.norm1`), resolved to its tensor name.
     public init(model: any SegmentationModel, method: CAMMethod, layer: String? = nil) {
         self.model = model
         self.method = method
-        self.layer = layer ?? model.defaultCAMLayer
+        self.layer = model.resolvedLayer(layer ?? model.defaultCAMLayer)
     }
 
     /// Runs the model once on `input` [1, C, H, W] and returns the logits with the activation
     /// of `layer` kept as a tape leaf. Parameters are constants in this pass, so backward passes
-    /// compute dy/dA without any weight gradients.
+    /// compute dy/dA without any weight gradients. Token layers (`[1, N, C]`, `[1, h, w, C]`) are
+    /// checked to fit a grid of the input here; `explain(pass:...)` puts them on it.
     public func forward(_ input: Tensor) throws(ExplainError) -> (logits: Tensor, activation: Tensor) {
         precondition(input.rank == 4 && input.shape[0] == 1, "CAMExplainer: input of shape \(input.shape), expected [1, C, H, W]")
         let context = ForwardContext(mode: .evaluation, captures: [layer: .leaf], parameterGradients: false)
@@ -43,9 +46,8 @@ public struct CAMExplainer {
             let known = model.camLayers.prefix(12).joined(separator: ", ")
             throw ExplainError("layer '\(layer)' was not produced by the model's forward pass; CAM layers include: \(known)")
         }
-        guard activation.rank == 4 else {
-            throw ExplainError("layer '\(layer)' has shape \(activation.shape); CAM methods need a 4-D feature map")
-        }
+        _ = try CAMFeatureGrid.channelsFirst(activation, layout: model.featureLayout(ofLayer: layer), layer: layer,
+                                             height: input.shape[2], width: input.shape[3])
         return (logits, activation)
     }
 
@@ -59,9 +61,15 @@ public struct CAMExplainer {
     public func explain(pass: (logits: Tensor, activation: Tensor), targets: [SegmentationTarget],
                         height: Int, width: Int) -> [CAMResult] {
         let (logits, activation) = pass
+        let layout = model.featureLayout(ofLayer: layer)
+        // forward(_:) checked that the layer fits a grid, so these conversions cannot fail.
+        func grid(_ t: Tensor) -> Tensor {
+            (try? CAMFeatureGrid.channelsFirst(t, layout: layout, layer: layer, height: height, width: width)) ?? t
+        }
+        let features = grid(activation.detached())
         return targets.map { target in
             let grad = gradients(of: logits, seed: target.seed(shape: logits.shape), wrt: [activation])[0]
-            return map(activation: activation.detached(), gradient: grad, target: target, height: height, width: width)
+            return map(activation: features, gradient: grid(grad), target: target, height: height, width: width)
         }
     }
 

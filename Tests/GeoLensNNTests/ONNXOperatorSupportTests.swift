@@ -22,16 +22,16 @@ struct ONNXOperatorSupportTests {
         #expect(parsed.graph.nodes.count == 8)
     }
 
-    @Test("operator sets outside 11...18 are refused with the version named", arguments: [9, 10, 19, 21])
+    @Test("operator sets outside 11...20 are refused with the version named", arguments: [9, 10, 21, 22])
     func opsetRange(version: Int64) throws {
         let url = try ONNXFixtures.write(ONNXFixtures.reluModel(opset: version))
         let error = try #require(throws: ONNXError.self) { try ONNXModel.load(url) }
         #expect(error.code == .unsupportedOpset)
         #expect(error.message.contains("operator set \(version)"))
-        #expect(error.message.contains("11 to 18"))
+        #expect(error.message.contains("11 to 20"))
     }
 
-    @Test("operator sets 11 and 18 are accepted", arguments: [11, 18])
+    @Test("operator sets 11, 18 and 20 are accepted", arguments: [11, 18, 20])
     func opsetBounds(version: Int64) throws {
         let url = try ONNXFixtures.write(ONNXFixtures.reluModel(opset: version))
         let model = try ONNXModel.load(url)
@@ -51,8 +51,9 @@ struct ONNXOperatorSupportTests {
 
     @Test("the supported set is the documented one")
     func supportedSet() {
-        #expect(ONNXOperatorSupport.supportedOperators.count == 50)
-        for op in ["Conv", "Resize", "Upsample", "Gemm", "Expand", "Range", "Where", "Ceil", "LayerNormalization"] {
+        #expect(ONNXOperatorSupport.supportedOperators.count == 75)
+        for op in ["Conv", "Resize", "Upsample", "Gemm", "Expand", "Range", "Where", "Ceil", "LayerNormalization", "Gelu",
+                   "Einsum", "Mod", "Tile", "Trilu", "CumSum", "ScatterND", "GatherElements"] {
             #expect(ONNXOperatorSupport.supportedOperators.contains(op))
         }
         #expect(!ONNXOperatorSupport.supportedOperators.contains("LSTM"))

@@ -34,6 +34,13 @@ void gl_bias_activation(float *row, size_t count, float bias, gl_activation acti
 /// y[i] = x[i] * scale for i < count; `y` may equal `x`.
 void gl_scale(const float *x, float scale, float *y, size_t count);
 
+/// y = softmax(x) over one row of `count` values (the maximum subtracted first); `y` may equal `x`.
+void gl_softmax_row(const float *x, float *y, size_t count);
+
+/// y[i] = x[i] * Phi(x[i]), the exact GELU with erf by Abramowitz and Stegun 7.1.26 (absolute
+/// error below 1.5e-7); `y` may equal `x`.
+void gl_gelu(const float *x, float *y, size_t count);
+
 /// One output plane of a depthwise convolution read from a zero-padded input plane of row pitch
 /// `pitch` (every tap of every output lies inside it, and for stride 1 the rows are readable up to
 /// the next multiple of 8 outputs; the buffer has 16 readable floats past its end for stride 2).
@@ -45,6 +52,8 @@ void gl_depthwise_plane(const float *padded, size_t pitch, const float *weight, 
 /// The portable bodies, callable directly so tests can compare them with the dispatched ones.
 void gl_sigmoid_portable(const float *x, float *y, size_t count);
 void gl_silu_portable(const float *x, float *y, size_t count);
+void gl_softmax_row_portable(const float *x, float *y, size_t count);
+void gl_gelu_portable(const float *x, float *y, size_t count);
 void gl_depthwise_plane_portable(const float *padded, size_t pitch, const float *weight, int kernel_h, int kernel_w,
                                  int dilation_y, int dilation_x, int stride_y, int stride_x,
                                  float *out, int out_h, int out_w);

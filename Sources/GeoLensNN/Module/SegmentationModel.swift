@@ -18,6 +18,11 @@ public protocol SegmentationModel: Module {
     /// Input height and width the model is fixed to (an ONNX graph exported without dynamic
     /// spatial axes); nil where any size runs.
     var fixedInputSize: (height: Int?, width: Int?) { get }
+    /// How the output of `layer` (a name `resolvedLayer` returns) lays out its features.
+    func featureLayout(ofLayer layer: String) -> FeatureLayout
+    /// The capture key for a layer named by the user: ONNX graphs also accept the PyTorch module
+    /// path their node names record (`encoder.blocks.2.norm1`) in place of the tensor name.
+    func resolvedLayer(_ layer: String) -> String
 }
 
 extension SegmentationModel {

@@ -14,7 +14,7 @@ public enum ModelInspection {
 
     struct ONNXFacts: Encodable {
         struct Value: Encodable { let name: String; let type: String; let shape: [String]? }
-        struct Layer: Encodable { let name: String; let node: String; let op: String; let shape: [Int] }
+        struct Layer: Encodable { let name: String; let node: String; let op: String; let shape: [Int]; let module: String; let layout: String }
         let path: String
         let format = "onnx"
         let producer: String
@@ -45,7 +45,9 @@ public enum ModelInspection {
             inputs: inspection.inputs.map(value), outputs: inspection.outputs.map(value),
             operators: Dictionary(inspection.operatorCounts.map { ($0.opType, $0.count) }, uniquingKeysWith: +),
             parameters: inspection.parameterCount, layerInputShapes: inspection.inputShapes,
-            layers: inspection.layers.map { .init(name: $0.name, node: $0.node, op: $0.opType, shape: $0.shape) },
+            layers: inspection.layers.map {
+                .init(name: $0.name, node: $0.node, op: $0.opType, shape: $0.shape, module: $0.module, layout: $0.layout.rawValue)
+            },
             defaultLayer: defaultLayer))
     }
 

@@ -74,7 +74,18 @@ enum BroadcastKernel {
                     var offA = 0, offB = 0
                     for row in 0..<rows {
                         let o = row * inner
-                        for j in 0..<inner { out[o + j] = f(pa[offA + j * ia], pb[offB + j * ib]) }
+                        // Contiguous and constant inner runs get loops that vectorize (bias rows, masks).
+                        if ia == 1 && ib == 1 {
+                            for j in 0..<inner { out[o + j] = f(pa[offA + j], pb[offB + j]) }
+                        } else if ia == 1 && ib == 0 {
+                            let s = pb[offB]
+                            for j in 0..<inner { out[o + j] = f(pa[offA + j], s) }
+                        } else if ia == 0 && ib == 1 {
+                            let s = pa[offA]
+                            for j in 0..<inner { out[o + j] = f(s, pb[offB + j]) }
+                        } else {
+                            for j in 0..<inner { out[o + j] = f(pa[offA + j * ia], pb[offB + j * ib]) }
+                        }
                         // Advance the multi-index over all but the innermost axis.
                         var d = rank - 2
                         while d >= 0 {

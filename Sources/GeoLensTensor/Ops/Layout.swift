@@ -9,8 +9,11 @@ extension Tensor {
         let outShape = order.map { shape[$0] }
         let inStrides = Shape.strides(shape)
         let strides = order.map { inStrides[$0] }
+        let inputShape = self.shape
         let y = Tensor(shape: outShape) { out in
             withUnsafeBufferPointer { src in
+                if let s = src.baseAddress, let d = out.baseAddress,
+                   PermutationKernel.copy(s, shape: inputShape, order: order, into: d) { return }
                 let r = outShape.count
                 let inner = outShape[r - 1], innerStride = strides[r - 1]
                 let rows = out.count / Swift.max(inner, 1)

@@ -1,47 +1,31 @@
 /// Matrix products through `cblas_sgemm`, with gradients.
 extension Tensor {
-    /// Matrix product of `[..., m, k]` and `[k, n]`, or batched `[b, m, k]` x `[b, k, n]`.
+    /// NumPy matrix product of tensors of rank >= 2: `[..., m, k] x [k, n]`, or `[..., m, k] x
+    /// [..., k, n]` with the batch axes broadcast (`[b, h, m, k] x [1, h, k, n]`). Gradients are
+    /// summed over the batches an operand was broadcast to. See `MatrixProduct` for how the GEMMs
+    /// are split over threads.
     public func matmul(_ other: Tensor) -> Tensor {
-        precondition(rank >= 2 && (other.rank == 2 || other.rank == rank),
-                     "matmul: shapes \(shape) and \(other.shape) are not [..., m, k] x [k, n] or [b, m, k] x [b, k, n]")
-        let k = shape[rank - 1]
-        let n = other.shape[other.rank - 1]
-        precondition(other.shape[other.rank - 2] == k,
-                     "matmul: inner dimensions of \(shape) and \(other.shape) differ")
-        if other.rank == 2 {
-            let m = count / Swift.max(k, 1)
-            let y = Tensor(shape: Array(shape.dropLast()) + [n]) { out in
-                withUnsafeBufferPointer { a in
-                    other.withUnsafeBufferPointer { b in
-                        BLAS.sgemm(m: m, n: n, k: k, a: a.baseAddress!, lda: k, b: b.baseAddress!, ldb: n,
-                                   c: out.baseAddress!, ldc: n)
-                    }
-                }
-            }
-            return Tape.record(y, op: "matmul", inputs: [self, other]) { g, needs in
-                let a = self.detached(), b = other.detached()
-                return [needs[0] ? g.matmul(b.transposed()) : nil,
-                        needs[1] ? a.reshaped([m, k]).transposed().matmul(g.reshaped([m, n])) : nil]
-            }
-        }
-        let batch = Shape.count(Array(shape.dropLast(2)))
-        precondition(Array(shape.dropLast(2)) == Array(other.shape.dropLast(2)),
-                     "matmul: batch dimensions of \(shape) and \(other.shape) differ")
-        let m = shape[rank - 2]
-        let y = Tensor(shape: Array(shape.dropLast()) + [n]) { out in
-            withUnsafeBufferPointer { a in
-                other.withUnsafeBufferPointer { b in
-                    for i in 0..<batch {
-                        BLAS.sgemm(m: m, n: n, k: k, a: a.baseAddress! + i * m * k, lda: k,
-                                   b: b.baseAddress! + i * k * n, ldb: n, c: out.baseAddress! + i * m * n, ldc: n)
-                    }
-                }
-            }
-        }
+        let product = MatrixProduct(shape, other.shape)
+        let y = product.forward(self, other)
         return Tape.record(y, op: "matmul", inputs: [self, other]) { g, needs in
             let a = self.detached(), b = other.detached()
-            return [needs[0] ? g.matmul(b.transposed()) : nil,
-                    needs[1] ? a.transposed().matmul(g) : nil]
+            return [needs[0] ? product.leftGradient(g, b) : nil, needs[1] ? product.rightGradient(g, a) : nil]
+        }
+    }
+
+    /// `self x weight + bias` for a matrix `weight` [k, n] and `bias` [n] added to every row, in one
+    /// pass (the rows start as the bias and the GEMM adds the product): ONNX `MatMul` + `Add`, as
+    /// linear layers export. Gradients as for `matmul` and `+`.
+    public func matmul(_ weight: Tensor, addingRow bias: Tensor) -> Tensor {
+        let product = MatrixProduct(shape, weight.shape)
+        precondition(weight.rank == 2 && bias.count == weight.shape[1],
+                     "matmul(addingRow:): weight \(weight.shape) and bias \(bias.shape) are not [k, n] and n values")
+        let y = product.forward(self, weight, bias: bias)
+        let biasShape = bias.shape, n = weight.shape[1]
+        return Tape.record(y, op: "matmul_bias", inputs: [self, weight, bias]) { g, needs in
+            let a = self.detached(), b = weight.detached()
+            return [needs[0] ? product.leftGradient(g, b) : nil, needs[1] ? product.rightGradient(g, a) : nil,
+                    needs[2] ? g.reshaped([-1, n]).sum(alongAxis: 0).reshaped(biasShape) : nil]
         }
     }
 

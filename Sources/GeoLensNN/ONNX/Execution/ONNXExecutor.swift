@@ -6,12 +6,15 @@ import Foundation
 /// Each set of input shapes gets its execution plan (`ONNXModel.plan(for:)`) prepared once:
 /// BatchNormalizations after convolutions are folded into the convolution weights, zero Pads
 /// before them become their padding, Conv + ReLU pairs run as one fused convolution, and
-/// `Mul(x, Sigmoid(x))` runs as one SiLU. Every operation records the tape when one of
+/// `Mul(x, Sigmoid(x))` runs as one SiLU, the five steps of an exact GELU before opset 20 as one
+/// GELU, and a MatMul by a constant matrix followed by a bias Add as one product. Every operation records the tape when one of
 /// its inputs requires a gradient, so gradients flow back to the graph input and to any
 /// intermediate tensor made a leaf through `ForwardContext.captures` (keys are ONNX tensor names).
 /// Intermediate tensors are released right after the last step that reads them.
 public final class ONNXExecutor: @unchecked Sendable {
     public let model: ONNXModel
+    /// When set, every step's wall time is added to it (off by default: a clock read per step).
+    public var profile: ONNXStepProfile?
     private let lock = NSLock()
     private var prepared: [[String: [Int]]: ONNXPreparedPlan] = [:]
 
@@ -61,20 +64,41 @@ public final class ONNXExecutor: @unchecked Sendable {
         let keep = Set(plan.outputs)
         // Sigmoids absorbed into a SiLU (their Mul computes x * sigmoid(x) in one pass).
         let swishSigmoids = Set(prepared.swish.values.filter { captures[$0.outputs[0]] == nil }.map(\.name))
+        // GELUs written as five steps run as one, unless a tensor inside them is captured.
+        let fusedGELUs = prepared.gelus.filter { _, gelu in !gelu.hiddenTensors.contains { captures[$0] != nil } }
+        let geluSkipped = Set(fusedGELUs.values.flatMap { $0.absorbedSteps.map(\.name) })
+        // Linear layers (MatMul + bias Add) run as one product unless the product is captured.
+        let fusedLinears = prepared.linears.filter { captures[$0.value.matMul.outputs[0]] == nil }
+        let linearAdds = Set(fusedLinears.values.map(\.add.name))
         for (index, step) in plan.steps.enumerated() {
             if prepared.absorbed.contains(step.name), !isUnfusedFollower(step, prepared: prepared, unfused: unfused) { continue }
             if step.opType == "Sigmoid", swishSigmoids.contains(step.name) { continue }
+            if geluSkipped.contains(step.name) || linearAdds.contains(step.name) { continue }
             let outputs: [(String, Tensor)]
-            if let sigmoid = prepared.swish[step.name], captures[sigmoid.outputs[0]] == nil, let x = values[sigmoid.inputs[0]] {
+            let started = profile == nil ? nil : DispatchTime.now()
+            var label = step.opType
+            if let linear = fusedLinears[step.name], let x = values[step.inputs[0]],
+               let weight = plan.constants[linear.weight]?.floatTensor, let bias = plan.constants[linear.bias]?.floatTensor {
+                outputs = [(linear.add.outputs[0], x.matmul(weight, addingRow: bias))]
+                label = "MatMul+Add"
+            } else if let gelu = fusedGELUs[step.name], let x = values[gelu.input] {
+                outputs = [(step.outputs[0], x.gelu())]
+                label = "Gelu (5 steps)"
+            } else if let sigmoid = prepared.swish[step.name], captures[sigmoid.outputs[0]] == nil, let x = values[sigmoid.inputs[0]] {
                 outputs = [(step.outputs[0], x.silu())]
+                label = "SiLU (Sigmoid, Mul)"
             } else if let group = prepared.groups[step.name], !unfused.contains(step.name) {
                 guard let x = values[group.inputTensor] ?? plan.constants[group.inputTensor].map(ONNXOperators.tensor) else {
                     throw ONNXError(.shapeInference, "step '\(step.name)' reads '\(group.inputTensor)', which no earlier step produced")
                 }
                 outputs = [(group.resultTensor, ONNXOperators.fusedConvolution(step, group, x))]
+                label = ([step.opType] + group.absorbedSteps.map(\.opType)).joined(separator: "+")
             } else {
                 let results = try ONNXOperators.run(step, inputs: step.inputs.indices.map { try optionalInput(step, $0, values, plan) })
                 outputs = Array(zip(step.outputs, results))
+            }
+            if let started, let profile {
+                profile.add(label, seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) * 1e-9)
             }
             for (name, result) in outputs where !name.isEmpty {
                 var tensor = result
@@ -84,6 +108,10 @@ public final class ONNXExecutor: @unchecked Sendable {
             for name in step.inputs + [prepared.groups[step.name]?.inputTensor ?? ""]
             where !name.isEmpty && prepared.lastUse[name] == index && !keep.contains(name) {
                 values[name] = nil
+            }
+            // A fused GELU's input was last read by a step it skipped.
+            if let input = fusedGELUs[step.name]?.input, (prepared.lastUse[input] ?? index) <= index, !keep.contains(input) {
+                values[input] = nil
             }
         }
         return try plan.outputs.map { name in

@@ -44,15 +44,6 @@ enum ONNXOperators {
             return [[1, 10, 11, 16].contains(to) ? try x(0) : try x(0).mapScalars { $0.rounded(.towardZero) }]
         case "Add", "Sub", "Mul", "Div", "Pow":
             return [try arithmetic(step.opType, try x(0), try x(1))]
-        case "Equal":
-            let l = try x(0), r = try x(1)
-            return [GradientMode.withoutRecording { l.broadcast(to: outShape).zipScalars(r.broadcast(to: outShape)) { $0 == $1 ? 1 : 0 } }]
-        case "Where":
-            // Selection as arithmetic keeps both branches differentiable: c * a + (1 - c) * b.
-            let c = GradientMode.withoutRecording { try? x(0).broadcast(to: outShape).mapScalars { $0 != 0 ? 1 : 0 } }
-            guard let c else { throw ONNXError(.invalidAttribute, "Where step '\(step.name)' has no condition") }
-            let whenTrue = try x(1), whenFalse = try x(2)
-            return [whenTrue * c + whenFalse * (1 - c)]
         case "Softmax":
             let input = try x(0), axis = a.int("axis") ?? 1
             if a.int("coerce_to_2d") == 1 {
@@ -60,26 +51,16 @@ enum ONNXOperators {
                 return [input.reshaped([rows, -1]).softmax(alongAxis: 1).reshaped(input.shape)]
             }
             return [input.softmax(alongAxis: axis)]
-        case "LayerNormalization":
-            let input = try x(0), axis = a.int("axis") ?? input.rank - 1
-            let normalized = Array(input.shape[axis...])
-            // Scale and B broadcast over the normalized axes; PyTorch exports them with exactly that many values.
-            func affine(_ i: Int) throws -> Tensor? {
-                guard i < inputs.count, let t = inputs[i] else { return nil }
-                guard t.count == Shape.count(normalized) else {
-                    throw ONNXError(.shapeInference, "LayerNormalization step '\(step.name)': input \(i) has shape \(t.shape), "
-                        + "GeoLens needs one value per normalized element \(normalized)")
-                }
-                return t.reshaped(normalized)
-            }
-            return [input.layerNorm(normalizedShape: normalized, weight: try affine(1), bias: try affine(2),
-                                    epsilon: a.float("epsilon") ?? 1e-5)]
         case "ReduceMean":
             return [try x(0).mean(alongAxes: a.ints["axes"] ?? [], keepingDimensions: true).reshaped(outShape)]
         case "MatMul":
             return [try matMul(try x(0), try x(1), outShape: outShape, step: step)]
         case "Gemm":
             return [try gemm(step, try x(0), try x(1), inputs.count > 2 ? inputs[2] : nil)]
+        case let op where elementwiseOperators.contains(op):
+            return try elementwise(step, inputs: inputs)
+        case let op where transformerOperators.contains(op):
+            return try transformer(step, inputs: inputs)
         default:
             return try layout(step, inputs: inputs.map { $0 })
         }
@@ -106,18 +87,12 @@ enum ONNXOperators {
         }
     }
 
-    /// NumPy matrix product for the shapes exporters write: `[..., m, k] x [k, n]` and equal-batch 3-D products.
+    /// NumPy matrix product: vectors are promoted to matrices and batch axes broadcast
+    /// (`[b, h, n, d] x [b, h, d, n]`, `[b, n, c] x [c, d]`, `[1, h, n, d] x [b, h, d, n]`).
     static func matMul(_ l: Tensor, _ r: Tensor, outShape: [Int], step: ONNXPlanStep) throws -> Tensor {
         let left = l.shape.count == 1 ? l.reshaped([1, l.count]) : l
         let right = r.shape.count == 1 ? r.reshaped([r.count, 1]) : r
-        if right.shape.count == 2 { return left.matmul(right).reshaped(outShape) }
-        guard left.shape.count == right.shape.count, left.shape.dropLast(2) == right.shape.dropLast(2) else {
-            throw ONNXError(.shapeInference, "MatMul step '\(step.name)': GeoLens multiplies [..., m, k] by [k, n] "
-                + "or batches of equal shape, not \(l.shape) by \(r.shape)")
-        }
-        let batch = Shape.count(Array(left.shape.dropLast(2)))
-        let m = left.shape[left.shape.count - 2], k = left.shape.last!, n = right.shape.last!
-        return left.reshaped([batch, m, k]).matmul(right.reshaped([batch, k, n])).reshaped(outShape)
+        return left.matmul(right).reshaped(outShape)
     }
 
     /// `alpha * op(A) op(B) + beta * C`.

@@ -48,9 +48,18 @@ struct ONNXPreparedPlan: Sendable {
     /// `Mul(x, Sigmoid(x))` steps (SiLU, as exporters write it) by Mul step name: the Sigmoid step
     /// they absorb. Run as one `silu` unless the Sigmoid's output is captured.
     let swish: [String: ONNXPlanStep]
+    /// Exact GELUs written as five steps (`ONNXGELUPattern`), by the name of their last step.
+    let gelus: [String: ONNXGELUPattern]
+    /// Names of the steps those GELUs absorb.
+    let geluAbsorbed: Set<String>
+    /// `MatMul` + bias `Add` pairs (`ONNXLinearPattern`), by MatMul step name.
+    let linears: [String: ONNXLinearPattern]
 
     init(_ plan: ONNXExecutionPlan) {
         self.plan = plan
+        gelus = ONNXGELUPattern.find(in: plan)
+        geluAbsorbed = Set(gelus.values.flatMap { $0.absorbedSteps.map(\.name) })
+        linears = ONNXLinearPattern.find(in: plan)
         let byName = Dictionary(plan.steps.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var bnFor: [String: ONNXPlanStep] = [:], folded: [String: (weight: Tensor, bias: Tensor)] = [:]
         var activationFor: [String: (ConvolutionActivation, ONNXPlanStep)] = [:]

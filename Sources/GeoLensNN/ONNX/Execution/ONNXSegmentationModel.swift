@@ -21,8 +21,13 @@ public final class ONNXSegmentationModel: SegmentationModel {
     public let outputLayout: ModelOutputLayout
     /// The input's fixed height and width, when the graph declares them (no dynamic axes).
     public let fixedInputSize: (height: Int?, width: Int?)
-    /// 4-D intermediate tensors usable as explanation layers, in graph order (`ONNXInspection.layers`).
+    /// Intermediate tensors usable as explanation layers, in graph order (`ONNXInspection.layers`):
+    /// 4-D feature maps and, in transformer encoders, token tensors.
     public let camLayers: [String]
+    /// The layout of each layer that is not channels-first.
+    let layouts: [String: FeatureLayout]
+    /// Tensor names by PyTorch module path (the last layer of each module scope), for `--layer`.
+    let moduleLayers: [String: String]
     /// The deepest encoder feature map; see `deepestEncoderLayer(_:)`.
     public let defaultCAMLayer: String
 
@@ -56,23 +61,45 @@ public final class ONNXSegmentationModel: SegmentationModel {
         let layout: ModelOutputLayout = logits.count == 4 ? .pixelScores : .tileScores
         outputLayout = layout
         camLayers = inspection.layers.map(\.name)
+        layouts = Dictionary(inspection.layers.filter { $0.layout != .channelsFirst }.map { ($0.name, $0.layout) }, uniquingKeysWith: { a, _ in a })
+        var modules: [String: String] = [:]
+        for layer in inspection.layers where !layer.module.isEmpty {
+            // Every enclosing scope too: `encoder.blocks.2` names the last layer of that block.
+            let parts = layer.module.split(separator: ".")
+            for end in 1...parts.count { modules[parts[..<end].joined(separator: ".")] = layer.name }
+        }
+        moduleLayers = modules
         // A classifier's 1 x 1 maps (squeeze-excitation gates, pooled heads) are no place for a CAM.
-        let candidates = layout == .tileScores ? inspection.layers.filter { $0.shape[2] * $0.shape[3] > 1 } : inspection.layers
+        let candidates = layout == .tileScores
+            ? inspection.layers.filter { $0.shape.count != 4 || $0.shape[2] * $0.shape[3] > 1 } : inspection.layers
         defaultCAMLayer = Self.deepestEncoderLayer(candidates) ?? inspection.layers.last?.name ?? output.name
     }
 
     /// The default explanation layer, by a heuristic on the layer list in graph order: the
     /// encoder ends where the decoder first upsamples (the first Resize, Upsample or
-    /// ConvTranspose); among the layers before that, take those with the lowest spatial
-    /// resolution and return the last one that is a block output (an activation, Add or Concat)
-    /// rather than a bare convolution, else the last one. For smp U-Net, U-Net++ and FPN this is
-    /// the output of the encoder's last stage; for DeepLabV3+ it is the ASPP output.
+    /// ConvTranspose). A transformer encoder's default is its last token layer before that (the
+    /// final norm of a ViT or Swin, the last stage's norm of a SegFormer). Otherwise, among the
+    /// layers before the first upsampling, take those with the lowest spatial resolution and
+    /// return the last one that is a block output (an activation, Add or Concat) rather than a
+    /// bare convolution, else the last one. For smp U-Net, U-Net++ and FPN this is the output of
+    /// the encoder's last stage; for DeepLabV3+ it is the ASPP output.
     public static func deepestEncoderLayer(_ layers: [ONNXInspection.Layer]) -> String? {
         let upsampling: Set<String> = ["Resize", "Upsample", "ConvTranspose"]
         let encoder = layers.prefix { !upsampling.contains($0.opType) }
-        guard let smallest = encoder.map({ $0.shape[2] * $0.shape[3] }).min() else { return nil }
-        let deepest = encoder.filter { $0.shape[2] * $0.shape[3] == smallest }
+        if let tokens = encoder.last(where: { $0.layout != .channelsFirst }) { return tokens.name }
+        guard let smallest = encoder.map(\.positions).min() else { return nil }
+        let deepest = encoder.filter { $0.positions == smallest }
         return (deepest.last { !$0.opType.hasPrefix("Conv") } ?? deepest.last)?.name
+    }
+
+    /// Token layouts for transformer layers, channels-first otherwise.
+    public func featureLayout(ofLayer layer: String) -> FeatureLayout {
+        layouts[layer] ?? .channelsFirst
+    }
+
+    /// A tensor name as it is, or the tensor a PyTorch module path (`encoder.blocks.2.norm1`) names.
+    public func resolvedLayer(_ layer: String) -> String {
+        camLayers.contains(layer) ? layer : moduleLayers[layer] ?? layer
     }
 
     /// Runs the graph and returns the class scores.

@@ -20,7 +20,7 @@ enum ONNXConstantEvaluator {
 
     /// Whether `node` is evaluated now rather than planned as a step.
     static func canFold(_ node: ONNXNode, _ ctx: ONNXFoldingContext, _ inferred: ONNXInferredNode) -> Bool {
-        guard foldable.contains(node.opType) else { return false }
+        guard foldable.contains(node.opType) || transformerFoldable.contains(node.opType) else { return false }
         if node.opType == "Constant" || node.opType == "Shape" { return true }
         let valueInputs = node.inputs.indices.filter { node.input($0) != nil && !inferred.consumedInputs.contains($0) }
         guard valueInputs.allSatisfy({ ctx.constant(node, $0) != nil }) else { return false }
@@ -34,6 +34,7 @@ enum ONNXConstantEvaluator {
         let shape = inferred.outputShapes[0], type = inferred.outputTypes[0]
         func input(_ i: Int) -> ONNXConstant { ctx.constant(node, i)! }
         func relabel(_ value: ONNXConstant) -> [ONNXConstant] { [ONNXElements(value).constant(shape: shape, type: value.elementType)] }
+        if transformerFoldable.contains(node.opType) { return try evaluateTransformer(node, ctx, inferred) }
         switch node.opType {
         case "Constant": return [try ONNXConstantNode.value(of: node)]
         case "Shape":

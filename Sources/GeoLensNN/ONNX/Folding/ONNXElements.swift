@@ -79,6 +79,12 @@ enum ONNXElements {
         case (_, "Ceil"): return .floats(asFloats.map { $0.rounded(.up) })
         case (_, "Sqrt"): return .floats(asFloats.map { $0.squareRoot() })
         case (_, "Exp"): return .floats(asFloats.map { Foundation.exp($0) })
+        case (.ints(let v), "Neg"): return .ints(v.map { 0 &- $0 })
+        case (.ints(let v), "Abs"): return .ints(v.map { $0 == Int.min ? $0 : Swift.abs($0) })
+        case (_, "Not"): return .ints(asFloats.map { $0 == 0 ? 1 : 0 })
+        case (_, "Neg"): return .floats(asFloats.map { -$0 })
+        case (_, "Abs"): return .floats(asFloats.map { Swift.abs($0) })
+
         default: return .floats(asFloats.map { max($0, 0) })
         }
     }
@@ -92,33 +98,98 @@ enum ONNXElements {
         }
     }
 
-    /// Elementwise binary arithmetic on equal-length operands; integers when both are integers.
+    /// Elementwise binary operators on equal-length operands; integers when both are integers.
+    /// Comparisons and logic give 0 or 1; `Mod` takes the divisor's sign (Python), `Fmod` the dividend's (C).
     func combined(with other: ONNXElements, _ op: String, node: ONNXNode) throws -> ONNXElements {
+        if let truth = Self.comparison(op) {
+            let a = asFloats, b = other.asFloats
+            if case .ints(let x) = self, case .ints(let y) = other { return .ints(zip(x, y).map { truth(Double($0), Double($1)) ? 1 : 0 }) }
+            return .ints(zip(a, b).map { truth(Double($0), Double($1)) ? 1 : 0 })
+        }
         if case .ints(let a) = self, case .ints(let b) = other {
             return .ints(try zip(a, b).map { x, y in
                 switch op {
                 case "Add": return x &+ y
                 case "Sub": return x &- y
                 case "Mul": return x &* y
-                case "Div":
+                case "Max": return Swift.max(x, y)
+                case "Min": return Swift.min(x, y)
+                case "Div", "Mod", "Fmod":
                     guard y != 0 else { throw ONNXShapeMath.fail(node, "integer division by zero while folding constants") }
-                    return x / y
-                case "Pow": return ONNXConstant.saturatingInt(Float(Foundation.pow(Double(x), Double(y))))
-                default: return x == y ? 1 : 0
+                    if op == "Div" { return x / y }
+                    let r = x % y
+                    return op == "Mod" && r != 0 && (r < 0) != (y < 0) ? r + y : r
+                default: return ONNXConstant.saturatingInt(Float(Foundation.pow(Double(x), Double(y))))
                 }
             })
         }
         let a = asFloats, b = other.asFloats
-        if op == "Equal" { return .ints(zip(a, b).map { $0 == $1 ? 1 : 0 }) }
         return .floats(zip(a, b).map { x, y in
             switch op {
             case "Add": return x + y
             case "Sub": return x - y
             case "Mul": return x * y
             case "Div": return x / y
+            case "Max": return Swift.max(x, y)
+            case "Min": return Swift.min(x, y)
+            case "Fmod": return Foundation.fmod(x, y)
+            case "Mod":
+                let r = Foundation.fmod(x, y)
+                return r != 0 && (r < 0) != (y < 0) ? r + y : r
             default: return Foundation.pow(x, y)
             }
         })
+    }
+
+    /// The test of a comparison or logical operator, nil for arithmetic.
+    static func comparison(_ op: String) -> ((Double, Double) -> Bool)? {
+        switch op {
+        case "Equal": return { $0 == $1 }
+        case "Less": return { $0 < $1 }
+        case "Greater": return { $0 > $1 }
+        case "LessOrEqual": return { $0 <= $1 }
+        case "GreaterOrEqual": return { $0 >= $1 }
+        case "And": return { $0 != 0 && $1 != 0 }
+        case "Or": return { $0 != 0 || $1 != 0 }
+        case "Xor": return { ($0 != 0) != ($1 != 0) }
+        default: return nil
+        }
+    }
+
+    /// Zeros of the same kind and count.
+    var zeroed: ONNXElements {
+        switch self {
+        case .ints(let v): return .ints(Array(repeating: 0, count: v.count))
+        case .floats(let v): return .floats(Array(repeating: 0, count: v.count))
+        }
+    }
+
+    /// `a` followed by `b` (floats when either is).
+    static func joined(_ a: ONNXElements, _ b: ONNXElements) -> ONNXElements {
+        if case .ints(let x) = a, case .ints(let y) = b { return .ints(x + y) }
+        return .floats(a.asFloats + b.asFloats)
+    }
+
+    /// Running sums along `axis` of elements of `shape` (ONNX `CumSum`).
+    func runningSum(shape: [Int], axis: Int, exclusive: Bool, reverse: Bool) -> ONNXElements {
+        let outer = Shape.count(Array(shape[..<axis])), n = shape[axis], inner = Shape.count(Array(shape[(axis + 1)...]))
+        func scan<T: AdditiveArithmetic>(_ v: [T]) -> [T] {
+            var out = v
+            for o in 0..<outer {
+                for i in 0..<inner {
+                    var acc = T.zero
+                    for step in 0..<n {
+                        let j = (o * n + (reverse ? n - 1 - step : step)) * inner + i
+                        if exclusive { out[j] = acc; acc += v[j] } else { acc += v[j]; out[j] = acc }
+                    }
+                }
+            }
+            return out
+        }
+        switch self {
+        case .ints(let v): return .ints(scan(v))
+        case .floats(let v): return .floats(scan(v))
+        }
     }
 }
 
@@ -147,6 +218,29 @@ enum ONNXIndexing {
         return mapIndices(perm.map { source[$0] }) { position in
             position.indices.reduce(0) { $0 + position[$1] * strides[perm[$1]] }
         }
+    }
+
+    /// For each output element of a Tile to `shape`, the index it reads in `source`.
+    static func tileIndices(_ source: [Int], shape: [Int]) -> [Int] {
+        let strides = Shape.strides(source)
+        return mapIndices(shape) { position in
+            position.indices.reduce(0) { $0 + (position[$1] % source[$1]) * strides[$1] }
+        }
+    }
+
+    /// For each element of the index tensor of a GatherElements along `axis`, the index it reads.
+    static func elementSources(_ indices: ONNXConstant, dataShape: [Int], axis: Int, node: ONNXNode) throws -> [Int] {
+        let strides = Shape.strides(dataShape), values = indices.ints, extent = dataShape[axis]
+        var k = 0
+        var failure: ONNXError?
+        let result = mapIndices(indices.shape) { position in
+            defer { k += 1 }
+            let raw = values[k], index = raw < 0 ? raw + extent : raw
+            if index < 0 || index >= extent { failure = ONNXShapeMath.fail(node, "index \(raw) is out of range for axis \(axis) of \(dataShape)"); return 0 }
+            return position.indices.reduce(0) { $0 + ($1 == axis ? index : position[$1]) * strides[$1] }
+        }
+        if let failure { throw failure }
+        return result
     }
 
     /// The part of `value` from `starts` along `axis`, of `shape`.

@@ -118,16 +118,6 @@ extension ONNXShapeRules {
             let out = try ONNXShapeMath.broadcast([x(0), target], node: node)
             attrs.ints["shape"] = out
             return try result(out, consumed: [1])
-        case "ReduceMean":
-            let input = try x(0)
-            let given = opset >= 18 ? try ctx.optionalInts(node, 1, "axes") : try node.ints("axes")
-            let keep = try node.int("keepdims", default: 1) != 0
-            if given == nil, try node.int("noop_with_empty_axes", default: 0) != 0 { return try result(input, consumed: [1]) }
-            let axes = try (given ?? Array(input.indices)).map { try ONNXShapeMath.axis($0, rank: input.count, node: node) }
-            attrs.ints["axes"] = axes.sorted()
-            attrs.ints["keepdims"] = [keep ? 1 : 0]
-            let out = input.indices.compactMap { axes.contains($0) ? (keep ? 1 : nil) : input[$0] }
-            return try result(out, consumed: [1])
         case "MatMul":
             return try result(try matMulShape(x(0), x(1), node: node))
         case "Gemm":

@@ -9,7 +9,7 @@ struct ONNXInferredNode {
     var consumedInputs: Set<Int> = []
 }
 
-/// Output-shape rules for every supported operator (ONNX operator sets 11 to 18).
+/// Output-shape rules for every supported operator (ONNX operator sets 11 to 20).
 ///
 /// Rules are pure arithmetic on shapes and on the constant inputs shapes depend on; they also
 /// normalise attributes across operator set versions (e.g. Squeeze axes moved from an attribute
@@ -36,21 +36,13 @@ enum ONNXShapeRules {
             attrs.ints["axis"] = [try ONNXShapeMath.axis(axis, rank: rank, node: node)]
             attrs.ints["coerce_to_2d"] = [opset >= 13 ? 0 : 1]
         }
-        if node.opType == "LayerNormalization" {
-            // Statistics over the axes from `axis` (default -1) on; only Y is computed (Mean and InvStdDev are training outputs).
-            let rank = try ctx.shape(node, 0).count
-            attrs.ints["axis"] = [try ONNXShapeMath.axis(try node.int("axis", default: -1), rank: rank, node: node)]
-            if node.outputs.dropFirst().contains(where: { !$0.isEmpty }) {
-                throw ONNXShapeMath.fail(node, "its Mean/InvStdDev outputs are used; GeoLens computes only the normalized output")
-            }
-        }
         let x = { (i: Int) throws -> [Int] in try ctx.shape(node, i) }
         func same(_ type: ONNXElementType? = nil) throws -> ONNXInferredNode {
             ONNXInferredNode(outputShapes: [try x(0)], outputTypes: [type ?? ctx.type(node, 0)], attributes: attrs)
         }
         switch node.opType {
         case "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Sqrt", "Exp", "Erf",
-             "Ceil", "Identity", "Softmax", "InstanceNormalization", "BatchNormalization", "LayerNormalization":
+             "Ceil", "Identity", "Softmax", "InstanceNormalization", "BatchNormalization":
             return try same()
         case "Dropout":
             var inferred = try same()
@@ -80,6 +72,8 @@ enum ONNXShapeRules {
             return ONNXInferredNode(outputShapes: [shape], outputTypes: [ctx.type(node, 1)], attributes: attrs)
         case "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "Resize", "Upsample", "Pad":
             return try spatial(node, ctx, opset: opset, attributes: attrs)
+        case let op where transformerRules.contains(op):
+            return try transformer(node, ctx, opset: opset, attributes: attrs)
         default:
             return try layout(node, ctx, opset: opset, attributes: attrs)
         }

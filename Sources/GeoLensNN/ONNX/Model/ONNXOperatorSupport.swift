@@ -1,12 +1,14 @@
-/// What GeoLens runs: default-domain operator sets 11 to 18 and a fixed list of operators, the
-/// ones segmentation networks exported from PyTorch (smp U-Net, U-Net++, FPN, DeepLabV3+ with
-/// ResNet, MobileNet and EfficientNet encoders) are made of.
+/// What GeoLens runs: default-domain operator sets 11 to 20 and a fixed list of operators, the
+/// ones segmentation networks exported from PyTorch are made of: smp U-Net, U-Net++, FPN and
+/// DeepLabV3+ with ResNet, MobileNet and EfficientNet encoders, and transformer encoders (smp
+/// SegFormer, timm ViT and Swin) with their LayerNormalization, GELU, attention products,
+/// relative-position tables and window masks.
 ///
 /// Checking happens at load so that a model fails before any tile is read, with one error that
 /// lists every unsupported operator type and the nodes using it.
 public enum ONNXOperatorSupport {
     /// The default-domain operator set versions GeoLens accepts.
-    public static let opsetVersions: ClosedRange<Int> = 11...18
+    public static let opsetVersions: ClosedRange<Int> = 11...20
 
     /// Operator types GeoLens runs (in the default domain).
     ///
@@ -14,13 +16,17 @@ public enum ONNXOperatorSupport {
     /// computes TensorFlow-style dynamic "same" padding (timm `tf_` EfficientNets); it is folded
     /// into constants when an execution plan is made.
     public static let supportedOperators: Set<String> = [
-        "Conv", "ConvTranspose", "BatchNormalization", "InstanceNormalization", "LayerNormalization",
+        "Conv", "ConvTranspose", "BatchNormalization", "InstanceNormalization",
         "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Clip",
         "Mul", "Add", "Sub", "Div", "Pow", "Sqrt", "Exp", "Erf", "Ceil",
         "MaxPool", "AveragePool", "GlobalAveragePool", "ReduceMean", "Resize", "Upsample",
         "Concat", "Split", "Slice", "Pad", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze",
         "Gather", "Shape", "Cast", "Constant", "ConstantOfShape", "Identity", "Softmax",
         "MatMul", "Gemm", "Dropout", "Where", "Equal", "Range", "Expand",
+        // Transformer encoders.
+        "LayerNormalization", "Gelu", "Einsum", "ReduceSum", "ReduceMax", "ReduceMin", "CumSum", "Tile", "Trilu",
+        "GatherElements", "ScatterND", "Mod", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor",
+        "Not", "Max", "Min", "Neg", "Abs", "Reciprocal", "Log",
     ]
 
     /// Throws one error describing everything about `model` that GeoLens cannot run.

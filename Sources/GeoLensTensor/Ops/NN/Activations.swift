@@ -109,10 +109,16 @@ struct SiLU: ElementwiseActivation {
     }
 }
 
+/// x Phi(x): forward in the C kernel `gl_gelu` (AVX2 when the CPU has it), the derivative with the
+/// branch-free `FastErf`; both use the same erf formula.
 struct GELU: ElementwiseActivation {
-    func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + _erff(x * ActivationMath.sqrtHalf)) }
+    func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + FastErf.of(x * ActivationMath.sqrtHalf)) }
+    func applyVectorized(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) -> Bool {
+        gl_gelu(x, y, count)
+        return true
+    }
     func gradient(_ g: Float, input x: Float, output y: Float) -> Float {
-        let cdf = 0.5 * (1 + _erff(x * ActivationMath.sqrtHalf))
+        let cdf = 0.5 * (1 + FastErf.of(x * ActivationMath.sqrtHalf))
         let pdf = FastExponential.ofNonPositive(-0.5 * x * x) * ActivationMath.inverseSqrtTwoPi
         return g * (cdf + x * pdf)
     }

@@ -80,6 +80,16 @@ struct BlockNormalization: Sendable {
                             let rstd = Float(1 / (squares / Double(len) + eps).squareRoot())
                             meanOut[blk] = Float(mu); stdOut[blk] = rstd
                             let firstParameter = (blk % groups) * cpg
+                            if inner == 1 {
+                                // Layer norm: one parameter per position, a loop that vectorizes.
+                                let (center, out) = (Float(mu), out.baseAddress! + base)
+                                w.withUnsafeBufferPointer { wp in
+                                    b.withUnsafeBufferPointer { bp in
+                                        for k in 0..<cpg { out[k] = (block[k] - center) * rstd * wp[firstParameter + k] + bp[firstParameter + k] }
+                                    }
+                                }
+                                return
+                            }
                             for k in 0..<cpg {
                                 let a = w[firstParameter + k] * rstd
                                 let shift = b[firstParameter + k] - Float(mu) * a

@@ -57,6 +57,7 @@ struct SoftmaxView: Sendable {
 
 enum SoftmaxKernel {
     static func forward(_ x: Tensor, _ v: SoftmaxView, logarithm: Bool) -> Tensor {
+        if v.inner == 1 { return SoftmaxRows.forward(x, rows: v.outer, n: v.n, logarithm: logarithm) }
         let (n, inner) = (v.n, v.inner)
         return Tensor(shape: x.shape) { out in
             guard out.count > 0 else { return }
@@ -106,6 +107,7 @@ enum SoftmaxKernel {
 
     /// softmax: dx = y * (g - sum g*y); log-softmax: dx = g - exp(y) * sum g.
     static func backward(_ g: Tensor, _ y: Tensor, _ v: SoftmaxView, logarithm: Bool) -> Tensor {
+        if v.inner == 1 { return SoftmaxRows.backward(g, y, rows: v.outer, n: v.n, logarithm: logarithm) }
         let (n, inner) = (v.n, v.inner)
         return Tensor(shape: y.shape) { dx in
             guard dx.count > 0 else { return }
