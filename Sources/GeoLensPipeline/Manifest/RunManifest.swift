@@ -95,6 +95,23 @@ public struct RunManifest: Codable, Sendable, Equatable {
         ignoreIndex = source.ignoreIndex
     }
 
+    /// The manifest of a merge of `directories` made from this (the first shard's) manifest: the
+    /// command, version and date of the merge, the shard directories, the shards left out of an
+    /// incomplete merge, and the sample source with paths resolved (schema-1 shards stored them as
+    /// given).
+    public func merged(from directories: [URL], missing: [String]?) -> RunManifest {
+        var manifest = self
+        manifest.schemaVersion = Self.currentSchemaVersion
+        manifest.command = "merge"
+        manifest.geolensVersion = GeoLensVersion.current
+        manifest.date = RunManifest(command: "merge").date
+        manifest.shard = "merged from \(directories.count) shards"
+        manifest.shards = directories.map { FileSystem.absolute($0.path) }
+        manifest.missingShards = missing
+        if let first = directories.first, let source = sampleSource(runDirectory: first) { manifest.record(source) }
+        return manifest
+    }
+
     /// Writes `run.json` into `directory` atomically.
     public func write(to directory: URL) throws(PipelineError) {
         let encoder = JSONEncoder()

@@ -38,16 +38,7 @@ public enum ClassificationMerge {
             try ClassificationOutputs.write(merged, to: out, geolensVersion: GeoLensVersion.current, model: merged.model,
                                             bootstrap: ClassificationReportBuilder.bootstrap(shardManifest))
         }
-        if var manifest = shardManifest {
-            manifest.schemaVersion = RunManifest.currentSchemaVersion
-            manifest.command = "merge"
-            manifest.geolensVersion = GeoLensVersion.current
-            manifest.date = RunManifest(command: "merge").date
-            manifest.shard = "merged from \(directories.count) shards"
-            manifest.shards = directories.map { FileSystem.absolute($0.path) }
-            manifest.missingShards = incomplete?.missing
-            try manifest.write(to: out)
-        }
+        try shardManifest?.merged(from: directories, missing: incomplete?.missing).write(to: out)
         try ClassificationReportBuilder.write(runDirectory: out)
         return report
     }

@@ -48,18 +48,7 @@ public enum EvaluationMerge {
             try EvaluationOutputs.write(merged, to: out, geolensVersion: GeoLensVersion.current, model: merged.model,
                                         bootstrap: BootstrapOptions(resamples: resamples, seed: seed), incompleteMerge: incomplete)
         }
-        if var manifest = first {
-            manifest.schemaVersion = RunManifest.currentSchemaVersion
-            manifest.command = "merge"
-            manifest.geolensVersion = GeoLensVersion.current
-            manifest.date = RunManifest(command: "merge").date
-            manifest.shard = "merged from \(directories.count) shards"
-            manifest.shards = directories.map { FileSystem.absolute($0.path) }
-            manifest.missingShards = incomplete?.missing
-            // Schema-1 shards stored paths as given: resolve them before the manifest moves.
-            if let source = manifest.sampleSource(runDirectory: directories[0]) { manifest.record(source) }
-            try manifest.write(to: out)
-        }
+        try first?.merged(from: directories, missing: incomplete?.missing).write(to: out)
         try gatherPredictions(from: directories, into: out)
         try gatherExplanations(from: directories, into: out)
         try RunReportBuilder.write(runDirectory: out)
