@@ -269,7 +269,8 @@ def write_gradients(out, name="vit_tiny", opset=17, target_class=1):
 
 def transformer_op_zoo(opset):
     """A hand-made graph on a token input `x` [batch, 5, 8] with every operator transformer exports
-    may use, in the form `opset` takes: LayerNormalization (17+) over one and two axes, Gelu (20),
+    may use, in the form `opset` takes: LayerNormalization (17+) over one and two axes and with its
+    Mean and InvStdDev outputs, Gelu (20),
     attention as Einsum and as 4-D MatMul (also broadcast), Softmax on several axes, Tile, Trilu
     (14+), CumSum, GatherElements, ScatterND (with add from 16), Mod, comparisons and logic, Where,
     Max/Min, ReduceSum/Max/Min (axes as attribute or input), Neg/Abs/Reciprocal/Log."""
@@ -301,6 +302,8 @@ def transformer_op_zoo(opset):
     if opset >= 17:
         node("LayerNormalization", [x, floats("ln_scale", (8,)), floats("ln_bias", (8,))], "layernorm_last", epsilon=1e-5)
         node("LayerNormalization", [x, floats("ln2_scale", (5, 8))], "layernorm_two_axes", axis=1, epsilon=1e-3)
+        nodes.append(helper.make_node("LayerNormalization", [x, floats("ln3_scale", (8,))],
+                                      ["layernorm_stats", "layernorm_mean", "layernorm_inv_std"], name="layernorm_stats", axis=-1))
     if opset >= 20:
         node("Gelu", [x], "gelu")
         node("Gelu", [x], "gelu_tanh", approximate="tanh")
