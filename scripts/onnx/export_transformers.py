@@ -5,7 +5,7 @@ Usage: /work/venv-tf/bin/python scripts/onnx/export_transformers.py [--out fixtu
 Needs torch, onnx, onnxruntime, timm and segmentation-models-pytorch. Three segmentation models
 with random weights (fixed seeds), shrunk so each graph stays well under 2 MB, 6 input bands and
 3 classes (the fixture tiles' bands and clear/cloud/shadow), exported with the TorchScript exporter
-at opsets 17, 18 and 20 with a dynamic batch axis:
+at opsets 17, 18 and 20 with a dynamic batch axis (the ViT also at 14):
 
   segformer_tiny    smp `Segformer` on a MiT encoder of mit_b0's layout at a quarter of its width
                     (overlapping patch embeddings, spatial-reduction attention, Mix-FFN depthwise
@@ -17,7 +17,8 @@ at opsets 17, 18 and 20 with a dynamic batch axis:
   swin_tiny         a timm `SwinTransformer` (patch 4, window 4, shifted windows with attention masks,
                     relative position bias, patch merging) with the same kind of head. Fixed 64 x 64.
 
-For each model and opset, `<name>_op<N>.json` holds the 1 x 6 x 64 x 64 input and onnxruntime's
+The ViT is also exported at opset 14, before LayerNormalization existed, so its norms are
+ReduceMean/Pow/Sqrt chains. For each model and opset, `<name>_op<N>.json` holds the 1 x 6 x 64 x 64 input and onnxruntime's
 logits, the shape onnxruntime gives every tensor (and, for the dynamic SegFormer, at 96 x 64 too),
 and the names of the exported operators. `transformer_op_zoo_op{13,17,18,20}` are hand-made graphs
 with every operator transformer exports may contain, in each opset's form, with onnxruntime's value
@@ -269,7 +270,8 @@ def write_gradients(out, name="vit_tiny", opset=17, target_class=1):
 
 def transformer_op_zoo(opset):
     """A hand-made graph on a token input `x` [batch, 5, 8] with every operator transformer exports
-    may use, in the form `opset` takes: LayerNormalization (17+) over one and two axes, Gelu (20),
+    may use, in the form `opset` takes: LayerNormalization (17+) over one and two axes and with its
+    Mean and InvStdDev outputs, Gelu (20),
     attention as Einsum and as 4-D MatMul (also broadcast), Softmax on several axes, Tile, Trilu
     (14+), CumSum, GatherElements, ScatterND (with add from 16), Mod, comparisons and logic, Where,
     Max/Min, ReduceSum/Max/Min (axes as attribute or input), Neg/Abs/Reciprocal/Log."""
@@ -301,6 +303,8 @@ def transformer_op_zoo(opset):
     if opset >= 17:
         node("LayerNormalization", [x, floats("ln_scale", (8,)), floats("ln_bias", (8,))], "layernorm_last", epsilon=1e-5)
         node("LayerNormalization", [x, floats("ln2_scale", (5, 8))], "layernorm_two_axes", axis=1, epsilon=1e-3)
+        nodes.append(helper.make_node("LayerNormalization", [x, floats("ln3_scale", (8,))],
+                                      ["layernorm_stats", "layernorm_mean", "layernorm_inv_std"], name="layernorm_stats", axis=-1))
     if opset >= 20:
         node("Gelu", [x], "gelu")
         node("Gelu", [x], "gelu_tanh", approximate="tanh")
@@ -395,7 +399,8 @@ def main():
     for name, _, dynamic_spatial in small_models():
         if args.only and args.only != name:
             continue
-        for opset in OPSETS:
+        # The ViT also at opset 14, where layer norms export as ReduceMean-Sub-Pow-ReduceMean-Add-Sqrt-Div chains.
+        for opset in ((14,) if name == "vit_tiny" else ()) + OPSETS:
             write_model_fixture(args.out, name, opset, dynamic_spatial)
     if not args.only or args.only == "vit_tiny":
         write_gradients(args.out)

@@ -18,6 +18,21 @@ struct ONNXTokenTensors {
     init(graph: ONNXGraph, plan: ONNXExecutionPlan) {
         constants = Set(plan.constants.keys).union(graph.initializers.keys)
         let shapes = plan.tensorShapes
+        forwardPass(graph, shapes)
+        // Backwards too: what an elementwise step mixes into tokens has their layout (Swin's
+        // reverse cyclic shift, a Concat of slices, feeds its residual Add), and so, once more
+        // forwards, does what is computed from it (a ViT's first norm reads the embedded tokens).
+        for node in graph.nodes.reversed() where Self.keeping.contains(node.opType) {
+            guard let output = node.outputs.first, tokens.contains(output), let shape = shapes[output] else { continue }
+            for input in node.inputs where !input.isEmpty && !constants.contains(input) {
+                if let other = shapes[input], other.count == shape.count, other.last == shape.last { tokens.insert(input) }
+            }
+        }
+        forwardPass(graph, shapes)
+    }
+
+    /// Marks the outputs of token-making and token-keeping nodes, in graph order.
+    private mutating func forwardPass(_ graph: ONNXGraph, _ shapes: [String: [Int]]) {
         for node in graph.nodes {
             guard let output = node.outputs.first, let shape = shapes[output], shape.count >= 3 else { continue }
             let inputs = node.inputs.filter { !$0.isEmpty }
@@ -35,28 +50,22 @@ struct ONNXTokenTensors {
             }
             if isToken { tokens.insert(output) }
         }
-        // Backwards too: what an elementwise step mixes into tokens has their layout (Swin's
-        // reverse cyclic shift, a Concat of slices, feeds its residual Add).
-        for node in graph.nodes.reversed() where Self.keeping.contains(node.opType) {
-            guard let output = node.outputs.first, tokens.contains(output), let shape = shapes[output] else { continue }
-            for input in node.inputs where !input.isEmpty && !constants.contains(input) {
-                if let other = shapes[input], other.count == shape.count, other.last == shape.last { tokens.insert(input) }
-            }
-        }
     }
 
     func contains(_ tensor: String) -> Bool { tokens.contains(tensor) }
 
     /// Token tensors worth offering as explanation layers: LayerNormalization outputs, residual
-    /// Adds (two computed inputs, one of them tokens), and the output projection of an attention
-    /// module (the bias Add of a module path ending in `attn.proj`, as timm and smp name it).
+    /// Adds (two computed inputs, one of them tokens), and the bias Adds that end an attention
+    /// module's output projection (module path ending in `attn.proj`, as timm and smp name it) or a
+    /// norm module (`norm1`, `norm`: a layer norm exported before opset 17 as a chain ending in `Add`).
     func isLayer(_ node: ONNXNode, module: String) -> Bool {
         switch node.opType {
         case "LayerNormalization": return true
         case "Add":
             let inputs = node.inputs.filter { !$0.isEmpty }
             guard inputs.count == 2, inputs.contains(where: tokens.contains) else { return false }
-            return inputs.allSatisfy { !constants.contains($0) } || module.hasSuffix("attn.proj")
+            let scope = module.split(separator: ".").last ?? ""
+            return inputs.allSatisfy { !constants.contains($0) } || module.hasSuffix("attn.proj") || scope.hasPrefix("norm")
         default: return false
         }
     }

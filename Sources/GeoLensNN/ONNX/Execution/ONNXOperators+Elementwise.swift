@@ -25,7 +25,8 @@ extension ONNXOperators {
                 l.detached().broadcast(to: outShape).zipScalars(r.detached().broadcast(to: outShape)) { compare(op, $0, $1) ? 1 : 0 }
             }]
         case "Not":
-            return [GradientMode.withoutRecording { try? x(0).detached().mapScalars { $0 == 0 ? 1 : 0 } } ?? Tensor(zeros: outShape)]
+            let value = try x(0).detached()
+            return [GradientMode.withoutRecording { value.mapScalars { $0 == 0 ? 1 : 0 } }]
         case "Mod":
             // The remainder's gradient is 1 with respect to the dividend (divisors are integer constants in practice).
             let l = try x(0), r = try x(1).detached().broadcast(to: outShape)

@@ -96,6 +96,14 @@ extension ONNXShapeRules {
         case "Resize", "Upsample":
             let isUpsample = node.opType == "Upsample"
             let scalesIndex = isUpsample ? 1 : 2
+            // Opset 18 attributes GeoLens does not implement are refused rather than ignored.
+            if try node.int("antialias", default: 0) != 0 {
+                throw ONNXError(.unsupportedOperators, "Resize node '\(node.name)' sets antialias=1; GeoLens resizes without antialiasing")
+            }
+            let policy = try node.string("keep_aspect_ratio_policy", default: "stretch")
+            if policy != "stretch" {
+                throw ONNXError(.unsupportedOperators, "Resize node '\(node.name)' uses keep_aspect_ratio_policy '\(policy)'; GeoLens supports stretch")
+            }
             var out = input
             let axes = try node.ints("axes").map { try $0.map { try ONNXShapeMath.axis($0, rank: input.count, node: node) } }
                 ?? Array(input.indices)
