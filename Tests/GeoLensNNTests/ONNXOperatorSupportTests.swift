@@ -41,6 +41,20 @@ struct ONNXOperatorSupportTests {
         #expect(plan.tensorShapes["y"] == [4])
     }
 
+    @Test("a Concat with no inputs is a shape error naming the node, not a crash")
+    func concatWithoutInputs() throws {
+        var model = ONNXFixtures.reluModel(opset: 17, opType: "Concat")
+        model.graph.node[0].input = []
+        var axis = Onnx_AttributeProto()
+        axis.name = "axis"
+        axis.type = .int
+        axis.i = 0
+        model.graph.node[0].attribute = [axis]
+        let url = try ONNXFixtures.write(model)
+        let error = try #require(throws: ONNXError.self) { try ONNXModel.load(url).plan(for: [:]) }
+        #expect(error.message.contains("no inputs"), "\(error.message)")
+    }
+
     @Test("nodes from a non-default domain are refused")
     func foreignDomain() throws {
         let url = try ONNXFixtures.write(ONNXFixtures.reluModel(opset: 17, domain: "com.microsoft", opType: "FusedConv"))

@@ -32,9 +32,10 @@ extension ONNXShapeRules {
             return try result([max(Int((Double(limit - start) / Double(delta)).rounded(.up)), 0)], ctx.type(node, 0))
         case "Concat":
             let shapes = try node.inputs.indices.filter { node.input($0) != nil }.map(x)
-            let rank = shapes[0].count
+            guard let first = shapes.first else { throw ONNXShapeMath.fail(node, "has no inputs to concatenate") }
+            let rank = first.count
             let axis = try ONNXShapeMath.axis(try node.int("axis", default: 0), rank: rank, node: node)
-            var out = shapes[0]
+            var out = first
             for s in shapes.dropFirst() {
                 guard s.count == rank, s.indices.allSatisfy({ $0 == axis || s[$0] == out[$0] }) else {
                     throw ONNXShapeMath.fail(node, "cannot concatenate shapes \(shapes) along axis \(axis)")
