@@ -1,5 +1,5 @@
+import GeoLensTensor
 internal import CGDAL
-import Synchronization
 
 /// Process-wide GDAL set-up and the bridge from GDAL's error state to `GeoError`.
 ///
@@ -46,7 +46,7 @@ enum GDALRuntime {
 /// A lock that serializes every C call on one GDAL handle: GDAL dataset handles are not
 /// thread-safe, so objects that own one are `Sendable` only through this lock.
 final class GDALHandleLock: Sendable {
-    private let mutex = Mutex(())
+    private let mutex = Locked(())
 
     func withLock<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
         try mutex.withLock { _ throws(E) -> R in try body() }

@@ -1,5 +1,4 @@
 public import GeoLensTensor
-import Synchronization
 
 /// Built-in architectures by name, built from a model card.
 ///
@@ -7,7 +6,7 @@ import Synchronization
 public enum ModelRegistry {
     public typealias Builder = @Sendable (_ card: ModelCard, _ generator: inout SeededGenerator) throws -> any SegmentationModel
 
-    private static let builders = Mutex<[String: Builder]>(builtIns)
+    private static let builders = Locked<[String: Builder]>(builtIns)
 
     /// Registers (or replaces) an architecture.
     public static func register(_ name: String, builder: @escaping Builder) {

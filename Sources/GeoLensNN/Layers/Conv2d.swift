@@ -1,5 +1,4 @@
 public import GeoLensTensor
-import Synchronization
 
 /// `torch.nn.Conv2d`: parameters `weight` [out, in/groups, kH, kW] and optional `bias` [out].
 ///
@@ -13,7 +12,7 @@ public final class Conv2d: Module {
     public let padding: Padding2D
     public let dilation: (Int, Int)
     public let groups: Int
-    private let folded = Mutex<(weight: Tensor, bias: Tensor)?>(nil)
+    private let folded = Locked<(weight: Tensor, bias: Tensor)?>(nil)
 
     /// A convolution initialized as PyTorch does (uniform in +-1/sqrt(fan_in) for weight and bias).
     public init(_ inChannels: Int, _ outChannels: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),

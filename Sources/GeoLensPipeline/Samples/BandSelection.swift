@@ -1,7 +1,7 @@
+import GeoLensTensor
 import Foundation
 public import GeoLensGeo
 public import GeoLensNN
-import Synchronization
 
 /// Which raster bands feed the model: the card's 1-based `bands`, or its `band_names` (what STAC
 /// MLM items give) matched to the raster's band descriptions, or all bands.
@@ -52,7 +52,7 @@ public enum BandSelection {
         throw .data("\(path) has several bands that could be '\(name)' (its bands: \(listed)); make the descriptions unique")
     }
 
-    private static let noted = Mutex<Set<String>>([])
+    private static let noted = Locked<Set<String>>([])
 
     /// Writes `text` to stderr the first time `key` is noted in this process.
     static func note(once key: String, _ text: String) {

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// The contiguous Float32 buffer behind one or more `Tensor` values.
 ///
@@ -15,7 +14,7 @@ final class TensorStorage: @unchecked Sendable {
     @usableFromInline let ownsMemory: Bool
     /// Data computed from the scalars and reused while they do not change (Winograd-transformed
     /// convolution filters), by key. Cleared before every in-place mutation.
-    private let derived = Mutex<[String: [Float]]>([:])
+    private let derived = Locked<[String: [Float]]>([:])
 
     /// Allocates uninitialized storage for `count` scalars.
     @usableFromInline

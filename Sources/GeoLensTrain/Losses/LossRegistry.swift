@@ -1,4 +1,4 @@
-import Synchronization
+import GeoLensTensor
 
 /// The loss section of a training configuration (`loss:` key).
 public struct LossConfiguration: Codable, Sendable, Equatable {
@@ -62,7 +62,7 @@ public struct LossContext: Sendable {
 public enum LossRegistry {
     public typealias Builder = @Sendable (LossConfiguration, LossContext) throws -> any SegmentationLoss
 
-    private static let builders = Mutex<[String: Builder]>([
+    private static let builders = Locked<[String: Builder]>([
         "cross_entropy": { config, context in
             CrossEntropyLoss(classWeights: try weights(config.classWeights, context, key: "loss.class_weights"),
                              ignoreIndex: context.ignoreIndex, labelSmoothing: config.labelSmoothing)

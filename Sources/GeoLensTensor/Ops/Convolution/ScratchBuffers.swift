@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Reusable, 64-byte aligned Float scratch memory for convolution workers (im2col columns,
 /// per-worker weight-gradient accumulators).
@@ -31,7 +30,7 @@ final class ScratchBuffers: Sendable {
     }
 
     /// Buffers not checked out right now.
-    private let idle = Mutex<[Buffer]>([])
+    private let idle = Locked<[Buffer]>([])
     /// Idle buffers above this many are freed instead of kept.
     private let keepAtMost: Int
 
