@@ -77,26 +77,18 @@ public struct EvaluationState: Sendable, Equatable {
         }
         var merged = EvaluationState(configuration: first.configuration, model: first.model)
         for (index, state) in states.enumerated() {
-            if let mismatch = first.configuration.firstDifference(from: state.configuration) {
-                throw EvaluationError(.configurationMismatch,
-                    "merge: shard \(index) has \(mismatch) different from shard 0; merge only shards of the same evaluation")
-            }
-            if let a = merged.model, let b = state.model, a.sha256 != b.sha256 {
-                throw EvaluationError(.modelMismatch,
-                    "merge: shard \(index) evaluated model \(b.path) (sha256 \(b.sha256)), shard 0 evaluated \(a.path) (sha256 \(a.sha256)); merge shards of one checkpoint")
-            }
+            try ShardMergeCheck.shard(index, configurationDifference: first.configuration.firstDifference(from: state.configuration),
+                                      model: state.model, mergedModel: merged.model)
             if merged.model == nil { merged.model = state.model }
             for (id, reason) in state.failedTiles {
                 guard merged.tiles[id] == nil, merged.failedTiles[id] == nil else {
-                    throw EvaluationError(.duplicateTile,
-                        "merge: tile \"\(id)\" appears in more than one shard (again in shard \(index)); shards must hold disjoint tiles")
+                    throw ShardMergeCheck.duplicate(id, shard: index)
                 }
                 merged.failedTiles[id] = reason
             }
             for (id, tally) in state.tiles {
                 guard merged.tiles[id] == nil, merged.failedTiles[id] == nil else {
-                    throw EvaluationError(.duplicateTile,
-                        "merge: tile \"\(id)\" appears in more than one shard (again in shard \(index)); shards must hold disjoint tiles")
+                    throw ShardMergeCheck.duplicate(id, shard: index)
                 }
                 merged.tiles[id] = tally
             }

@@ -31,14 +31,7 @@ public struct QGISStyle: Sendable, Equatable {
         let renderer = """
                 <rasterrenderer type="paletted" band="1" opacity="1" alphaBand="-1" nodataColor="">
                   <rasterTransparency/>
-                  <minMaxOrigin>
-                    <limits>None</limits>
-                    <extent>WholeRaster</extent>
-                    <statAccuracy>Estimated</statAccuracy>
-                    <cumulativeCutLower>0.02</cumulativeCutLower>
-                    <cumulativeCutUpper>0.98</cumulativeCutUpper>
-                    <stdDevFactor>2</stdDevFactor>
-                  </minMaxOrigin>
+            \(minMaxOrigin)
                   <colorPalette>
             \(entries.joined(separator: "\n"))
                   </colorPalette>
@@ -64,14 +57,7 @@ public struct QGISStyle: Sendable, Equatable {
         let renderer = """
                 <rasterrenderer type="singlebandpseudocolor" band="1" opacity="1" alphaBand="-1" nodataColor="" classificationMin="\(number(low))" classificationMax="\(number(high))">
                   <rasterTransparency/>
-                  <minMaxOrigin>
-                    <limits>None</limits>
-                    <extent>WholeRaster</extent>
-                    <statAccuracy>Estimated</statAccuracy>
-                    <cumulativeCutLower>0.02</cumulativeCutLower>
-                    <cumulativeCutUpper>0.98</cumulativeCutUpper>
-                    <stdDevFactor>2</stdDevFactor>
-                  </minMaxOrigin>
+            \(minMaxOrigin)
                   <rastershader>
                     <colorrampshader colorRampType="INTERPOLATED" classificationMode="1" clip="0" labelPrecision="4" minimumValue="\(number(low))" maximumValue="\(number(high))">
                       <colorramp type="gradient" name="[source]">
@@ -108,6 +94,18 @@ public struct QGISStyle: Sendable, Equatable {
         }
         return path
     }
+
+    /// The renderer's (unused, fixed) statistics settings, which QGIS expects in every raster renderer.
+    private static let minMaxOrigin = """
+              <minMaxOrigin>
+                <limits>None</limits>
+                <extent>WholeRaster</extent>
+                <statAccuracy>Estimated</statAccuracy>
+                <cumulativeCutLower>0.02</cumulativeCutLower>
+                <cumulativeCutUpper>0.98</cumulativeCutUpper>
+                <stdDevFactor>2</stdDevFactor>
+              </minMaxOrigin>
+        """
 
     private static func document(renderer: String, resampling: String, comment: String? = nil) -> String {
         """
