@@ -30,10 +30,21 @@ fi
 work="$(mktemp -d /tmp/geolens-slurm-XXXXXX)"
 started_munge=""
 cleanup() {
+    local status=$?
     scontrol shutdown >/dev/null 2>&1 || true
-    [ -f "$work/state/slurmd.pid" ] && kill "$(cat "$work/state/slurmd.pid")" 2>/dev/null || true
+    # Wait for the daemons to exit: slurmctld writes its state files while it shuts down, and
+    # removing the folder under it would fail.
+    for pidfile in "$work/state/slurmctld.pid" "$work/state/slurmd.pid"; do
+        [ -f "$pidfile" ] || continue
+        pid="$(cat "$pidfile" 2>/dev/null || true)"
+        [ -n "$pid" ] || continue
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+        kill -9 "$pid" 2>/dev/null || true
+    done
     [ -n "$started_munge" ] && pkill -x munged 2>/dev/null || true
-    if [ "${KEEP_SLURM_TEST:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
+    if [ "${KEEP_SLURM_TEST:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work" 2>/dev/null || true; fi
+    exit "$status"
 }
 trap cleanup EXIT
 
