@@ -69,6 +69,26 @@ import Testing
         }
     }
 
+    @Test func tileClassifiersExplainTheClassScore() throws {
+        let out = try GeoLensCLI.temporaryDirectory("explain-deepshap-classifier")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let chips = Fixtures.url("fixtures/classification/images").path
+        let result = try GeoLensCLI.run(["explain", "--model", Fixtures.url("fixtures/classification/tile_classifier.onnx").path,
+                                         "--input", chips + "/water/chip_00.tif", "--out", out.path, "--method", "deepshap",
+                                         "--background", chips + "/*/*.tif", "--background-count", "4"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let document = try readDocument(out)
+        #expect((document["background_tiles"] as? [String])?.count == 4)
+        let records = try #require(document["records"] as? [[String: Any]])
+        #expect(records.count == 1, "the top-1 class")
+        for record in records {
+            let values = try #require(record["values"] as? [Double])
+            let fx = try #require(record["f_x"] as? Double), base = try #require(record["base_value"] as? Double)
+            let residual = try #require(record["completeness_residual"] as? Double)
+            #expect(abs(values.reduce(0, +) - (fx - base) - residual) <= 1e-3 * max(abs(fx - base), 1))
+        }
+    }
+
     @Test func deepSHAPWithoutBackgroundOrWithAMismatchedOneIsRefused() throws {
         let out = try GeoLensCLI.temporaryDirectory("explain-deepshap-bad")
         defer { try? FileManager.default.removeItem(at: out) }
@@ -80,6 +100,11 @@ import Testing
                                               "--out", out.path, "--method", "deeplift", "--background", Self.tiles])
         #expect(wrongMethod.status == 64)
         #expect(wrongMethod.stderr.contains("applies to deepshap and gradient-shap only"), "\(wrongMethod.stderr)")
+        let zeroCount = try GeoLensCLI.run(["explain", "--model", Self.model, "--input", Self.tiles + "/tile_r0_c0.tif",
+                                            "--out", out.path, "--method", "deepshap", "--background", Self.tiles,
+                                            "--background-count", "0"])
+        #expect(zeroCount.status == 64)
+        #expect(zeroCount.stderr.contains("'background_count' must be between 1 and 1000, got 0"), "\(zeroCount.stderr)")
         let scene = Fixtures.url("fixtures/scene/scene.tif").path
         let mismatched = try GeoLensCLI.run(["explain", "--model", Self.model, "--input", Self.tiles + "/tile_r0_c0.tif",
                                              "--out", out.path, "--method", "deepshap", "--background", scene])
