@@ -33,6 +33,7 @@ public struct ClassificationReport: Sendable, Encodable {
         case .multilabel: .multilabel(MultilabelMetrics(state))
         }
         ci95 = ClassificationBootstrap.intervals(state, options: bootstrap)
+            .merging(ClassificationBootstrap.rankingIntervals(state, options: bootstrap)) { a, _ in a }
     }
 
     /// The headline value of the task: overall accuracy (classification) or macro F1 (multi-label).
