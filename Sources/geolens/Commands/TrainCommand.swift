@@ -12,7 +12,7 @@ import GeoLensTrain
 struct TrainCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train or fine-tune a segmentation model on GeoTIFF tiles.",
+        abstract: "Train or fine-tune a segmentation or tile-classification model on GeoTIFF tiles.",
         discussion: """
             The config (JSON or YAML) has keys model (a model card: architecture, classes, bands, \
             input_scale, ignore_index, architecture_options), data (images, labels, validation_fraction, \
@@ -47,7 +47,8 @@ struct TrainCommand: ReportingCommand {
                                                     card: configuration.model, classCount: configuration.model.classes?.count ?? 0,
                                                     imageSuffix: configuration.data.imageSuffix,
                                                     labelSuffix: configuration.data.labelSuffix,
-                                                    labelRemap: configuration.data.labelRemap)
+                                                    labelRemap: configuration.data.labelRemap,
+                                                    classFolders: configuration.data.classFolders)
             let trainer = try Trainer(configuration: configuration, tiles: tiles, directory: directory, notes: printNote)
             if resume { try trainer.resumeFromLastCheckpoint() }
             printNote("training \(configuration.model.architecture) on \(trainer.trainingTileCount) tiles "
