@@ -38,26 +38,6 @@ struct ResNetClassifierParityTests {
         }
     }
 
-    /// The generator's formula for the k-th floating tensor named `name`.
-    static func formula(_ name: String, shape: [Int], k: Int) -> Tensor {
-        let n = shape.reduce(1, *)
-        let leaf = name.split(separator: ".").last.map(String.init) ?? name
-        let isBatchNorm = name.contains("bn") || name.contains(".downsample.1.")
-        let values = (0..<n).map { i -> Float in
-            let hashed = (Int64(i) &* 2_654_435_761 &+ Int64(k) &* 40503 &+ 12345) % 4_294_967_296
-            let v = Double(hashed) / 2_147_483_648 - 1
-            let mapped: Double
-            switch leaf {
-            case "weight" where !isBatchNorm: mapped = v * (3.0 / Double(n / shape[0])).squareRoot()
-            case "weight": mapped = 0.5 + 0.25 * v
-            case "running_var": mapped = 1 + 0.25 * (v + 1)
-            default: mapped = 0.1 * v
-            }
-            return Float(mapped)
-        }
-        return Tensor(shape: shape, scalars: values)
-    }
-
     static func card(_ variant: String, _ reference: Reference) -> ModelCard {
         ModelCard(architecture: variant, inChannels: reference.inChannels,
                   classes: (0..<reference.classes).map { "class_\($0)" }, task: .classification)
@@ -82,7 +62,7 @@ struct ResNetClassifierParityTests {
         let parameters = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.parameter) })
         var k = 0
         for (name, shape) in try Self.keys(reference, variant) where !name.hasSuffix("num_batches_tracked") {
-            try #require(parameters[name]).value = Self.formula(name, shape: shape, k: k)
+            try #require(parameters[name]).value = Tensor(shape: shape, scalars: FormulaWeights.values(name: name, shape: shape, k: k))
             k += 1
         }
         let directory = try GeoLensCLI.temporaryDirectory("resnet-classifier")
@@ -94,12 +74,7 @@ struct ResNetClassifierParityTests {
         #expect(loaded.keyReport?.isExact == true)
 
         let count = reference.inputShape.reduce(1, *)
-        var scalars = [Float](repeating: 0, count: count)
-        for i in 0..<count {
-            let value: Int = (7 * i * i + 37 * i) % 101
-            scalars[i] = Float(value) / 128
-        }
-        let x = Tensor(shape: reference.inputShape, scalars: scalars)
+        let x = Tensor(shape: reference.inputShape, scalars: FormulaWeights.input(count: count))
         let expected = try #require(reference.logits[variant])
         let y = loaded.model(x)
         let error = try #require(referenceError(y, expected))
