@@ -52,8 +52,8 @@ extension ClassificationBootstrap {
     /// undefined), from the same draws as `resampledValues` (resample r draws tile indices from
     /// stream r of the seed). With `paired`, the same draws score both runs and the values are
     /// this run's minus `paired`'s. Each class's tiles are sorted by score once; a resample then
-    /// walks them with its draw counts, so the cost is resamples x classes x tiles (10 classes over
-    /// 100,000 tiles at 1,000 resamples: 10^9 steps, seconds on a few cores), not a sort per resample.
+    /// walks them with its draw counts, so the cost is resamples x classes x tiles steps, not a sort
+    /// per resample.
     static func rankingResampledValues(_ tiles: [TileScores], paired baseline: [TileScores]? = nil,
                                        configuration: ClassificationConfiguration, options: BootstrapOptions) -> [Double] {
         var values = [Double](repeating: .nan, count: options.resamples * 2)
