@@ -25,7 +25,7 @@ import Testing
         }
         let csv = try String(contentsOf: run.appendingPathComponent("history.csv"), encoding: .utf8)
         #expect(csv.split(separator: "\n").count == 3)
-        #expect(csv.hasPrefix("epoch,train_loss,train_entropy,val_loss,val_miou,val_accuracy,val_entropy,lr,tiles_per_second"))
+        #expect(csv.hasPrefix("epoch,train_loss,train_entropy,val_loss,val_miou,val_accuracy,val_entropy,val_f1_macro,lr,tiles_per_second"))
         #expect(first.stdout.contains("run: \(run.path)"))
 
         let resumed = try GeoLensCLI.run(["train", "--config", "configs/train-tiny.yaml", "--set", "out=\(out.path)",

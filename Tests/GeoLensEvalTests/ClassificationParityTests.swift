@@ -108,9 +108,11 @@ struct ClassificationParityTests {
         let report = ClassificationReport(state: state, geolensVersion: "test", bootstrap: options)
         let point: [String: Double?] = switch report.metrics {
         case .classification(let m): ["overall_accuracy": m.overallAccuracy, "accuracy_macro": m.accuracyMacro,
-                                      "f1_macro": m.f1Macro, "kappa": m.kappa]
+                                      "f1_macro": m.f1Macro, "kappa": m.kappa,
+                                      "auroc_macro": m.aurocMacro, "average_precision_macro": m.averagePrecisionMacro]
         case .multilabel(let m): ["f1_macro": m.f1Macro, "f1_micro": m.f1Micro, "exact_match": m.exactMatch,
-                                  "hamming_distance": m.hammingDistance]
+                                  "hamming_distance": m.hammingDistance,
+                                  "auroc_macro": m.aurocMacro, "average_precision_macro": m.averagePrecisionMacro]
         }
         #expect(Set(report.ci95.keys) == Set(point.keys))
         for (key, value) in point {
@@ -118,7 +120,10 @@ struct ClassificationParityTests {
             let estimate = try #require(value)
             #expect(interval.lower < interval.upper && interval.contains(estimate), "\(key): \(interval)")
         }
-        let single = Parallel.withThreadCount(1) { ClassificationBootstrap.intervals(state, options: options) }
+        let single = Parallel.withThreadCount(1) {
+            ClassificationBootstrap.intervals(state, options: options)
+                .merging(ClassificationBootstrap.rankingIntervals(state, options: options)) { a, _ in a }
+        }
         #expect(single == report.ci95)
     }
 }

@@ -6,8 +6,8 @@ import GeoLensTensor
 /// Only the counting metrics are bootstrapped: classification `overall_accuracy`,
 /// `accuracy_macro`, `f1_macro` and `kappa` (from a K x K matrix of the drawn tiles' label and
 /// top-1 class), multi-label `f1_macro`, `f1_micro`, `exact_match` and `hamming_distance` (from
-/// the drawn tiles' per-label outcomes). AUROC and average precision would re-rank every
-/// resample and are not. Each tile is kept as two integers (or K outcome codes), and resample r
+/// the drawn tiles' per-label outcomes); `auroc_macro` and `average_precision_macro` from the same
+/// draws in `rankingResampledValues` (RankingBootstrap.swift). Each tile is kept as two integers (or K outcome codes), and resample r
 /// draws from stream r of the seed, as `TileBootstrap`, so results do not depend on the thread
 /// count.
 public enum ClassificationBootstrap {

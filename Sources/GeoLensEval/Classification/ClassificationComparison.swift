@@ -4,9 +4,10 @@ public import Foundation
 /// directories): each run's metrics on the compared tiles, and for each run B against the first
 /// run A the deltas B - A with, for the counting metrics, the paired bootstrap of METRICS.md
 /// (one resampled tile set counted in both runs; 95 % interval; two-sided p-value = 2 x the
-/// fraction of resamples whose delta does not share the observed sign, capped at 1). AUROC and
-/// average precision get their point delta only. Tile outcomes count where the runs are right
-/// (top-1 class, or the whole label set) and list the tiles where their predictions differ.
+/// fraction of resamples whose delta does not share the observed sign, capped at 1), and the
+/// same for `auroc_macro` and `average_precision_macro` (`rankingResampledValues`). Tile outcomes count where the runs are right
+/// (top-1 class, or the whole label set) and list the tiles where their predictions differ;
+/// McNemar's test (`McNemarTest`) compares the two runs' right/wrong outcomes on the labelled tiles.
 public struct ClassificationComparison: Sendable, Encodable {
     /// One compared run.
     public struct Run: Sendable {
@@ -53,10 +54,12 @@ public struct ClassificationComparison: Sendable, Encodable {
         public var deltas: [Delta]
         /// Labelled tiles right in both runs, only in A, only in B, in neither.
         public var bothRight: Int, onlyA: Int, onlyB: Int, neither: Int
+        /// McNemar's test on `onlyA` (b) and `onlyB` (c).
+        public var mcnemar: McNemarTest
         public var disagreements: [Disagreement]
 
         private enum CodingKeys: String, CodingKey {
-            case a, b, deltas, disagreements
+            case a, b, deltas, disagreements, mcnemar
             case bothRight = "both_right", onlyA = "only_a", onlyB = "only_b", neither
         }
     }
@@ -127,9 +130,13 @@ public struct ClassificationComparison: Sendable, Encodable {
         let codesB = ClassificationBootstrap.Codes(runB.state.labelledTiles, configuration: configuration)
         let resampled = ClassificationBootstrap.resampledValues(codesB, paired: codesA, options: bootstrap)
         let pointA = runA.report.values, pointB = runB.report.values
+        let ranking = ClassificationBootstrap.rankingResampledValues(runB.state.labelledTiles, paired: runA.state.labelledTiles,
+                                                                     configuration: configuration, options: bootstrap)
         var deltas: [Delta] = []
-        for (k, key) in keys.enumerated() {
-            let column = Swift.stride(from: k, to: resampled.count, by: keys.count).map { resampled[$0] }.filter { !$0.isNaN }
+        let allKeys = keys + ClassificationBootstrap.rankingKeys
+        for (k, key) in allKeys.enumerated() {
+            let (source, stride, offset) = k < keys.count ? (resampled, keys.count, k) : (ranking, 2, k - keys.count)
+            let column = Swift.stride(from: offset, to: source.count, by: stride).map { source[$0] }.filter { !$0.isNaN }
             let a = pointA[key] ?? nil, b = pointB[key] ?? nil
             let observed = a.flatMap { a in b.map { $0 - a } }
             var pValue: Double?
@@ -139,10 +146,6 @@ public struct ClassificationComparison: Sendable, Encodable {
             }
             deltas.append(Delta(metric: key, a: a, b: b, delta: observed,
                                 ci95: TileBootstrap.percentileInterval(column, confidence: bootstrap.confidence), pValue: pValue))
-        }
-        for key in ["auroc_macro", "average_precision_macro"] {
-            let a = pointA[key] ?? nil, b = pointB[key] ?? nil
-            deltas.append(Delta(metric: key, a: a, b: b, delta: a.flatMap { a in b.map { $0 - a } }, ci95: nil, pValue: nil))
         }
         var counts = (both: 0, onlyA: 0, onlyB: 0, neither: 0)
         var disagreements: [Disagreement] = []
@@ -168,7 +171,8 @@ public struct ClassificationComparison: Sendable, Encodable {
             }
         }
         return Pair(a: runA.name, b: runB.name, deltas: deltas, bothRight: counts.both, onlyA: counts.onlyA,
-                    onlyB: counts.onlyB, neither: counts.neither, disagreements: disagreements)
+                    onlyB: counts.onlyB, neither: counts.neither, mcnemar: McNemarTest(b: counts.onlyA, c: counts.onlyB),
+                    disagreements: disagreements)
     }
 
     private enum CodingKeys: String, CodingKey {

@@ -97,11 +97,7 @@ public struct ClassificationMetrics: Sendable, Equatable {
         let curves = (0..<classCount).map { c in
             RankingCurve(scores: tiles.map { $0.probabilities[c] }, positives: labels.map { $0 == c })
         }
-        let everyLabelZero = !labels.isEmpty && labels.allSatisfy { $0 == 0 }
-        let aurocs = curves.compactMap(\.auroc)
-        let precisions = curves.compactMap { $0.averagePrecision ?? (everyLabelZero ? 0 : nil) }
-        aurocMacro = aurocs.isEmpty ? nil : aurocs.reduce(0, +) / Double(aurocs.count)
-        averagePrecisionMacro = precisions.isEmpty ? nil : precisions.reduce(0, +) / Double(precisions.count)
+        (aurocMacro, averagePrecisionMacro) = RankingMacros.values(curves, task: .classification)
         let f = confusion.withFormulas { f in
             (overall: f.overallAccuracy, precision: f.macroMean(f.precision), recall: f.macroMean(f.recall),
              f1: f.macroMean(f.f1), kappa: f.kappa,

@@ -16,6 +16,8 @@ public struct ClassificationReport: Sendable, Encodable {
     public var tiles: Int
     /// Tiles without a label (scored, kept in per_tile.csv, left out of the metrics).
     public var unlabelledTiles: Int
+    /// Tiles skipped under `on_error: skip`, with their errors (`failed_tiles`, only when any).
+    public var failedTiles: [FailedTile]
     public var metrics: Metrics
     /// Bootstrap intervals of the counting metrics by key (`ClassificationBootstrap`).
     public var ci95: [String: ConfidenceInterval?]
@@ -28,11 +30,13 @@ public struct ClassificationReport: Sendable, Encodable {
         configuration = state.configuration
         tiles = state.tiles.count
         unlabelledTiles = state.tiles.values.filter { $0.target == nil }.count
+        failedTiles = state.sortedFailures
         metrics = switch state.configuration.task {
         case .classification: .classification(ClassificationMetrics(state))
         case .multilabel: .multilabel(MultilabelMetrics(state))
         }
         ci95 = ClassificationBootstrap.intervals(state, options: bootstrap)
+            .merging(ClassificationBootstrap.rankingIntervals(state, options: bootstrap)) { a, _ in a }
     }
 
     /// The headline value of the task: overall accuracy (classification) or macro F1 (multi-label).
@@ -86,6 +90,7 @@ public struct ClassificationReport: Sendable, Encodable {
         try c.encode(tiles, forKey: Key("tiles"))
         try c.encode(tiles - unlabelledTiles, forKey: Key("labelled_tiles"))
         try c.encode(unlabelledTiles, forKey: Key("unlabelled_tiles"))
+        if !failedTiles.isEmpty { try c.encode(failedTiles, forKey: Key("failed_tiles")) }
         var intervals = c.nestedContainer(keyedBy: Key.self, forKey: Key("ci95"))
         for (key, interval) in ci95 { try intervals.encode(interval, forKey: Key(key)) }
         let classes = configuration.classes

@@ -15,6 +15,9 @@ public struct ClassificationState: Sendable, Equatable {
     public var configuration: ClassificationConfiguration
     public var model: ModelIdentity?
     public private(set) var tiles: [String: TileScores]
+    /// Tiles that could not be read or scored under `on_error: skip`, with the reason; they are in
+    /// no metric and are listed under `failed_tiles` in state.json and metrics.json.
+    public private(set) var failedTiles: [String: String] = [:]
 
     public init(configuration: ClassificationConfiguration, model: ModelIdentity? = nil) {
         self.configuration = configuration
@@ -31,6 +34,16 @@ public struct ClassificationState: Sendable, Equatable {
 
     /// Tile ids in the order metrics and rows use.
     public var sortedTileIDs: [String] { tiles.keys.sorted() }
+
+    /// Records a tile that failed (read, pairing or scoring) and was skipped.
+    public mutating func recordFailure(tile id: String, reason: String) {
+        failedTiles[id] = reason
+    }
+
+    /// The failed tiles in tile order.
+    public var sortedFailures: [FailedTile] {
+        failedTiles.keys.sorted().map { FailedTile(tile: $0, error: failedTiles[$0]!) }
+    }
 
     /// The labelled tiles in sorted tile-id order: the samples every metric is computed from.
     public var labelledTiles: [TileScores] { sortedTileIDs.compactMap { tiles[$0]!.target == nil ? nil : tiles[$0]! } }
@@ -49,10 +62,16 @@ public struct ClassificationState: Sendable, Equatable {
                                       model: state.model, mergedModel: merged.model)
             if merged.model == nil { merged.model = state.model }
             for (id, scores) in state.tiles {
-                guard merged.tiles[id] == nil else {
+                guard merged.tiles[id] == nil, merged.failedTiles[id] == nil else {
                     throw ShardMergeCheck.duplicate(id, shard: index)
                 }
                 merged.tiles[id] = scores
+            }
+            for (id, reason) in state.failedTiles {
+                guard merged.tiles[id] == nil, merged.failedTiles[id] == nil else {
+                    throw ShardMergeCheck.duplicate(id, shard: index)
+                }
+                merged.failedTiles[id] = reason
             }
         }
         return merged
@@ -63,6 +82,7 @@ extension ClassificationState: Codable {
     private enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version"
         case task, configuration, model, tiles
+        case failedTiles = "failed_tiles"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -72,6 +92,7 @@ extension ClassificationState: Codable {
         try c.encode(configuration, forKey: .configuration)
         try c.encode(model, forKey: .model)
         try c.encode(tiles, forKey: .tiles)
+        if !failedTiles.isEmpty { try c.encode(sortedFailures, forKey: .failedTiles) }
     }
 
     public init(from decoder: Decoder) throws {
@@ -90,6 +111,9 @@ extension ClassificationState: Codable {
                     debugDescription: "tile \"\(id)\" has \(scores.probabilities.count) probabilities or a label outside the \(classCount) classes")
             }
             record(scores, tile: id)
+        }
+        for failure in try c.decodeIfPresent([FailedTile].self, forKey: .failedTiles) ?? [] {
+            recordFailure(tile: failure.tile, reason: failure.error)
         }
     }
 

@@ -93,9 +93,7 @@ public struct MultilabelMetrics: Sendable, Equatable {
         f1Micro = tiles.isEmpty ? nil : (ratio(2 * tp, 2 * tp + fp + fn) ?? 0)
         hammingDistance = tiles.isEmpty ? nil : (fp + fn) / (n * Double(classCount))
         // torchmetrics 1.9 sets recall to 1 for a label without positives, which makes its
-        // average precision the precision at the top score: 0.
-        let aurocs = curves.compactMap(\.auroc), precisions = tiles.isEmpty ? [] : curves.map { $0.averagePrecision ?? 0 }
-        aurocMacro = aurocs.isEmpty ? nil : aurocs.reduce(0, +) / Double(aurocs.count)
-        averagePrecisionMacro = precisions.isEmpty ? nil : precisions.reduce(0, +) / Double(precisions.count)
+        // average precision the precision at the top score: 0 (RankingMacros).
+        (aurocMacro, averagePrecisionMacro) = RankingMacros.values(curves, task: .multilabel)
     }
 }

@@ -38,6 +38,13 @@ public struct RankingCurve: Sendable, Equatable {
         falsePositives = fps
     }
 
+    /// A curve from its points (what `init(order:scores:positives:weights:)` builds).
+    init(thresholds: [Double], truePositives: [Double], falsePositives: [Double]) {
+        self.thresholds = thresholds
+        self.truePositives = truePositives
+        self.falsePositives = falsePositives
+    }
+
     /// Tiles that have the class.
     public var positiveCount: Double { truePositives.last ?? 0 }
     /// Tiles that do not.

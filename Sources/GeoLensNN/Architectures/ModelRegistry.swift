@@ -2,7 +2,8 @@ public import GeoLensTensor
 
 /// Built-in architectures by name, built from a model card.
 ///
-/// `unet` and `smp-unet-resnet18/34/50` are registered from the start; `register` adds more.
+/// `unet`, `smp-unet-resnet18/34/50` and the classifiers `resnet18/34/50` are registered from the
+/// start; `register` adds more.
 public enum ModelRegistry {
     public typealias Builder = @Sendable (_ card: ModelCard, _ generator: inout SeededGenerator) throws -> any SegmentationModel
 
@@ -44,6 +45,11 @@ public enum ModelRegistry {
                 let decoder = try options.ints("decoder_channels", default: Array([256, 128, 64, 32, 16].prefix(depth)))
                 return SMPUnet(encoder: variant, inChannels: try options.inChannels(), classes: try options.classCount(),
                                depth: depth, decoderChannels: decoder, generator: &generator)
+            }
+            table[variant.rawValue] = { card, generator in
+                let options = try ArchitectureOptions(card, allowed: ["width"])
+                return ResNetClassifier(variant, inChannels: try options.inChannels(), classes: try options.classCount(),
+                                        width: try options.int("width", default: 64), generator: &generator)
             }
         }
         return table

@@ -22,6 +22,8 @@ public final class ResNetEncoder: Module {
 
     public let variant: Variant
     public let depth: Int
+    /// Channels of the stem (torchvision: 64); stage i has `width << i` planes.
+    public let width: Int
     let conv1: Conv2d
     let bn1: BatchNorm2d
     let relu = Activation(.relu)
@@ -30,16 +32,19 @@ public final class ResNetEncoder: Module {
 
     /// - Parameters:
     ///   - depth: number of downsampling stages used (1...5), as smp's `encoder_depth`.
-    public init(_ variant: Variant, inChannels: Int, depth: Int = 5, generator: inout SeededGenerator) {
+    ///   - width: channels of the stem, 64 in torchvision; other values scale every stage.
+    public init(_ variant: Variant, inChannels: Int, depth: Int = 5, width: Int = 64, generator: inout SeededGenerator) {
         precondition((1...5).contains(depth), "ResNetEncoder: depth \(depth) is outside 1...5")
+        precondition(width >= 1, "ResNetEncoder: width \(width) must be positive")
         self.variant = variant
         self.depth = depth
-        conv1 = Conv2d(inChannels, 64, kernel: 7, stride: 2, padding: 3, bias: false, generator: &generator)
-        bn1 = BatchNorm2d(64)
-        var inplanes = 64
+        self.width = width
+        conv1 = Conv2d(inChannels, width, kernel: 7, stride: 2, padding: 3, bias: false, generator: &generator)
+        bn1 = BatchNorm2d(width)
+        var inplanes = width
         var stages: [Sequential] = []
         for (index, count) in variant.blocksPerLayer.enumerated() where index + 2 <= depth {
-            let planes = 64 << index
+            let planes = width << index
             let stride = index == 0 ? 1 : 2
             var blocks: [any Module] = []
             for b in 0..<count {
@@ -60,7 +65,7 @@ public final class ResNetEncoder: Module {
 
     /// Channels of the returned features, input first (smp's `encoder.out_channels`).
     public func outChannels(inChannels: Int) -> [Int] {
-        [inChannels] + Array(variant.featureChannels.prefix(depth))
+        [inChannels] + Array(variant.featureChannels.prefix(depth).map { $0 * width / 64 })
     }
 
     public var children: [(name: String, module: any Module)] {

@@ -23,6 +23,19 @@ public struct ClassificationComparisonReport: Sendable {
         return page.render()
     }
 
+    /// McNemar's test on the discordant tiles, naming which form gives the reported p-value.
+    func mcnemarNote(_ pair: ClassificationComparison.Pair) -> String {
+        let m = pair.mcnemar
+        func p(_ v: Double?) -> String { v.map { $0 < 1e-4 ? String(format: "%.2e", $0) : String(format: "%.4f", $0) } ?? "n/a" }
+        let chosen = m.test == "exact"
+            ? "exact binomial test (fewer than \(McNemarTest.chiSquareFrom) discordant tiles)"
+            : "chi-square test with continuity correction (\(McNemarTest.chiSquareFrom) or more discordant tiles)"
+        return "<p class=\"note\" id=\"mcnemar-\(HTML.escape(pair.b))\">McNemar's test: b = \(m.b) tiles right only in "
+            + "\(HTML.escape(pair.a)), c = \(m.c) right only in \(HTML.escape(pair.b)); p = \(p(m.pValue)) by the \(chosen). "
+            + "Exact p = \(p(m.exactPValue)); chi-square (|b - c| - 1)² / (b + c) = "
+            + "\(m.chiSquareStatistic.map { String(format: "%.4f", $0) } ?? "n/a"), p = \(p(m.chiSquarePValue)).</p>"
+    }
+
     /// Writes `comparison.html` and `comparison.json` into `directory`.
     public func write(to directory: URL) throws {
         try ReportFiles.write(html: render(), images: [:], mode: .embedded, to: directory, fileName: "comparison.html")
@@ -72,7 +85,7 @@ public struct ClassificationComparisonReport: Sendable {
                 + "<td>\(HTML.number(delta.pValue, digits: 3))</td></tr>"
         }
         s += "</tbody></table><p class=\"note\">Intervals and p-values: paired bootstrap over tiles (\(comparison.resamples) "
-            + "resamples, the same tiles drawn for both runs); AUROC and average precision are compared without resampling.</p>"
+            + "resamples, the same tiles drawn for both runs; AUROC and average precision re-ranked in every resample).</p>"
         let runA = comparison.runs.first { $0.name == pair.a }!, runB = comparison.runs.first { $0.name == pair.b }!
         let (classesA, classesB) = (perClass(runA.report), perClass(runB.report))
         func deltas(_ value: (TileClassMetrics) -> Double?) -> [Double?] {
@@ -86,6 +99,7 @@ public struct ClassificationComparisonReport: Sendable {
         s += "<p class=\"note\">Labelled tiles by whose \(what) is right: both \(pair.bothRight), only \(HTML.escape(pair.a)) "
             + "\(pair.onlyA), only \(HTML.escape(pair.b)) \(pair.onlyB), neither \(pair.neither). "
             + "\(pair.disagreements.count) tiles get different predictions.</p>"
+        s += mcnemarNote(pair)
         if !pair.disagreements.isEmpty {
             s += "<table class=\"sortable\"><thead><tr><th class=\"name\">tile</th><th class=\"name\">label</th>"
                 + "<th class=\"name\">\(HTML.escape(pair.a))</th><th class=\"name\">\(HTML.escape(pair.b))</th></tr></thead><tbody>"

@@ -28,7 +28,8 @@ public struct AugmentationConfiguration: Codable, Sendable, Equatable {
     }
 }
 
-/// Cuts, normalizes and augments tiles into `[N, C, h, w]` batches, deterministically from a generator.
+/// Cuts, normalizes and augments tiles into `[N, C, h, w]` batches, deterministically from a generator,
+/// with their labels: per pixel, or per tile for tile tasks.
 struct BatchAssembler {
     let tiles: [TrainingTile]
     let mean: [Float]
@@ -55,6 +56,8 @@ struct BatchAssembler {
                 write(tile, plan: plan, h: h, w: w, into: out, labels: &labels, sample: n)
             }
         }
+        // Tile tasks: one class id, or K targets, per tile whatever the crop and augmentation.
+        if first.tileTarget != nil { return (images, indices.flatMap { tiles[$0].tileTarget! }) }
         return (images, labels)
     }
 

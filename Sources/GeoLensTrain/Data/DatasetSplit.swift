@@ -32,6 +32,67 @@ public struct DatasetSplit: Sendable, Equatable {
         return split
     }
 
+    /// Iterative stratification for multi-label tiles (Sechidis, Tsoumakas and Vlahavas 2011,
+    /// "On the stratification of multi-label data", Algorithm 1), so every label keeps its share
+    /// of tiles in each part: parts (train, validation, test) want `fraction x tiles` tiles and
+    /// `fraction x tiles with label l` of each label l. Repeatedly, the label with the fewest
+    /// remaining tiles (ties: lower index) is taken and each of its tiles, in a seeded order, goes
+    /// to the part that most wants that label, ties broken by the part that most wants tiles, then
+    /// by the seeded generator; the tile's labels and the part's tile count are then debited.
+    /// Tiles without labels go to the part that most wants tiles.
+    public static func iterativeStratified(_ tiles: [TrainingTile], validation: Double, test: Double, seed: UInt64) -> DatasetSplit {
+        let fractions = [1 - validation - test, validation, test]
+        let labels = Set(tiles.flatMap(\.classesPresent)).sorted()
+        var generator = SeededGenerator(seed: seed)
+        var wantedTiles = fractions.map { $0 * Double(tiles.count) }
+        var wantedByLabel: [Int: [Double]] = [:]
+        var remainingByLabel: [Int: [Int]] = [:]
+        for l in labels { remainingByLabel[l] = [] }
+        for (i, tile) in tiles.enumerated() { for l in tile.classesPresent { remainingByLabel[l]!.append(i) } }
+        for l in labels { wantedByLabel[l] = fractions.map { $0 * Double(remainingByLabel[l]!.count) } }
+        var assigned = [Int?](repeating: nil, count: tiles.count)
+        var parts: [[Int]] = [[], [], []]
+
+        func choose(_ candidates: [Int]) -> Int {
+            candidates.count == 1 ? candidates[0] : candidates[Int(generator.next() % UInt64(candidates.count))]
+        }
+        func assign(_ i: Int, to part: Int) {
+            assigned[i] = part
+            parts[part].append(i)
+            wantedTiles[part] -= 1
+            for l in tiles[i].classesPresent { wantedByLabel[l]![part] -= 1 }
+        }
+        while true {
+            // The label with the fewest unassigned tiles left.
+            var best: (label: Int, count: Int)? = nil
+            for l in labels {
+                let left = remainingByLabel[l]!.filter { assigned[$0] == nil }
+                remainingByLabel[l] = left
+                if !left.isEmpty && (best == nil || left.count < best!.count) { best = (l, left.count) }
+            }
+            guard let (label, _) = best else { break }
+            var members = remainingByLabel[label]!
+            members.shuffle(using: &generator)
+            for i in members {
+                let wants = wantedByLabel[label]!
+                let top = (0..<3).filter { fractions[$0] > 0 }.map { wants[$0] }.max()!
+                var candidates = (0..<3).filter { fractions[$0] > 0 && wants[$0] == top }
+                if candidates.count > 1 {
+                    let most = candidates.map { wantedTiles[$0] }.max()!
+                    candidates = candidates.filter { wantedTiles[$0] == most }
+                }
+                assign(i, to: choose(candidates))
+            }
+        }
+        var unlabelled = tiles.indices.filter { assigned[$0] == nil }
+        unlabelled.shuffle(using: &generator)
+        for i in unlabelled {
+            let most = (0..<3).filter { fractions[$0] > 0 }.map { wantedTiles[$0] }.max()!
+            assign(i, to: choose((0..<3).filter { fractions[$0] > 0 && wantedTiles[$0] == most }))
+        }
+        return DatasetSplit(train: parts[0].sorted(), validation: parts[1].sorted(), test: parts[2].sorted())
+    }
+
     /// A split given by tile id lists; tiles in no list go to training.
     public static func listed(_ tiles: [TrainingTile], validation: [String], test: [String]) throws -> DatasetSplit {
         let ids = Dictionary(uniqueKeysWithValues: tiles.enumerated().map { ($0.element.id, $0.offset) })

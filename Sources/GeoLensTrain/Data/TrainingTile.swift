@@ -1,5 +1,6 @@
 public import GeoLensTensor
 public import GeoLensNN
+public import GeoLensEval
 import GeoLensGeo
 import GeoLensPipeline
 
@@ -9,9 +10,13 @@ public struct TrainingTile: Sendable {
     public let id: String
     /// `[C, H, W]`: raster values times `input_scale` plus `input_offset`.
     public var image: Tensor
-    /// H * W class ids; nodata pixels of the image carry the ignore index.
+    /// H * W class ids; nodata pixels of the image carry the ignore index. For a tile task, 0 at
+    /// valid pixels and the ignore index at nodata pixels (what normalization statistics count).
     public var labels: [Int32]
-    /// Classes with at least one labelled pixel.
+    /// The label of a tile task: one class id (classification) or K values of 0/1 (multi-label);
+    /// nil for segmentation tiles.
+    public let tileTarget: [Int32]?
+    /// Classes with at least one labelled pixel (tile tasks: the tile's class or classes).
     public let classesPresent: Set<Int>
     /// The image file the tile was read from (nil for tiles made in memory); outputs about the
     /// tile (attribution snapshots) copy its georeference.
@@ -24,6 +29,22 @@ public struct TrainingTile: Sendable {
         self.image = image
         self.labels = labels
         self.classesPresent = Set(labels.lazy.filter { $0 >= 0 && Int($0) < classCount }.map(Int.init))
+        self.tileTarget = nil
+        self.source = source
+    }
+
+    /// A tile of a classification (`target` = one class) or multi-label (`target` = a set) task;
+    /// `validity` marks the pixels with data (nil: all).
+    public init(id: String, image: Tensor, target: TileTarget, task: ModelTask, classCount: Int,
+                validity: [Bool]? = nil, ignoreIndex: Int32 = 255, source: String? = nil) {
+        precondition(image.rank == 3, "TrainingTile: image \(image.shape) is not [C, H, W]")
+        self.id = id
+        self.image = image
+        let plane = image.shape[1] * image.shape[2]
+        self.labels = validity.map { $0.map { $0 ? 0 : ignoreIndex } } ?? [Int32](repeating: 0, count: plane)
+        let classes = Set(target.indices)
+        self.classesPresent = classes
+        self.tileTarget = task == .multilabel ? (0..<classCount).map { classes.contains($0) ? 1 : 0 } : [Int32(target.indices[0])]
         self.source = source
     }
 
@@ -37,13 +58,14 @@ public struct TrainingTile: Sendable {
 public enum TrainingTileLoader {
     public static func load(images: String, labels: String, card: ModelCard, classCount: Int,
                             imageSuffix: String = "", labelSuffix: String = "",
-                            labelRemap: [String: Int]? = nil) throws -> [TrainingTile] {
+                            labelRemap: [String: Int]? = nil, classFolders: Bool = false) throws -> [TrainingTile] {
         let remap: [Int: Int]?
         do { remap = try SampleSourceOptions.labelRemap(fromConfig: labelRemap) } catch {
             throw TrainingError.configuration("data: \(error.message)")
         }
-        let options = SampleSourceOptions(images: images, labels: labels, imageSuffix: imageSuffix, labelSuffix: labelSuffix,
-                                          labelRemap: remap)
+        var options = SampleSourceOptions(images: images, labels: classFolders ? nil : labels, imageSuffix: imageSuffix,
+                                          labelSuffix: labelSuffix, labelRemap: remap)
+        options.classFolders = classFolders
         let source: SampleSource
         do {
             source = try SampleSource(options, task: card.task)
@@ -56,6 +78,20 @@ public enum TrainingTileLoader {
         for file in source.files {
             let sample: Sample
             do { sample = try source.read(file, card: card) } catch { throw TrainingError.data(error.message) }
+            if card.task.scoresTiles {
+                let target: TileTarget
+                switch sample.label {
+                case .tileClass(let c)?: target = .single(c)
+                case .tileClasses(let set)?: target = .multiple(set)
+                default: throw TrainingError.data("image \(file.image) has no label in \(classFolders ? images : labels); training needs a label for every tile")
+                }
+                if let bad = target.indices.first(where: { $0 < 0 || $0 >= classCount }) {
+                    throw TrainingError.data("image \(file.image) is labelled with class \(bad) outside 0..<\(classCount)")
+                }
+                tiles.append(TrainingTile(id: sample.id, image: sample.image, target: target, task: card.task,
+                                          classCount: classCount, validity: sample.validity, ignoreIndex: ignore, source: file.image))
+                continue
+            }
             guard var ids = sample.label?.mask, let labelPath = file.label else {
                 throw TrainingError.data("image \(file.image) has no label in \(labels); training needs a label for every tile")
             }

@@ -21,6 +21,8 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var validationMIoU: Double?
     public var validationAccuracy: Double?
     public var validationEntropy: Double?
+    /// Macro F1 of the validation tiles (tile tasks; `f1_macro` of eval's `metrics.json`).
+    public var validationF1Macro: Double?
     public var learningRate: Double
     public var tilesPerSecond: Double
     /// The folder of this epoch's attribution snapshots, relative to the run directory (nil: none taken).
@@ -30,6 +32,7 @@ public struct EpochRecord: Codable, Sendable, Equatable {
         case epoch, snapshots, learningRate = "lr", tilesPerSecond = "tiles_per_second"
         case trainLoss = "train_loss", trainEntropy = "train_entropy", validationLoss = "val_loss"
         case validationMIoU = "val_miou", validationAccuracy = "val_accuracy", validationEntropy = "val_entropy"
+        case validationF1Macro = "val_f1_macro"
     }
 
     /// The value of a monitored quantity by its history name (`val_loss`, `val_miou`, ...).
@@ -41,11 +44,13 @@ public struct EpochRecord: Codable, Sendable, Equatable {
         case "val_miou": validationMIoU
         case "val_accuracy": validationAccuracy
         case "val_entropy": validationEntropy
+        case "val_f1_macro": validationF1Macro
         default: nil
         }
     }
 
-    public static let monitorNames = ["train_loss", "train_entropy", "val_loss", "val_miou", "val_accuracy", "val_entropy"]
+    public static let monitorNames = ["train_loss", "train_entropy", "val_loss", "val_miou", "val_accuracy", "val_entropy",
+                                      "val_f1_macro"]
 }
 
 /// A feature attached to the training loop. The loop never changes; hooks add behaviour.

@@ -63,6 +63,11 @@ public struct DataConfiguration: Codable, Sendable, Equatable {
     public var crop: Int?
     /// Class-balanced cap on training tiles per class.
     public var maxTilesPerClass: Int?
+    /// Tile tasks: draw a fresh class-balanced subset of the training split every epoch (at most
+    /// `maxTilesPerClass` tiles per class) instead of capping the split once.
+    public var balancedSampling: Bool = false
+    /// Tile tasks: the class of a tile is its folder (`images/<class>/*.tif`); `labels` is not used.
+    public var classFolders: Bool = false
     /// Pairing and remapping, as in eval and explain.
     public var imageSuffix: String = ""
     public var labelSuffix: String = ""
@@ -78,13 +83,21 @@ public struct DataConfiguration: Codable, Sendable, Equatable {
         case validationFraction = "validation_fraction", testFraction = "test_fraction"
         case validationTiles = "validation_tiles", testTiles = "test_tiles", maxTilesPerClass = "max_tiles_per_class"
         case imageSuffix = "image_suffix", labelSuffix = "label_suffix", labelRemap = "label_remap"
+        case balancedSampling = "balanced_sampling", classFolders = "class_folders"
     }
 
     public init(from decoder: Decoder) throws {
         try ConfigurationDecoding.rejectUnknownKeys(decoder, CodingKeys.self, "data")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         images = try c.decode(String.self, forKey: .images)
-        labels = try c.decode(String.self, forKey: .labels)
+        classFolders = try c.decodeIfPresent(Bool.self, forKey: .classFolders) ?? false
+        balancedSampling = try c.decodeIfPresent(Bool.self, forKey: .balancedSampling) ?? false
+        if classFolders {
+            labels = try c.decodeIfPresent(String.self, forKey: .labels) ?? ""
+            if !labels.isEmpty { throw TrainingError.configuration("data.class_folders takes each tile's class from its folder; remove data.labels") }
+        } else {
+            labels = try c.decode(String.self, forKey: .labels)
+        }
         validationFraction = try c.decodeIfPresent(Double.self, forKey: .validationFraction) ?? validationFraction
         testFraction = try c.decodeIfPresent(Double.self, forKey: .testFraction) ?? 0
         imageSuffix = try c.decodeIfPresent(String.self, forKey: .imageSuffix) ?? ""
@@ -94,6 +107,7 @@ public struct DataConfiguration: Codable, Sendable, Equatable {
         testTiles = try c.decodeIfPresent([String].self, forKey: .testTiles)
         crop = try c.decodeIfPresent(Int.self, forKey: .crop)
         maxTilesPerClass = try c.decodeIfPresent(Int.self, forKey: .maxTilesPerClass)
+        if let cap = maxTilesPerClass, cap < 1 { throw TrainingError.configuration("data.max_tiles_per_class must be at least 1, got \(cap)") }
         guard (0..<1).contains(validationFraction), (0..<1).contains(testFraction), validationFraction + testFraction < 1 else {
             throw TrainingError.configuration("data.validation_fraction and data.test_fraction must be in [0, 1) with a sum below 1")
         }

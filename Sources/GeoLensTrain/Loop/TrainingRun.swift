@@ -44,10 +44,10 @@ public final class TrainingRun {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try RunFiles.write(try encoder.encode(history), to: directory.appendingPathComponent("history.json"))
         func cell(_ v: Double?) -> String { v.map { String($0) } ?? "" }
-        var csv = "epoch,train_loss,train_entropy,val_loss,val_miou,val_accuracy,val_entropy,lr,tiles_per_second,snapshots\n"
+        var csv = "epoch,train_loss,train_entropy,val_loss,val_miou,val_accuracy,val_entropy,val_f1_macro,lr,tiles_per_second,snapshots\n"
         for r in history {
             csv += "\(r.epoch),\(r.trainLoss),\(cell(r.trainEntropy)),\(cell(r.validationLoss)),\(cell(r.validationMIoU)),"
-                + "\(cell(r.validationAccuracy)),\(cell(r.validationEntropy)),\(r.learningRate),\(r.tilesPerSecond),"
+                + "\(cell(r.validationAccuracy)),\(cell(r.validationEntropy)),\(cell(r.validationF1Macro)),\(r.learningRate),\(r.tilesPerSecond),"
                 + "\(r.snapshots ?? "")\n"
         }
         try RunFiles.write(Data(csv.utf8), to: directory.appendingPathComponent("history.csv"))

@@ -1,7 +1,8 @@
 public import GeoLensTensor
 
 /// Softmax cross-entropy over classes with PyTorch's `F.cross_entropy` semantics:
-/// optional class weights, an ignored label value, and label smoothing.
+/// optional class weights, an ignored label value, and label smoothing. Logits are `[N, C, H, W]`
+/// with a label per pixel, or a tile classifier's `[N, C]` with a label per tile.
 ///
 /// With weights w and smoothing e over C classes, a pixel labelled y contributes
 /// `(1 - e) * w[y] * -log p[y] + (e / C) * sum_c w[c] * -log p[c]`, and the mean divides by the
@@ -19,6 +20,7 @@ public struct CrossEntropyLoss: SegmentationLoss {
     }
 
     public func callAsFunction(_ logits: Tensor, labels: [Int32]) -> Tensor {
+        let logits = logits.rank == 2 ? logits.reshaped([logits.shape[0], logits.shape[1], 1, 1]) : logits
         if let classWeights {
             precondition(classWeights.count == logits.shape[1],
                          "CrossEntropyLoss: \(classWeights.count) class weights for logits of shape \(logits.shape)")

@@ -2,21 +2,35 @@ public import GeoLensTensor
 import Foundation
 
 /// Multi-class focal loss (Lin et al. 2017): `-alpha[y] * (1 - p_y)^gamma * log p_y`, averaged
-/// over labelled pixels. `gamma = 0` with unit alpha is plain cross-entropy.
+/// over labelled pixels (or tiles: `[N, K]` logits with one label per tile). `gamma = 0` with
+/// unit alpha is plain cross-entropy.
 public struct FocalLoss: SegmentationLoss {
     public var gamma: Float
     /// Per-class alpha (nil: 1 for every class). `LossRegistry` can compute it from class frequencies.
     public var alpha: [Float]?
     public var ignoreIndex: Int?
+    /// Alpha recomputed for every batch as the inverse frequency of each class among the batch's
+    /// labels, normalized to mean 1 over the classes present (`LossContext.inverseFrequencyWeights`).
+    public var dynamicAlpha: Bool
 
-    public init(gamma: Float = 2, alpha: [Float]? = nil, ignoreIndex: Int? = nil) {
+    public init(gamma: Float = 2, alpha: [Float]? = nil, ignoreIndex: Int? = nil, dynamicAlpha: Bool = false) {
         precondition(gamma >= 0, "FocalLoss: gamma \(gamma) must be non-negative")
         self.gamma = gamma
         self.alpha = alpha
         self.ignoreIndex = ignoreIndex
+        self.dynamicAlpha = dynamicAlpha
+    }
+
+    /// The dynamic alpha of a batch's labels (ignored labels left out).
+    public static func batchAlpha(labels: [Int32], classes: Int, ignoreIndex: Int?) -> [Float] {
+        var counts = [Int](repeating: 0, count: classes)
+        for l in labels where Int(l) != ignoreIndex && l >= 0 && Int(l) < classes { counts[Int(l)] += 1 }
+        return LossContext(classCount: classes, ignoreIndex: ignoreIndex, classPixelCounts: counts).inverseFrequencyWeights
     }
 
     public func callAsFunction(_ logits: Tensor, labels: [Int32]) -> Tensor {
+        let logits = logits.rank == 2 ? logits.reshaped([logits.shape[0], logits.shape[1], 1, 1]) : logits
+        let alpha = dynamicAlpha ? Self.batchAlpha(labels: labels, classes: logits.shape[1], ignoreIndex: ignoreIndex) : self.alpha
         if let alpha {
             precondition(alpha.count == logits.shape[1], "FocalLoss: \(alpha.count) alpha values for logits of shape \(logits.shape)")
         }

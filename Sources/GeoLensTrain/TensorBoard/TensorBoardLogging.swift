@@ -44,6 +44,7 @@ public final class TensorBoardLogging: TrainingHook {
         let values: [(String, Double?)] = [
             ("loss/train", record.trainLoss), ("loss/val", record.validationLoss),
             ("metrics/val_miou", record.validationMIoU), ("metrics/val_accuracy", record.validationAccuracy),
+            ("metrics/val_f1_macro", record.validationF1Macro),
             ("entropy/train", record.trainEntropy), ("entropy/val", record.validationEntropy),
             ("learning_rate", record.learningRate), ("throughput/tiles_per_second", record.tilesPerSecond),
         ]

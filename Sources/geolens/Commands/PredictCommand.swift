@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GeoLensPipeline
+import GeoLensTensor
 
 /// `geolens predict`: class, entropy and (optionally) probability GeoTIFFs per scene (`PredictionRun`).
 struct PredictCommand: ReportingCommand {
@@ -49,8 +50,18 @@ struct PredictCommand: ReportingCommand {
                                           probabilities: probabilities, shard: shard)
         settings.failurePolicy = try FailurePolicy(onError: onError, maxFailures: maxFailures, source: "predict")
         settings.rasterFormat = RasterOutputFormat(cloudOptimized: !noCOG)
+        if let threads { Parallel.setThreadCount(threads) }
+        let session = try ModelSession.load(checkpoint: model, card: modelCard)
+        if session.task.scoresTiles {
+            let result = try TilePredictionRun(settings: settings, progress: StderrProgress.sink("predict", unit: "tiles"))
+                .run(session: session)
+            print("predict: \(result.state.configuration.task.rawValue), \(result.state.tiles.count) tiles"
+                  + (result.state.failedTiles.isEmpty ? "" : " (\(result.state.failedTiles.count) failed and were skipped)"))
+            print("predict: wrote " + result.outputs.joined(separator: ", "))
+            return
+        }
         var run = PredictionRun(settings: settings, progress: StderrProgress.sink("predict", unit: "windows"))
-        let scenes = try run.run()
+        let scenes = try run.run(session: session)
         for scene in scenes {
             print("predict: \(scene.input): \(scene.width) x \(scene.height) pixels in \(scene.windows) windows")
             print("predict: wrote " + scene.outputs.joined(separator: ", "))

@@ -12,14 +12,17 @@ import GeoLensTrain
 struct TrainCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train or fine-tune a segmentation model on GeoTIFF tiles.",
+        abstract: "Train or fine-tune a segmentation or tile-classification model on GeoTIFF tiles.",
         discussion: """
-            The config (JSON or YAML) has keys model (a model card: architecture, classes, bands, \
-            input_scale, ignore_index, architecture_options), data (images, labels, validation_fraction, \
-            crop, ...), epochs, batch_size, seed, loss, optimizer, schedule, augmentation, hooks, out, run_dir. \
+            The config (JSON or YAML) has keys model (a model card: architecture, task, classes, bands, \
+            input_scale, ignore_index, architecture_options), data (images, labels or class_folders, \
+            validation_fraction, crop, max_tiles_per_class, balanced_sampling, ...), epochs, batch_size, seed, loss, optimizer, schedule, augmentation, hooks, out, run_dir. \
             hooks.attribution_snapshots {every, tiles, classes, layer, composite} writes GradCAM++ maps of fixed \
             validation tiles into <run>/snapshots (index.html, snapshots.json). \
-            Relative paths are resolved from the current directory. See configs/train.yaml.
+            Tile classifiers (task classification or multilabel, architecture resnet18/34/50) take \
+            losses cross_entropy, focal or bce and report val_f1_macro. \
+            Relative paths are resolved from the current directory. See configs/train.yaml and \
+            configs/train-classification.yaml.
             """)
 
     @Option(help: "Training config file (JSON or YAML).")
@@ -47,7 +50,8 @@ struct TrainCommand: ReportingCommand {
                                                     card: configuration.model, classCount: configuration.model.classes?.count ?? 0,
                                                     imageSuffix: configuration.data.imageSuffix,
                                                     labelSuffix: configuration.data.labelSuffix,
-                                                    labelRemap: configuration.data.labelRemap)
+                                                    labelRemap: configuration.data.labelRemap,
+                                                    classFolders: configuration.data.classFolders)
             let trainer = try Trainer(configuration: configuration, tiles: tiles, directory: directory, notes: printNote)
             if resume { try trainer.resumeFromLastCheckpoint() }
             printNote("training \(configuration.model.architecture) on \(trainer.trainingTileCount) tiles "

@@ -15,6 +15,8 @@ import GeoLensTensor
 /// arguments resumes and ends with the same `metrics.json`. Each tile's
 /// probabilities (softmax, or per-class sigmoids for multi-label) are kept in the
 /// `ClassificationState`, K floats per tile, so shard states merge exactly (`ClassificationMerge`).
+/// Under `on_error: skip` a tile that cannot be read, paired or scored is journaled with its error,
+/// left out of the metrics and listed under `failed_tiles`; `max_failures` bounds how many.
 /// `EvaluationRun.evaluate()` picks this run for tile-task cards.
 public struct ClassificationRun: Sendable {
     public let settings: EvaluationSettings
@@ -42,10 +44,7 @@ public struct ClassificationRun: Sendable {
     /// Runs with a loaded model.
     func run(session: ModelSession) throws(PipelineError) -> ClassificationReport {
         try session.require([.classification, .multilabel], for: "a classification evaluation")
-        if try settings.failurePolicy().mode == .skip {
-            throw .usage("on_error: skip is not supported for classification and multi-label evaluations yet; "
-                         + "fix or remove the bad tiles, or evaluate with on_error: fail")
-        }
+        let policy = try settings.failurePolicy()
         try checkSettings()
         let sourceOptions = try settings.sampleSource().absolute
         let source = try SampleSource(sourceOptions, task: session.task)
@@ -69,28 +68,57 @@ public struct ClassificationRun: Sendable {
         defer { journal.close() }
         let ids = Set(files.map(\.relativePath))
         for (tile, scores) in recorded.tallies where ids.contains(tile) { state.record(scores, tile: tile) }
-        let todo = files.filter { recorded.tallies[$0.relativePath] == nil }
+        for (tile, reason) in recorded.failures where ids.contains(tile) { state.recordFailure(tile: tile, reason: reason) }
+        let todo = files.filter { !recorded.contains($0.relativePath) }
         var done = files.count - todo.count
         if done > 0 {
             progress.note("eval: resuming \(out.path): \(done) of \(files.count) tiles already scored")
             progress.report(.advanced(done: done, total: files.count))
         }
 
+        /// Runs `body` for one tile; under `on_error: skip` a failure is journaled and nil returned.
+        func attempt<T>(_ tile: String, _ body: () throws(PipelineError) -> T) throws(PipelineError) -> T? {
+            try policy.attempt(tile, failuresSoFar: state.failedTiles.count, record: { (reason: String) throws(PipelineError) in
+                state.recordFailure(tile: tile, reason: reason)
+                progress.note("eval: skipping \(tile): \(reason)")
+                try PipelineError.wrapping(context: journal.url.path) { try journal.recordFailure(tile, error: reason) }
+                done += 1
+            }, body)
+        }
+
         var index = 0
         while index < todo.count {
-            // A batch of up to `batch` tiles; `score` runs consecutive tiles of one size together.
+            // A batch of up to `batch` readable tiles; `score` runs consecutive tiles of one size together.
             var samples: [Sample] = []
             while index < todo.count, samples.count < settings.batch {
-                samples.append(try source.read(todo[index], card: session.card))
+                let file = todo[index]
                 index += 1
+                let sample = try attempt(file.relativePath) { () throws(PipelineError) -> Sample in
+                    let sample = try source.read(file, card: session.card)
+                    try session.checkChannels(sample.image.shape[0], source: file.image)
+                    try session.checkInputSize(height: sample.height, width: sample.width, source: file.image)
+                    return sample
+                }
+                if let sample { samples.append(sample) }
             }
-            try score(samples, session: session, into: &state)
-            let records = samples.map { ($0.id, state.tiles[$0.id]!) }
+            if samples.isEmpty { continue }
+            let scored = try score(samples, session: session)
+            var records: [(String, TileScores)] = []
+            for (sample, result) in zip(samples, scored) {
+                let scores = try attempt(sample.id) { () throws(PipelineError) -> TileScores in try result.get() }
+                if let scores {
+                    state.record(scores, tile: sample.id)
+                    records.append((sample.id, scores))
+                }
+            }
             try PipelineError.wrapping(context: journal.url.path) { try journal.record(records) }
-            done += samples.count
+            done += records.count
             progress.report(.advanced(done: done, total: files.count))
         }
         progress.report(.finished(done: done, total: files.count))
+        if !state.failedTiles.isEmpty {
+            progress.note("eval: \(state.failedTiles.count) of \(files.count) tiles failed and were skipped (failed_tiles in metrics.json)")
+        }
 
         let report = try PipelineError.wrapping(context: out.path) {
             try ClassificationOutputs.write(state, to: out, geolensVersion: GeoLensVersion.current, model: model,
@@ -111,8 +139,10 @@ public struct ClassificationRun: Sendable {
         return report
     }
 
-    /// Runs `samples` through the model (in groups of one tile size) and records each tile.
-    private func score(_ samples: [Sample], session: ModelSession, into state: inout ClassificationState) throws(PipelineError) {
+    /// Runs `samples` through the model (in groups of one tile size): each tile's scores, or the
+    /// error of a tile whose probabilities are not finite.
+    private func score(_ samples: [Sample], session: ModelSession) throws(PipelineError) -> [Result<TileScores, PipelineError>] {
+        var results: [Result<TileScores, PipelineError>] = []
         var start = 0
         while start < samples.count {
             let shape = samples[start].image.shape
@@ -120,8 +150,6 @@ public struct ClassificationRun: Sendable {
             while end < samples.count, samples[end].image.shape == shape { end += 1 }
             let group = Array(samples[start..<end])
             let batch = Tensor.stacked(group.map(\.image))
-            try session.checkChannels(batch.shape[1], source: group[0].files.image)
-            try session.checkInputSize(height: batch.shape[2], width: batch.shape[3], source: group[0].files.image)
             let probabilities = session.probabilities(batch)
             let classCount = session.classCount
             precondition(probabilities.shape == [group.count, classCount],
@@ -130,12 +158,15 @@ public struct ClassificationRun: Sendable {
             for (i, sample) in group.enumerated() {
                 let row = Array(values[(i * classCount)..<((i + 1) * classCount)])
                 if let bad = row.first(where: { !$0.isFinite }) {
-                    throw .data("\(sample.files.image): the model's probabilities hold \(bad); check the tile's values and the card's normalization")
+                    results.append(.failure(.data("\(sample.files.image): the model's probabilities hold \(bad); check the tile's "
+                                                  + "values and the card's normalization")))
+                } else {
+                    results.append(.success(TileScores(probabilities: row, target: Self.target(of: sample.label))))
                 }
-                state.record(TileScores(probabilities: row, target: Self.target(of: sample.label)), tile: sample.id)
             }
             start = end
         }
+        return results
     }
 
     /// Everything that determines the numbers, hashed: the checkpoint, the card, the tiles and the

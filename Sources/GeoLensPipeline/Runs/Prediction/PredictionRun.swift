@@ -99,7 +99,14 @@ public struct PredictionRun: Sendable {
         failures = []
         if settings.batch < 1 { throw .usage("predict: batch must be at least 1, got \(settings.batch)") }
         if let threads = settings.threads { Parallel.setThreadCount(threads) }
-        let session = try ModelSession.load(checkpoint: settings.model, card: settings.modelCard)
+        return try run(session: try ModelSession.load(checkpoint: settings.model, card: settings.modelCard))
+    }
+
+    /// Runs with a loaded model (tile classifiers predict through `TilePredictionRun`).
+    @discardableResult
+    public mutating func run(session: ModelSession) throws(PipelineError) -> [Scene] {
+        failures = []
+        if settings.batch < 1 { throw .usage("predict: batch must be at least 1, got \(settings.batch)") }
         try session.require([.segmentation], for: "predict")
         let card = session.card
         let tileSize = settings.tile ?? card.tileSize ?? 256
