@@ -37,13 +37,14 @@ public struct TrainingTile: Sendable {
 public enum TrainingTileLoader {
     public static func load(images: String, labels: String, card: ModelCard, classCount: Int,
                             imageSuffix: String = "", labelSuffix: String = "",
-                            labelRemap: [String: Int]? = nil) throws -> [TrainingTile] {
+                            labelRemap: [String: Int]? = nil, sources: [String: String] = [:]) throws -> [TrainingTile] {
         let remap: [Int: Int]?
         do { remap = try SampleSourceOptions.labelRemap(fromConfig: labelRemap) } catch {
             throw TrainingError.configuration("data: \(error.message)")
         }
-        let options = SampleSourceOptions(images: images, labels: labels, imageSuffix: imageSuffix, labelSuffix: labelSuffix,
+        var options = SampleSourceOptions(images: images, labels: labels, imageSuffix: imageSuffix, labelSuffix: labelSuffix,
                                           labelRemap: remap)
+        options.sources = sources
         let source: SampleSource
         do {
             source = try SampleSource(options, task: card.task)
@@ -63,7 +64,7 @@ public enum TrainingTileLoader {
             for i in ids.indices where ids[i] != ignore && (ids[i] < 0 || Int(ids[i]) >= classCount) {
                 throw TrainingError.data("label \(labelPath) holds class \(ids[i]) outside 0..<\(classCount) (ignore index \(ignore))")
             }
-            tiles.append(TrainingTile(id: sample.id, image: sample.image, labels: ids, classCount: classCount,
+            tiles.append(TrainingTile(id: sample.id, image: sample.stacked, labels: ids, classCount: classCount,
                                       source: file.image))
         }
         guard !tiles.isEmpty else { throw TrainingError.data("no image/label pairs found in \(images) and \(labels)") }

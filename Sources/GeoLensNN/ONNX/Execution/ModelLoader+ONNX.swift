@@ -11,8 +11,9 @@ extension ModelLoader {
                                  + "set \"architecture\": \"onnx\" or point at a safetensors/PyTorch checkpoint")
         }
         let graph = try ONNXModel.load(checkpoint)
-        let model = try ONNXSegmentationModel(model: graph, inChannels: card.inChannels ?? card.bands?.count)
-        if let declared = card.inChannels ?? card.bands?.count, declared != model.inChannels {
+        let model = try ONNXSegmentationModel(model: graph, inChannels: card.inChannels ?? card.bands?.count,
+                                              inputs: card.inputLayout)
+        if let declared = card.inChannels ?? card.bands?.count ?? card.inputLayout?.channelCount, declared != model.inChannels {
             throw ModelCardError(message: "\(cardName): in_channels is \(declared) but input '\(model.inputName)' of "
                                  + "\(checkpoint.lastPathComponent) takes \(model.inChannels) channels; fix the card")
         }

@@ -115,11 +115,11 @@ public struct ClassificationRun: Sendable {
     private func score(_ samples: [Sample], session: ModelSession, into state: inout ClassificationState) throws(PipelineError) {
         var start = 0
         while start < samples.count {
-            let shape = samples[start].image.shape
+            let shape = samples[start].stacked.shape
             var end = start + 1
-            while end < samples.count, samples[end].image.shape == shape { end += 1 }
+            while end < samples.count, samples[end].stacked.shape == shape { end += 1 }
             let group = Array(samples[start..<end])
-            let batch = Tensor.stacked(group.map(\.image))
+            let batch = Tensor.stacked(group.map(\.stacked))
             try session.checkChannels(batch.shape[1], source: group[0].files.image)
             try session.checkInputSize(height: batch.shape[2], width: batch.shape[3], source: group[0].files.image)
             let probabilities = session.probabilities(batch)

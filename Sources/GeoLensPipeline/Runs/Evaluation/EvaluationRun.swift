@@ -110,7 +110,7 @@ public struct EvaluationRun: Sendable {
                 done += 1
             }) { () throws(PipelineError) -> Sample in
                 let sample = try source.read(file, card: session.card)
-                try session.checkChannels(sample.image.shape[0], source: file.image)
+                try session.checkChannels(sample.stacked.shape[0], source: file.image)
                 try session.checkInputSize(height: sample.height, width: sample.width, source: file.image)
                 return sample
             }
@@ -127,7 +127,7 @@ public struct EvaluationRun: Sendable {
                     index += 1
                     continue
                 }
-                if let first = samples.first, next.image.shape != first.image.shape { break }
+                if let first = samples.first, next.stacked.shape != first.stacked.shape { break }
                 samples.append(next)
                 index += 1
             }
@@ -135,7 +135,7 @@ public struct EvaluationRun: Sendable {
                 progress.report(.advanced(done: done, total: files.count))
                 continue
             }
-            let batch = Tensor.stacked(samples.map(\.image))
+            let batch = Tensor.stacked(samples.map(\.stacked))
             let output = session.output(batch)
             let tileIDs = samples.map(\.id)
             let labels = samples.flatMap { $0.label?.mask ?? [] }
