@@ -258,3 +258,54 @@ import Testing
         }
     }
 }
+
+/// `--groups` over the inputs of a multi-input card, and the per-input baselines.
+@Suite struct InputGroupTests {
+    static let fusion = InputSourcesTests.fusion
+
+    @Test func groupsNameInputsAndChannelsWithinThem() throws {
+        let out = try GeoLensCLI.temporaryDirectory("input-groups")
+        defer { try? FileManager.default.removeItem(at: out) }
+        for (method, groups, expected) in [("integrated-gradients", "vis=image:1,2,3;dem", ["vis", "dem"]),
+                                           ("kernel-shap", "optical=image;terrain=dem;meteo=weather", ["optical", "terrain", "meteo"]),
+                                           ("gradient-shap", "both=dem+weather;nir=4", ["both", "nir"])] {
+            var settings = ExplanationSettings(model: Self.fusion.path, input: Fixtures.url("fixtures/tiles/images/tile_r0_c0.tif").path,
+                                               out: out.appendingPathComponent(method).path,
+                                               method: try #require(AttributionMethod(rawValue: method)))
+            settings.sources = InputSourcesTests.sources
+            settings.groups = groups
+            settings.classes = ["cloud"]
+            settings.samples = 32
+            settings.steps = 16
+            let document = try ExplanationRun(settings: settings).run()
+            let record = try #require(document.records.first)
+            #expect(record.groups == expected, "\(method)")
+            #expect(record.values?.count == expected.count)
+            if method == "integrated-gradients" {
+                // Completeness holds over the whole input only up to the channels left out of the groups.
+                #expect(record.completenessResidual.map(\.isFinite) == true)
+            }
+        }
+        var settings = ExplanationSettings(model: Self.fusion.path, input: Fixtures.url("fixtures/tiles/images/tile_r0_c0.tif").path,
+                                           out: out.appendingPathComponent("bad").path, method: .shapExact)
+        settings.sources = InputSourcesTests.sources
+        settings.groups = "x=radar"
+        let error = #expect(throws: PipelineError.self) { try ExplanationRun(settings: settings).run() }
+        #expect(error?.message.contains("radar") == true && error?.message.contains("image, dem, weather") == true)
+        settings.groups = "x=image:7"
+        let channel = #expect(throws: PipelineError.self) { try ExplanationRun(settings: settings).run() }
+        #expect(channel?.message.contains("channels 1 to 6") == true)
+    }
+
+    @Test func theMeanBaselineIsTheTileMeanForRastersAndZeroForScalars() throws {
+        let session = try ModelSession.load(checkpoint: Self.fusion.path)
+        let source = try InputSourcesTests.source()
+        let sample = try source.read(try #require(source.file(named: "tile_r2_c3")), card: session.card)
+        let input = session.normalized(sample.stacked.reshaped([1, 9, 64, 64]))
+        let baseline = try Baseline.tileMean.tensor(for: input).scalars
+        let withLayout = try Baseline.tileMean.tensor(for: input, layout: session.card.inputLayout).scalars
+        #expect(Array(withLayout[0..<(7 * 4096)]) == Array(baseline[0..<(7 * 4096)]))
+        #expect(withLayout[(7 * 4096)...].allSatisfy { $0 == 0 })
+        #expect(baseline[7 * 4096] != 0, "a scalar's own tile mean is its value, which would attribute nothing")
+    }
+}

@@ -1,8 +1,8 @@
 import Foundation
-import GeoLensExplain
+public import GeoLensExplain
 import GeoLensGeo
-import GeoLensNN
-import GeoLensTensor
+public import GeoLensNN
+public import GeoLensTensor
 
 /// The baseline an explanation compares the tile with.
 enum ExplanationBaseline {
@@ -36,7 +36,7 @@ extension Baseline {
     /// The baseline tensor of a tile; for a multi-input card the per-band tile mean is kept for
     /// raster inputs, and scalar inputs take 0 in normalized units (the training mean), since a
     /// constant plane's tile mean is the value itself.
-    func tensor(for input: Tensor, layout: ModelInputLayout?) throws -> Tensor {
+    public func tensor(for input: Tensor, layout: ModelInputLayout?) throws -> Tensor {
         let tensor = try self.tensor(for: input)
         guard self == .tileMean, let layout, layout.entries.contains(where: \.isScalar) else { return tensor }
         let plane = input.shape[2] * input.shape[3]
