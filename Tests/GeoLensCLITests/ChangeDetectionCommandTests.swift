@@ -106,6 +106,17 @@ import Testing
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.json"))) as? [String: Any])
         #expect((manifest["sources"] as? [String: String])?.keys.sorted() == ["dem", "weather"])
+        // The same from a config's sources: map, a flag replacing one binding.
+        let fromConfig = try GeoLensCLI.run(["eval", "--config", "configs/eval-sources.yaml", "--set", "out=\(out.path)-config",
+                                             "--set", "write_predictions=false",
+                                             "--source", "weather=\(Fixtures.url("fixtures/sources/weather.csv").path)"], in: Fixtures.root)
+        defer { try? FileManager.default.removeItem(atPath: out.path + "-config") }
+        #expect(fromConfig.status == 0, "stderr: \(fromConfig.stderr)")
+        let a = try Data(contentsOf: out.appendingPathComponent("metrics.json"))
+        let b = try Data(contentsOf: URL(fileURLWithPath: out.path + "-config/metrics.json"))
+        let ma = try #require(try JSONSerialization.jsonObject(with: a) as? [String: Any])
+        let mb = try #require(try JSONSerialization.jsonObject(with: b) as? [String: Any])
+        #expect((ma["miou"] as? Double) == (mb["miou"] as? Double) && ma["miou"] != nil)
         let missing = try GeoLensCLI.run(["eval", "--model", "fixtures/sources/fusion.onnx", "--images", "fixtures/tiles/images",
                                           "--labels", "fixtures/tiles/labels", "--out", out.path + "-b",
                                           "--source", "dem=fixtures/sources/dem_4326.tif"], in: Fixtures.root)
