@@ -89,11 +89,14 @@ import Testing
     }
 
     @Test func aSourceFlagWithoutInputsThatReadItIsAUsageError() throws {
+        let out = try GeoLensCLI.temporaryDirectory("unused-source")
+        defer { try? FileManager.default.removeItem(at: out) }
         let result = try GeoLensCLI.run(["eval", "--model", "fixtures/models/cloud_unet_a.safetensors", "--images", "fixtures/tiles/images",
-                                         "--labels", "fixtures/tiles/labels", "--out", NSTemporaryDirectory() + "unused-source",
+                                         "--labels", "fixtures/tiles/labels", "--out", out.appendingPathComponent("run").path,
                                          "--source", "dem=fixtures/sources/dem_4326.tif"], in: Fixtures.root)
         #expect(result.status == 64)
-        #expect(result.stderr.hasPrefix("error: ") && result.stderr.contains("source 'dem'"))
+        #expect(result.stderr.hasPrefix("error: ") && result.stderr.contains("source 'dem'"), "stderr: \(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("run").path), "nothing is written")
     }
 
     @Test func evalOfTheFusionModelTakesSourcesFromFlags() throws {
@@ -106,6 +109,14 @@ import Testing
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.json"))) as? [String: Any])
         #expect((manifest["sources"] as? [String: String])?.keys.sorted() == ["dem", "weather"])
+        // A restart into the same directory with another source is another run, and refused.
+        let otherWeather = out.appendingPathComponent("other-weather.csv")
+        try FileManager.default.copyItem(at: Fixtures.url("fixtures/sources/weather.csv"), to: otherWeather)
+        let restarted = try GeoLensCLI.run(["eval", "--model", "fixtures/sources/fusion.onnx", "--images", "fixtures/tiles/images",
+                                            "--labels", "fixtures/tiles/labels", "--out", out.path,
+                                            "--source", "dem=fixtures/sources/dem_4326.tif", "--source", "weather=\(otherWeather.path)"],
+                                           in: Fixtures.root)
+        #expect(restarted.status != 0 && restarted.stderr.hasPrefix("error: "), "stderr: \(restarted.stderr)")
         // The same from a config's sources: map, a flag replacing one binding.
         let fromConfig = try GeoLensCLI.run(["eval", "--config", "configs/eval-sources.yaml", "--set", "out=\(out.path)-config",
                                              "--set", "write_predictions=false",

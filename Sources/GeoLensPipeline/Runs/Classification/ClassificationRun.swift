@@ -49,6 +49,8 @@ public struct ClassificationRun: Sendable {
         try checkSettings()
         let sourceOptions = try settings.sampleSource().absolute
         let source = try SampleSource(sourceOptions, task: session.task)
+        // A source bound to no input, or an input without its source, fails before any output is written.
+        try source.inputSources.check(card: session.card)
         try source.checkLabels(card: session.card)
         let shard = try Shard.resolve(settings.shard, environment: environment)
         let files = try source.files(in: shard)
@@ -146,13 +148,16 @@ public struct ClassificationRun: Sendable {
         struct Identity: Encodable {
             let checkpoint: String, card: ModelCard, tiles: [String], labels: String
             let classFolders: Bool, allowUnlabelled: Bool
+            /// Bound input sources (absent for single-source runs, so their fingerprints are as before).
+            let sources: [String: String]?
         }
         var labels = ""
         if case .table(let path) = options.labelLayout { labels = try SHA256.hexDigest(of: URL(fileURLWithPath: path)) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let identity = Identity(checkpoint: digest, card: card, tiles: files.map(\.relativePath), labels: labels,
-                                classFolders: options.classFolders, allowUnlabelled: options.allowUnlabelled)
+                                classFolders: options.classFolders, allowUnlabelled: options.allowUnlabelled,
+                                sources: options.sources.isEmpty ? nil : options.sources)
         var hasher = SHA256()
         hasher.update(try PipelineError.wrapping { try encoder.encode(identity) })
         return hasher.finalize()
