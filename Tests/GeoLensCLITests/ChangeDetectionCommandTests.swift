@@ -88,6 +88,44 @@ import Testing
         #expect(classes.width == 578 && classes.height == 379)
     }
 
+    /// `geolens train` on samples with a warped source: a U-Net fed the tile's bands and the DEM
+    /// warped onto each tile (7 stacked channels), then evaluated with the same source.
+    @Test func trainTakesSourcesAndTheCheckpointEvaluatesWithThem() throws {
+        let root = try GeoLensCLI.temporaryDirectory("train-sources")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let config = root.appendingPathComponent("train.yaml")
+        try """
+            model:
+              architecture: unet
+              classes: [clear, cloud, shadow]
+              inputs:
+                - {name: image, source: images, bands: [1, 2, 3, 4, 5, 6], input_scale: 0.0001}
+                - {name: dem, source: dem, bands: [1], resampling: bilinear}
+              architecture_options: {base_channels: 8, depth: 2}
+            data:
+              images: \(Fixtures.url("fixtures/tiles/images").path)
+              labels: \(Fixtures.url("fixtures/tiles/labels").path)
+              sources: {dem: \(Fixtures.url("fixtures/sources/dem_4326.tif").path)}
+            epochs: 2
+            run_dir: \(root.appendingPathComponent("run").path)
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let trained = try GeoLensCLI.run(["train", "--config", config.path])
+        #expect(trained.status == 0, "stderr: \(trained.stderr)")
+        let card = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("run/best.json"))) as? [String: Any])
+        #expect(card["in_channels"] as? Int == 7)
+        #expect(((card["inputs"] as? [[String: Any]])?[1]["std"] as? [Double])?.first.map { $0 > 1 } == true,
+                "the DEM input keeps its own training statistics (metres)")
+        let eval = try GeoLensCLI.run(["eval", "--model", root.appendingPathComponent("run/best.safetensors").path,
+                                       "--images", Fixtures.url("fixtures/tiles/images").path,
+                                       "--labels", Fixtures.url("fixtures/tiles/labels").path, "--out", root.appendingPathComponent("eval").path,
+                                       "--source", "dem=\(Fixtures.url("fixtures/sources/dem_4326.tif").path)"])
+        #expect(eval.status == 0, "stderr: \(eval.stderr)")
+        let unbound = try GeoLensCLI.run(["eval", "--model", root.appendingPathComponent("run/best.safetensors").path,
+                                          "--images", Fixtures.url("fixtures/tiles/images").path,
+                                          "--labels", Fixtures.url("fixtures/tiles/labels").path, "--out", root.appendingPathComponent("eval2").path])
+        #expect(unbound.status == 64 && unbound.stderr.contains("--source dem=PATH"))
+    }
+
     @Test func aSourceFlagWithoutInputsThatReadItIsAUsageError() throws {
         let out = try GeoLensCLI.temporaryDirectory("unused-source")
         defer { try? FileManager.default.removeItem(at: out) }
