@@ -56,6 +56,28 @@ import Testing
         }
     }
 
+    @Test func aRasterInputWithoutBandsTakesTheChannelsTheGraphDeclares() throws {
+        let dir = try GeoLensCLI.temporaryDirectory("sources-nobands")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var card = try ModelCard.load(from: Self.dir.appendingPathComponent("fusion.onnx.json"))
+        card.inputs![1].bands = nil
+        let cardURL = dir.appendingPathComponent("card.json")
+        try JSONEncoder().encode(card).write(to: cardURL)
+        let session = try ModelSession.load(checkpoint: Self.fusion.path, card: cardURL.path)
+        #expect(session.card.inputs?[1].bands == [1])
+        let source = try Self.source()
+        let sample = try source.read(try #require(source.file(named: "tile_r2_c3")), card: session.card)
+        let output = session.output(sample.stacked.reshaped([1, 9, 64, 64]))
+        #expect(Self.maxDifference(output.scalars, try #require(try Self.reference().fusion["tile_r2_c3"]).logits) < 1e-4)
+        // A built-in architecture cannot tell how many bands such an input takes.
+        let unet = ModelCard(architecture: "unet", classes: ["a", "b"], inputs: [ModelInput(name: "image", source: "images")])
+        try JSONEncoder().encode(unet).write(to: cardURL)
+        let error = #expect(throws: PipelineError.self) {
+            try ModelSession.load(checkpoint: Fixtures.url("fixtures/models/cloud_unet_a.safetensors").path, card: cardURL.path)
+        }
+        #expect(error?.message.contains("gives no 'bands'") == true, "\(error?.message ?? "")")
+    }
+
     @Test func namedForwardEqualsTheStackedForward() throws {
         let session = try ModelSession.load(checkpoint: Self.fusion.path)
         let model = try #require(session.model as? any MultiInputModel)
@@ -165,7 +187,10 @@ import Testing
             let error = #expect(throws: ModelCardError.self) { try card.validate() }
             #expect(error?.message.contains(text) == true, "\(error?.message ?? "")")
         }
-        fails(ModelCard(architecture: "onnx", inputs: [ModelInput(name: "image", source: "images")]), "needs 'bands'")
+        fails(ModelCard(architecture: "onnx", inputs: [ModelInput(name: "image", source: "images", bands: [1], columns: ["a"])]),
+              "has both 'bands' and 'columns'")
+        fails(ModelCard(architecture: "onnx", inputs: [ModelInput(name: "image", source: "images", bands: [1]),
+                                                       ModelInput(name: "image", source: "images", bands: [2])]), "names 'image' twice")
         fails(ModelCard(architecture: "onnx", mean: [0], inputs: [ModelInput(name: "image", source: "images", bands: [1])]),
               "card-level 'mean'")
         fails(ModelCard(architecture: "onnx", inputs: [ModelInput(name: "dem", source: "dem", bands: [1])]), "source 'images'")

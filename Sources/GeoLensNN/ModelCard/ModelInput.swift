@@ -10,7 +10,8 @@ public import Foundation
 public struct ModelInput: Codable, Sendable, Equatable {
     public var name: String
     public var source: String
-    /// 1-based raster bands (raster sources); required there, so the model's channel count is known.
+    /// 1-based raster bands (raster sources). May be left out for an ONNX graph whose input
+    /// declares its channel count (then bands 1...c); built-in architectures need it.
     public var bands: [Int]?
     /// CSV columns (table sources): one scalar each.
     public var columns: [String]?
@@ -73,8 +74,12 @@ public struct ModelInput: Codable, Sendable, Equatable {
     /// Whether this input is per-tile scalars (CSV columns) rather than raster bands.
     public var isScalar: Bool { columns != nil }
 
-    /// How many channels this input feeds: its bands or its columns.
+    /// How many channels this input feeds: its bands or its columns (0 while a raster input's
+    /// bands are not yet known; see `bands`).
     public var channels: Int { columns?.count ?? bands?.count ?? 0 }
+
+    /// A raster input whose bands the card leaves to the model's declared input.
+    public var bandsUnresolved: Bool { bands == nil && columns == nil }
 
     /// Checks one entry, naming it (`inputs[2] 'dem'`).
     func validate(index: Int) throws(ModelCardError) {
@@ -83,7 +88,7 @@ public struct ModelInput: Codable, Sendable, Equatable {
         if name.isEmpty { throw fail("has an empty name") }
         if source.isEmpty { throw fail("has an empty source") }
         switch (bands, columns) {
-        case (nil, nil): throw fail("needs 'bands' (raster bands, 1-based) or 'columns' (CSV columns of per-tile scalars)")
+        case (nil, nil): break  // a raster input; its bands come from the model's declared input (ONNX)
         case (_?, _?): throw fail("has both 'bands' and 'columns'; a raster input takes bands, a table input columns")
         case (let bands?, nil):
             if bands.isEmpty { throw fail("lists no bands") }
@@ -98,7 +103,7 @@ public struct ModelInput: Codable, Sendable, Equatable {
         }
         for (key, values) in [("mean", mean), ("std", std)] {
             guard let values else { continue }
-            if values.count != channels { throw fail("has \(values.count) '\(key)' values for \(channels) channels") }
+            if !bandsUnresolved, values.count != channels { throw fail("has \(values.count) '\(key)' values for \(channels) channels") }
             if values.contains(where: { !$0.isFinite }) { throw fail("holds a non-finite '\(key)' value") }
         }
         if let std, std.contains(where: { $0 <= 0 }) { throw fail("has a 'std' value that is not positive") }
@@ -160,13 +165,34 @@ extension ModelCard {
             throw fail("gives each input its own '\(key)'; remove the card-level '\(key)'")
         }
         let total = inputs.reduce(0) { $0 + $1.channels }
-        if let n = inChannels, n != total {
+        if let n = inChannels, n != total, !inputs.contains(where: \.bandsUnresolved) {
             throw fail("feeds \(total) channels in all but in_channels is \(n)")
         }
     }
 }
 
 extension ModelCard {
+    /// Fails naming the input when a raster input gives no `bands` and nothing else can say how
+    /// many it takes (built-in architectures, training).
+    public func requireResolvedInputs(for what: String) throws(ModelCardError) {
+        if let input = inputs?.first(where: \.bandsUnresolved) {
+            throw ModelCardError(message: "model card input '\(input.name)' gives no 'bands'; \(what) needs them "
+                                 + "(1-based bands of source '\(input.source)')")
+        }
+    }
+
+    /// The card with every raster input's `bands` filled in from `channels` (the model's declared
+    /// channel count per input name), for inputs that leave them out.
+    public func resolvingInputs(_ channels: [String: Int]) -> ModelCard {
+        guard var inputs else { return self }
+        for i in inputs.indices where inputs[i].bandsUnresolved {
+            if let c = channels[inputs[i].name], c > 0 { inputs[i].bands = Array(1...c) }
+        }
+        var card = self
+        card.inputs = inputs
+        return card
+    }
+
     /// The single-input card that feeds the same stacked tensor, when every input reads the tile
     /// (`source: images`) with one `input_scale` and `input_offset` (a two-date card taking bands
     /// 1-4 and 5-8 is bands 1-8): what a STAC MLM item, which has one input, can describe.

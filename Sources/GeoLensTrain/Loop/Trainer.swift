@@ -46,6 +46,7 @@ public final class Trainer {
         let stats = TrainingTileLoader.normalizationStatistics(trainTiles, ignoreIndex: ignore)
         var card = configuration.model
         card.inChannels = tiles[0].image.shape[0]
+        do { try card.requireResolvedInputs(for: "training") } catch { throw TrainingError.configuration(error.message) }
         if var inputs = card.inputs {
             // Each input of a multi-input card keeps its own slice of the statistics.
             for (i, entry) in ModelInputLayout(inputs).entries.enumerated() {
