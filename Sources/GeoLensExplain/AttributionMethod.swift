@@ -10,12 +10,17 @@ public enum AttributionMethod: String, Sendable, CaseIterable, Codable {
     case kernelShap = "kernel-shap"
     case gradientShap = "gradient-shap"
     case integratedGradients = "integrated-gradients"
+    case deeplift
+    case deepshap
 
     /// The CAM method of a CAM family member, nil for the SHAP family.
     public var camMethod: CAMMethod? { CAMMethod(rawValue: rawValue) }
 
     /// True for GradCAM, GradCAM++, HiResCAM and LayerCAM (maps at a layer, no features).
     public var isCAM: Bool { camMethod != nil }
+
+    /// True for DeepLIFT and DeepSHAP (rescale-rule multipliers, `DeepLift`).
+    public var isDeepLift: Bool { self == .deeplift || self == .deepshap }
 
     /// True for methods whose values are Shapley values of features (exact or sampled).
     public var isShapleySampling: Bool { self == .shapExact || self == .kernelShap }
@@ -31,6 +36,8 @@ public enum AttributionMethod: String, Sendable, CaseIterable, Codable {
         case .kernelShap: "KernelSHAP"
         case .gradientShap: "GradientSHAP"
         case .integratedGradients: "Integrated gradients"
+        case .deeplift: "DeepLIFT"
+        case .deepshap: "DeepSHAP"
         }
     }
 
@@ -43,6 +50,8 @@ public enum AttributionMethod: String, Sendable, CaseIterable, Codable {
         case .shapExact, .kernelShap: "SHAP value (logit units)"
         case .gradientShap: "GradientSHAP value (logit units)"
         case .integratedGradients: "Integrated gradients (logit units)"
+        case .deeplift: "DeepLIFT value (logit units)"
+        case .deepshap: "DeepSHAP value (logit units)"
         }
     }
 

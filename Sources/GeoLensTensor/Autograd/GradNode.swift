@@ -35,6 +35,7 @@ public final class GradNode: @unchecked Sendable {
 public enum GradientMode {
     @TaskLocal static var isRecording = true
     @TaskLocal static var recordsParameters = true
+    @TaskLocal static var rescaleEpsilon: Float? = nil
 
     /// Runs `body` with recording off: results carry no tape.
     public static func withoutRecording<R>(_ body: () throws -> R) rethrows -> R {
@@ -49,6 +50,20 @@ public enum GradientMode {
     public static func withoutParameterGradients<R>(_ body: () throws -> R) rethrows -> R {
         try $recordsParameters.withValue(false, operation: body)
     }
+
+    /// Runs `body` with DeepLIFT's rescale rule on the tape (Shrikumar et al. 2017, as captum's
+    /// `DeepLift`): the batch of every recorded op is `[inputs; references]`, the first half the
+    /// inputs and the second half their references in the same order. ReLU, leaky ReLU, sigmoid
+    /// and tanh then record the multiplier (f(x) - f(x0)) / (x - x0) instead of f'(x), for both
+    /// halves of the pair, and max pooling records captum's max-pool rule; where |x - x0| <
+    /// `epsilon` they keep the ordinary gradient. Linear ops and the other nonlinearities keep
+    /// their gradients. Only what is recorded inside `body` is affected.
+    public static func withRescaleRule<R>(epsilon: Float = 1e-10, _ body: () throws -> R) rethrows -> R {
+        try $rescaleEpsilon.withValue(epsilon, operation: body)
+    }
+
+    /// The rescale rule's epsilon inside `withRescaleRule`, nil elsewhere.
+    public static var rescaleRuleEpsilon: Float? { rescaleEpsilon }
 
     /// True when ops currently record the tape.
     public static var isEnabled: Bool { isRecording }

@@ -9,7 +9,7 @@ import GeoLensPipeline
 struct ExplainCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
-        abstract: "Explain a segmentation model's decisions per tile and class (CAM and SHAP methods).",
+        abstract: "Explain a segmentation model's decisions per tile and class (CAM, SHAP and DeepLIFT methods).",
         discussion: """
             Settings come from --config (JSON or YAML), then --set KEY=VALUE, then flags. Tiles and labels pair as in
             eval (image_suffix, label_suffix, label_remap, ignore_index keys). --shard I/N (or the scheduler's variables,
@@ -36,6 +36,10 @@ struct ExplainCommand: ReportingCommand {
     var superpixelBands: String?
     @Option(help: "Input channels (1-based) shown as R,G,B under the heatmaps, e.g. 4,3,2 for false colour.") var composite: String?
     @Option(help: "mean (per-band tile mean), zero, or a JSON file of raw per-band values.") var baseline: String?
+    @Option(help: "Background tiles (GeoTIFF, directory, glob or list file): the references of deepshap (required) and gradient-shap.")
+    var background: String?
+    @Option(name: .customLong("background-count"), help: "At most N background tiles, evenly spaced (default 16).")
+    var backgroundCount: Int?
     @Option(help: "Samples (kernel-shap coalitions, gradient-shap draws).") var samples: Int?
     @Option(help: "Integration steps (integrated-gradients).") var steps: Int?
     @Option(help: "Random seed.") var seed: UInt64?
@@ -69,7 +73,8 @@ struct ExplainCommand: ReportingCommand {
             ("grid", grid.map(JSONValue.string)), ("superpixels", superpixels.map { .number(Double($0)) }),
             ("compactness", compactness.map(JSONValue.number)), ("superpixel_bands", superpixelBands.map(JSONValue.string)),
             ("composite", composite.map { .array($0.split(separator: ",").map { .number(Double(String($0).trimmingCharacters(in: .whitespaces)) ?? -1) }) }),
-            ("baseline", baseline.map(JSONValue.string)),
+            ("baseline", baseline.map(JSONValue.string)), ("background", background.map(JSONValue.string)),
+            ("background_count", backgroundCount.map { .number(Double($0)) }),
             ("samples", samples.map { .number(Double($0)) }), ("steps", steps.map { .number(Double($0)) }),
             ("seed", seed.map { .number(Double($0)) }), ("target", target.map(JSONValue.string)),
             ("labels", labels.map(JSONValue.string)),

@@ -43,6 +43,9 @@ public struct AttributionRecord: Codable, Sendable, Equatable {
     public var baseValue: Double?
     public var fullValue: Double?
     public var completenessResidual: Double?
+    /// DeepLIFT and DeepSHAP: the largest |sum of attributions - (f(x) - f(b))| over the
+    /// references b (captum's convergence delta; `completeness_residual` is their mean).
+    public var maxAbsDelta: Double?
     public var evaluations: Int?
     /// `grid` or `superpixels` when the features are band groups crossed with spatial cells.
     public var cellKind: CellKind?
@@ -56,7 +59,7 @@ public struct AttributionRecord: Codable, Sendable, Equatable {
         case cellKind = "cell_kind", cellCount = "cell_count"
         case className = "class", classIndex = "class_index", targetPixels = "target_pixels"
         case standardErrors = "standard_errors", baseValue = "base_value", fullValue = "f_x"
-        case completenessResidual = "completeness_residual"
+        case completenessResidual = "completeness_residual", maxAbsDelta = "max_abs_delta"
     }
 
     /// The files this record names (map raster and heatmap, band-group chart, superpixel labels),
@@ -90,6 +93,10 @@ public struct AttributionsDocument: Codable, Sendable {
     public var model: String
     public var method: String
     public var baseline: String?
+    /// The background tiles (`--background`) of deepshap and gradient-shap runs: the path given
+    /// and the tiles read from it.
+    public var background: String? = nil
+    public var backgroundTiles: [String]? = nil
     public var cells: Cells?
     public var classes: [String]
     /// `I/N` when the run was one shard of N (absent for a whole run and after a merge).
@@ -103,6 +110,7 @@ public struct AttributionsDocument: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case model, method, baseline, cells, classes, shard, records
         case mergedShards = "merged_shards", failedTiles = "failed_tiles"
+        case background, backgroundTiles = "background_tiles"
     }
 
     /// The file name of a whole run.

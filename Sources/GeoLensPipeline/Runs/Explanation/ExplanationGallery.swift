@@ -13,6 +13,7 @@ enum ExplanationGallery {
             if let layer = record.layer { facts.append("layer \(layer)") }
             if let f = record.fullValue { facts.append("f(x) \(SVG.format(f, digits: 4))") }
             if let base = record.baseValue { facts.append("base \(SVG.format(base, digits: 4))") }
+            if let delta = record.maxAbsDelta { facts.append("max |delta| \(SVG.format(delta, digits: 3))") }
             let stem = ((record.tile as NSString).lastPathComponent as NSString).deletingPathExtension
             entries.append(.init(attribution: RunReport.Attribution(tile: stem, method: record.method, className: record.className,
                                                                      png: [UInt8](bytes)), facts: facts))
@@ -20,6 +21,9 @@ enum ExplanationGallery {
         var manifest: [(key: String, value: String)] = [("model", document.model), ("method", document.method),
                                                          ("classes", document.classes.joined(separator: ", "))]
         if let baseline = document.baseline { manifest.append(("baseline", baseline)) }
+        if let background = document.background {
+            manifest.append(("background", "\(background) (\(document.backgroundTiles?.count ?? 0) tiles)"))
+        }
         if let merged = document.mergedShards { manifest.append(("merged shards", String(merged))) }
         let tiles = Set(document.records.map(\.tile)).count
         let gallery = AttributionGallery(title: "GeoLens attributions: \(document.method)",

@@ -59,7 +59,7 @@ public enum ExplanationMerge {
         let first = shards[0].document
         for shard in shards.dropFirst() {
             let d = shard.document
-            guard d.model == first.model, d.method == first.method, d.baseline == first.baseline,
+            guard d.model == first.model, d.method == first.method, d.baseline == first.baseline, d.background == first.background,
                   d.cells == first.cells, d.classes == first.classes else {
                 throw .data("\(shard.url.path) was made with other settings than \(shards[0].url.path) "
                             + "(model, method, baseline, cells or classes differ); merge the shards of one run")

@@ -46,7 +46,12 @@ public struct ExplanationRun: Sendable {
         let files = try source.files(in: shard)
         let out = URL(fileURLWithPath: settings.out)
         try FileSystem.createDirectory(out)
-        let explainer = TileExplainer(config: settings, session: session, source: source, method: method)
+        var background: ExplanationBackground?
+        if let path = settings.background {
+            background = try ExplanationBackground.load(path, count: settings.backgroundCount ?? ExplanationSettings.defaultBackgroundCount,
+                                                        session: session)
+        }
+        let explainer = TileExplainer(config: settings, session: session, source: source, method: method, background: background)
         var records: [AttributionRecord] = []
         var failures: [FailedTile] = []
         for (n, file) in files.enumerated() {
@@ -71,7 +76,9 @@ public struct ExplanationRun: Sendable {
                           bands: settings.superpixelBands ?? "all")
         }
         let document = AttributionsDocument(model: FileSystem.absolute(settings.model), method: method.rawValue,
-                                            baseline: method.isCAM ? nil : settings.baseline, cells: cells,
+                                            baseline: method.isCAM || background != nil ? nil : settings.baseline,
+                                            background: settings.background.map(FileSystem.absolute),
+                                            backgroundTiles: background?.files, cells: cells,
                                             classes: session.classNames, shard: shard.count > 1 ? shard.description : nil,
                                             mergedShards: nil, records: records,
                                             failedTiles: failures.isEmpty ? nil : failures)

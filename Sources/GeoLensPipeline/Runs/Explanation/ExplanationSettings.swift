@@ -12,7 +12,8 @@ public struct ExplanationSettings: Decodable, Sendable {
     /// A GeoTIFF, a directory of GeoTIFFs, or a glob.
     public var input: String
     public var out: String
-    /// gradcam, gradcam++, hirescam, layercam, shap-exact, kernel-shap, gradient-shap, integrated-gradients.
+    /// gradcam, gradcam++, hirescam, layercam, shap-exact, kernel-shap, gradient-shap, integrated-gradients,
+    /// deeplift, deepshap.
     public var method: String
     /// Class names or indices; default: every class present in the prediction.
     public var classes: [String]?
@@ -32,6 +33,11 @@ public struct ExplanationSettings: Decodable, Sendable {
     public var composite: [Int]?
     /// mean, zero, or a JSON file with one raw band value per model input band.
     public var baseline: String
+    /// Background tiles (a GeoTIFF, directory, glob or list file) whose model inputs are the
+    /// reference distribution of `deepshap` (required) and `gradient-shap` (instead of `baseline`).
+    public var background: String?
+    /// At most this many background tiles, evenly spaced over the sorted list (default 16).
+    public var backgroundCount: Int?
     public var samples: Int
     public var steps: Int
     public var seed: UInt64
@@ -65,6 +71,7 @@ public struct ExplanationSettings: Decodable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case model, input, out, method, classes, layer, groups, grid, superpixels, compactness, composite, baseline, samples
         case steps, seed, target, labels, batch, threads, shard, sanity, cog
+        case background, backgroundCount = "background_count"
         case modelCard = "model_card", superpixelBands = "superpixel_bands"
         case imageSuffix = "image_suffix", labelSuffix = "label_suffix", labelRemap = "label_remap"
         case ignoreIndex = "ignore_index", onError = "on_error", maxFailures = "max_failures"
@@ -108,6 +115,8 @@ public struct ExplanationSettings: Decodable, Sendable {
         superpixelBands = try c.decodeIfPresent(String.self, forKey: .superpixelBands)
         composite = try c.decodeIfPresent([Int].self, forKey: .composite)
         baseline = try c.decodeIfPresent(String.self, forKey: .baseline) ?? "mean"
+        background = try c.decodeIfPresent(String.self, forKey: .background)
+        backgroundCount = try c.decodeIfPresent(Int.self, forKey: .backgroundCount)
         samples = try c.decodeIfPresent(Int.self, forKey: .samples) ?? 256
         steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? 50
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
@@ -163,12 +172,35 @@ public struct ExplanationSettings: Decodable, Sendable {
         if let composite, (composite.count != 1 && composite.count != 3) || composite.contains(where: { $0 < 1 }) {
             throw fail(.composite, "must list 1 or 3 channel positions (1-based), got \(composite)")
         }
+        try validateBackground(fail)
         if let grid, parsedGrid(grid) == nil { throw fail(.grid, "is '\(grid)'; write ROWSxCOLUMNS, e.g. 2x2") }
         try validateSuperpixels(fail)
         // Spatial cells shape SHAP features; a CAM map has none, so asking for cells is a mistake.
         if isCAM, grid != nil || superpixels != nil {
             throw fail(grid != nil ? .grid : .superpixels,
                        "applies to the SHAP family and integrated gradients only; '\(method)' maps a layer's activations, not features")
+        }
+    }
+
+    /// Default and largest accepted `background_count`.
+    public static let defaultBackgroundCount = 16
+    public static let maximumBackgroundCount = 1_000
+
+    /// `deepshap` needs background tiles; only it and `gradient-shap` take them.
+    private func validateBackground(_ fail: (CodingKeys, String) -> PipelineError) throws(PipelineError) {
+        let method = attributionMethod
+        if method == .deepshap, background == nil {
+            throw fail(.background, "is missing: deepshap averages DeepLIFT over background tiles; give --background "
+                       + "(a GeoTIFF, directory, glob or list file), or use --method deeplift with one --baseline")
+        }
+        if background != nil, method != .deepshap, method != .gradientShap {
+            throw fail(.background, "applies to deepshap and gradient-shap only, not '\(self.method)'")
+        }
+        if let backgroundCount {
+            guard (1...Self.maximumBackgroundCount).contains(backgroundCount) else {
+                throw fail(.backgroundCount, "must be between 1 and \(Self.maximumBackgroundCount), got \(backgroundCount)")
+            }
+            guard background != nil else { throw fail(.backgroundCount, "applies to background tiles only; add --background") }
         }
     }
 

@@ -13,6 +13,8 @@ struct TileExplainer {
     let session: ModelSession
     let source: SampleSource
     let method: AttributionMethod
+    /// The reference distribution of `deepshap` and `gradient-shap` (`--background`).
+    let background: ExplanationBackground?
 
     var loaded: LoadedModel { session.loaded }
 
@@ -192,16 +194,25 @@ struct TileExplainer {
                 records.append(record)
             }
         default:
-            func attributions(_ targets: [SegmentationTarget]) -> [PixelAttribution] {
-                method == .integratedGradients
-                    ? IntegratedGradients.explain(model: model, input: input, baseline: baseline, targets: targets,
-                                                  steps: config.steps, batchSize: config.batch)
-                    : GradientSHAP.explain(model: model, input: input, baselines: [baseline], targets: targets,
-                                           samples: config.samples, seed: config.seed, batchSize: config.batch)
+            let references = try background?.references(for: input, tile: tile) ?? [baseline]
+            /// Per target, the attribution and, for DeepLIFT and DeepSHAP, the largest per-reference delta.
+            func attributions(_ targets: [SegmentationTarget]) -> [(PixelAttribution, Double?)] {
+                switch method {
+                case .integratedGradients:
+                    return IntegratedGradients.explain(model: model, input: input, baseline: baseline, targets: targets,
+                                                       steps: config.steps, batchSize: config.batch).map { ($0, nil) }
+                case .deeplift, .deepshap:
+                    return DeepLift.attribute(model: model, input: input, references: references, targets: targets,
+                                              batchSize: config.batch).map { ($0.pixelAttribution(input: 0), $0.maxAbsDelta) }
+                default:
+                    return GradientSHAP.explain(model: model, input: input, baselines: references, targets: targets,
+                                                samples: config.samples, seed: config.seed, batchSize: config.batch).map { ($0, nil) }
+                }
             }
             let results = attributions(targets)
-            for (target, result) in zip(targets, results) {
+            for (target, (result, maxAbsDelta)) in zip(targets, results) {
                 var record = cellRecord(target)
+                record.maxAbsDelta = maxAbsDelta
                 record.groups = features.map(\.name)
                 record.values = result.groupSums(features)
                 record.standardErrors = result.standardError.map { [$0] }
@@ -213,7 +224,7 @@ struct TileExplainer {
                 record.map = try writeMap(result.values, bands: result.channels, class: target.classIndex, detail: detail)
                 if config.sanity {
                     record.sanity = try sanity(map: result.channelSum, target: target, input: input, baseline: baseline) { () throws(ExplainError) in
-                        attributions([target])[0].channelSum
+                        attributions([target])[0].0.channelSum
                     }
                 }
                 try writeGroupChart(record)

@@ -22,11 +22,11 @@ extension Tensor {
                          "conv2d: bias \(bias.shape) does not match weight \(weight.shape) ([\(g.outChannels)] expected; input \(shape))")
         }
         let recording = willRecord || weight.willRecord || (bias?.willRecord ?? false)
-        if activation == .silu || activation == .sigmoid, recording {
-            // Their derivatives need the pre-activation, which the fused pass never stores: on the
-            // tape, run the convolution and the activation as two recorded ops.
+        if recording, activation == .silu || activation == .sigmoid || activation == .relu && GradientMode.rescaleRuleEpsilon != nil {
+            // Their derivatives need the pre-activation, which the fused pass never stores (the
+            // rescale rule's ReLU too): on the tape, run the convolution and the activation as two recorded ops.
             let z = convolved(weight: weight, bias: bias, geometry: g, activation: .identity)
-            return activation == .silu ? z.silu() : z.sigmoid()
+            return activation == .silu ? z.silu() : activation == .sigmoid ? z.sigmoid() : z.relu()
         }
         let y = ConvForwardKernel.run(input: self, weight: weight, geometry: g,
                                       epilogue: ConvEpilogue(bias: bias?.detached(), activation: activation),

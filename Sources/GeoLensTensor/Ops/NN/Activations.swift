@@ -45,12 +45,13 @@ extension Tensor {
         return activation(clip, op: "clip")
     }
 
-    /// Applies `function` and records its pullback g * f'(x).
+    /// Applies `function` and records its pullback g * f'(x) (DeepLIFT's multiplier inside
+    /// `GradientMode.withRescaleRule` for the activations the rule lists).
     func activation<F: ElementwiseActivation>(_ function: F, op: String) -> Tensor {
         let y = mapChunked(function)
         guard willRecord else { return y }
         let (x, saved) = (detached(), y.detached())
-        return Tape.record(y, op: op, self) { g in
+        let ordinary: @Sendable (Tensor) -> Tensor = { g in
             Tensor(shape: g.shape) { dx in
                 g.withUnsafeBufferPointer { gp in
                     x.withUnsafeBufferPointer { xp in
@@ -63,6 +64,12 @@ extension Tensor {
                 }
             }
         }
+        if F.takesRescaleRule, let epsilon = GradientMode.rescaleRuleEpsilon {
+            return RescaleRule.record(y, op: op, input: self, ordinary: ordinary) { g in
+                RescaleRule.activationGradient(g, input: x, output: saved, epsilon: epsilon, function: function)
+            }
+        }
+        return Tape.record(y, op: op, self, pullback: ordinary)
     }
 }
 
@@ -70,20 +77,30 @@ extension Tensor {
 protocol ElementwiseActivation: ElementwiseFunction {
     /// The upstream gradient `g` times the derivative at input `x` (whose output was `y`).
     func gradient(_ g: Float, input x: Float, output y: Float) -> Float
+    /// True for the nonlinearities DeepLIFT's rescale rule replaces (captum's list: ReLU, leaky
+    /// ReLU, sigmoid, tanh); see `GradientMode.withRescaleRule`.
+    static var takesRescaleRule: Bool { get }
+}
+
+extension ElementwiseActivation {
+    static var takesRescaleRule: Bool { false }
 }
 
 struct ReLU: ElementwiseActivation {
+    static var takesRescaleRule: Bool { true }
     func callAsFunction(_ x: Float) -> Float { x < 0 ? 0 : x }
     func gradient(_ g: Float, input x: Float, output y: Float) -> Float { x > 0 ? g : 0 }
 }
 
 struct LeakyReLU: ElementwiseActivation {
+    static var takesRescaleRule: Bool { true }
     let slope: Float
     func callAsFunction(_ x: Float) -> Float { x > 0 ? x : x * slope }
     func gradient(_ g: Float, input x: Float, output y: Float) -> Float { x > 0 ? g : g * slope }
 }
 
 struct Sigmoid: ElementwiseActivation {
+    static var takesRescaleRule: Bool { true }
     func callAsFunction(_ x: Float) -> Float { ActivationMath.sigmoid(x) }
     func applyVectorized(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) -> Bool {
         gl_sigmoid(x, y, count)
@@ -93,6 +110,7 @@ struct Sigmoid: ElementwiseActivation {
 }
 
 struct Tanh: ElementwiseActivation {
+    static var takesRescaleRule: Bool { true }
     func callAsFunction(_ x: Float) -> Float { _tanhf(x) }
     func gradient(_ g: Float, input x: Float, output y: Float) -> Float { g * (1 - y * y) }
 }

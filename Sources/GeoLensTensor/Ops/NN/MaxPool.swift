@@ -11,6 +11,12 @@ extension Tensor {
         let keepIndices = willRecord
         let (y, argmax) = MaxPoolKernel.forward(self, geometry, keepIndices: keepIndices)
         guard keepIndices else { return y }
+        if let epsilon = GradientMode.rescaleRuleEpsilon {
+            let (x, output) = (detached(), y.detached())
+            return RescaleRule.record(y, op: "max_pool2d", input: self, ordinary: { g in MaxPoolKernel.backward(g, argmax, geometry) }) { g in
+                RescaleRule.maxPoolGradient(g, input: x, output: output, argmax: argmax, geometry: geometry, epsilon: epsilon)
+            }
+        }
         return Tape.record(y, op: "max_pool2d", self) { g in
             MaxPoolKernel.backward(g, argmax, geometry)
         }
