@@ -322,6 +322,25 @@ import Testing
         #expect(channel?.message.contains("channels 1 to 6") == true)
     }
 
+    /// DeepLIFT (rescale rule) through the multi-input forward: per-input group values whose sum
+    /// is f(x) - f(baseline) (summation to delta).
+    @Test func deepLiftOverInputsSumsToTheDelta() throws {
+        let out = try GeoLensCLI.temporaryDirectory("input-groups-deeplift")
+        defer { try? FileManager.default.removeItem(at: out) }
+        // tile_r2_c3 has no invalid pixel, so the groups (which cover valid pixels) hold every attribution.
+        var settings = ExplanationSettings(model: Self.fusion.path, input: Fixtures.url("fixtures/tiles/images/tile_r2_c3.tif").path,
+                                           out: out.path, method: .deeplift)
+        settings.sources = InputSourcesTests.sources
+        settings.groups = "optical=image;terrain=dem;meteo=weather"
+        settings.classes = ["cloud"]
+        let record = try #require(try ExplanationRun(settings: settings).run().records.first)
+        #expect(record.groups == ["optical", "terrain", "meteo"])
+        let values = try #require(record.values)
+        let delta = try #require(record.fullValue) - (try #require(record.baseValue))
+        #expect(abs(values.reduce(0, +) - delta) < 1e-3 * max(1, abs(delta)), "\(values) vs \(delta)")
+        #expect(values.allSatisfy { $0 != 0 }, "every input contributes")
+    }
+
     @Test func theMeanBaselineIsTheTileMeanForRastersAndZeroForScalars() throws {
         let session = try ModelSession.load(checkpoint: Self.fusion.path)
         let source = try InputSourcesTests.source()
