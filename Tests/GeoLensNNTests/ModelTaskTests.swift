@@ -104,3 +104,33 @@ import Testing
         #expect(captured.rank == 4 && captured.shape[2] * captured.shape[3] > 1)
     }
 }
+
+/// The built-in Siamese U-Net: a shared encoder, fused by |a - b| or concatenation.
+@Suite struct SiameseUNetTests {
+    func card(_ fusion: String) -> ModelCard {
+        ModelCard(architecture: "siamese-unet", inChannels: 8, classes: ["no-change", "change"],
+                  architectureOptions: ["base_channels": .number(4), "depth": .number(2), "fusion": .string(fusion)])
+    }
+
+    @Test func absoluteDifferenceFusionIsSymmetricInTheDatesAndConcatenationIsNot() throws {
+        var generator = SeededGenerator(seed: 3)
+        let a = Tensor(shape: [1, 4, 16, 16], scalars: (0..<1024).map { _ in Float.random(in: -1...1, using: &generator) })
+        let b = Tensor(shape: [1, 4, 16, 16], scalars: (0..<1024).map { _ in Float.random(in: -1...1, using: &generator) })
+        let ab = Tensor.concatenate([a, b], alongAxis: 1), ba = Tensor.concatenate([b, a], alongAxis: 1)
+        let diff = try ModelRegistry.build(card("absdiff"), seed: 1)
+        let y1 = GradientMode.withoutRecording { diff(ab) }, y2 = GradientMode.withoutRecording { diff(ba) }
+        #expect(y1.shape == [1, 2, 16, 16])
+        #expect(zip(y1.scalars, y2.scalars).allSatisfy { abs($0 - $1) < 1e-5 })
+        let concat = try ModelRegistry.build(card("concat"), seed: 1)
+        let z1 = GradientMode.withoutRecording { concat(ab) }, z2 = GradientMode.withoutRecording { concat(ba) }
+        #expect(zip(z1.scalars, z2.scalars).contains { abs($0 - $1) > 1e-4 })
+        // The encoder is shared: one set of encoder weights for both dates.
+        #expect(diff.namedParameters().first { $0.name.hasPrefix("inc.") }?.parameter.value.shape == [4, 4, 3, 3])
+        let odd = #expect(throws: ModelCardError.self) {
+            var card = card("absdiff"); card.inChannels = 7; return try ModelRegistry.build(card)
+        }
+        #expect(odd?.message.contains("even") == true)
+        let bad = #expect(throws: ModelCardError.self) { try ModelRegistry.build(card("sum")) }
+        #expect(bad?.message.contains("absdiff or concat") == true)
+    }
+}

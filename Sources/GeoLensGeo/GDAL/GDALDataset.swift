@@ -18,6 +18,11 @@ final class GDALDataset: @unchecked Sendable {
         GDALClose(handle)
     }
 
+    /// Takes ownership of a handle GDAL returned (e.g. the in-memory result of `GDALWarp`).
+    static func adopting(_ handle: GDALDatasetH, path: String) -> GDALDataset {
+        GDALDataset(handle: handle, path: path)
+    }
+
     /// Opens `path` read-only as a raster, or throws `fileNotFound` / `notARaster` with GDAL's message.
     static func openReadOnly(_ path: String) throws -> GDALDataset {
         GDALRuntime.ensureRegistered()

@@ -22,8 +22,12 @@ public final class Raster: Sendable {
     let lock = GDALHandleLock()
 
     /// Opens `path` read-only. Throws `fileNotFound` or `notARaster` (with GDAL's message).
-    public init(path: String) throws {
-        let dataset = try GDALDataset.openReadOnly(path)
+    public convenience init(path: String) throws {
+        self.init(dataset: try GDALDataset.openReadOnly(path), path: path)
+    }
+
+    /// Wraps an open dataset (a file, or an in-memory result such as a warp).
+    init(dataset: GDALDataset, path: String) {
         let handle = dataset.handle
         self.dataset = dataset
         self.path = path

@@ -35,11 +35,19 @@ public struct ScenePredictor: Sendable {
     public let raster: Raster
     public let options: ScenePredictionOptions
     public let tiler: SceneTiler
+    /// Reads one window's model input (`[C, h, w]` and validity); by default the scene's `bands`,
+    /// scaled. A multi-source model reads every source's window here.
+    let reader: @Sendable (RasterWindow) throws -> RasterBlock
 
-    public init(raster: Raster, options: ScenePredictionOptions = ScenePredictionOptions()) throws {
+    /// - Parameter reader: reads a window's input instead of `options.bands` of `raster`.
+    public init(raster: Raster, options: ScenePredictionOptions = ScenePredictionOptions(),
+                reader: (@Sendable (RasterWindow) throws -> RasterBlock)? = nil) throws {
         for band in options.bands ?? [] { _ = try raster.band(band) }
         self.raster = raster
         self.options = options
+        self.reader = reader ?? { window in
+            try raster.read(window: window, bands: options.bands, scale: options.inputScale, offset: options.inputOffset)
+        }
         self.tiler = SceneTiler(width: raster.width, height: raster.height,
                                 tileSize: options.tileSize, overlap: options.overlap)
     }
@@ -57,8 +65,7 @@ public struct ScenePredictor: Sendable {
                 start += batch.count
                 var blocks: [RasterBlock] = []
                 for scene in batch {
-                    blocks.append(try raster.read(window: scene.window, bands: options.bands,
-                                                  scale: options.inputScale, offset: options.inputOffset))
+                    blocks.append(try reader(scene.window))
                 }
                 let input = Self.stack(blocks.map { ReflectPadding.pad($0.values, toTile: tile) })
                 let output = try model(input)

@@ -37,6 +37,31 @@ public enum ModelRegistry {
                                    depth: try options.int("depth", default: 4),
                                    bilinear: try options.bool("bilinear", default: false), generator: &generator)
             },
+            "siamese-unet": { card, generator in
+                let options = try ArchitectureOptions(card, allowed: ["base_channels", "depth", "bilinear", "fusion"])
+                let channels = try options.inChannels()
+                guard channels >= 2, channels % 2 == 0 else {
+                    throw ModelCardError(message: "siamese-unet takes two dates of equal band count stacked along channels, "
+                                         + "but the card feeds \(channels) channels; feed an even number (e.g. inputs t1 and t2)")
+                }
+                let fusionName = card.architectureOptions["fusion"]?.stringValue ?? "absdiff"
+                guard let fusion = SiameseUNet.Fusion(rawValue: fusionName) else {
+                    throw ModelCardError(message: "architecture option 'fusion' is '\(fusionName)'; use absdiff or concat")
+                }
+                var names = ("t1", "t2")
+                if let inputs = card.inputs {
+                    guard inputs.count == 2, inputs[0].channels == inputs[1].channels, !inputs.contains(where: \.isScalar) else {
+                        throw ModelCardError(message: "siamese-unet takes two raster inputs with the same number of bands (date 1, "
+                                             + "date 2); the card lists \(inputs.map { "\($0.name) (\($0.channels))" }.joined(separator: ", "))")
+                    }
+                    names = (inputs[0].name, inputs[1].name)
+                }
+                return SiameseUNet(inChannels: channels, classes: try options.classCount(),
+                                   baseChannels: try options.int("base_channels", default: 64),
+                                   depth: try options.int("depth", default: 4),
+                                   bilinear: try options.bool("bilinear", default: false), fusion: fusion,
+                                   inputNames: names, generator: &generator)
+            },
         ]
         for variant in ResNetEncoder.Variant.allCases {
             table["smp-unet-\(variant.rawValue)"] = { card, generator in
@@ -70,7 +95,7 @@ struct ArchitectureOptions {
     }
 
     func inChannels() throws -> Int {
-        guard let n = card.inChannels ?? card.bands?.count else {
+        guard let n = card.inChannels ?? card.bands?.count ?? card.inputLayout?.channelCount else {
             throw ModelCardError(message: "model card for '\(card.architecture)' needs 'in_channels' (or 'bands')")
         }
         return n

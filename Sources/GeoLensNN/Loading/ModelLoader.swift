@@ -58,6 +58,7 @@ public enum ModelLoader {
         if card.architecture == "onnx" {
             return try loadONNX(checkpoint: checkpoint, card: card, cardURL: cardURL)
         }
+        try card.requireResolvedInputs(for: "architecture '\(card.architecture)'")
         let model = try ModelRegistry.build(card, seed: seed)
         let stateDict = try CheckpointReader.read(checkpoint)
         let rules = try card.rename.map { rule throws(CheckpointError) in

@@ -25,6 +25,12 @@ public struct InputNormalization: Sendable, Equatable {
 
     /// The card's mean/std for `channels` input channels (identity where the card gives none).
     public init(card: ModelCard, channels: Int) {
+        if let inputs = card.inputs {
+            // One mean/std per channel of the stacked inputs, in card order.
+            self.init(mean: inputs.flatMap { input in (input.mean ?? Array(repeating: 0, count: input.channels)).map(Float.init) },
+                      std: inputs.flatMap { input in (input.std ?? Array(repeating: 1, count: input.channels)).map(Float.init) })
+            return
+        }
         self.init(mean: card.mean.map { $0.map(Float.init) } ?? [Float](repeating: 0, count: channels),
                   std: card.std.map { $0.map(Float.init) } ?? [Float](repeating: 1, count: channels))
         if let low = card.clipMin, low.count == channels { clipMin = low.map { $0.map(Float.init) ?? -.infinity } }

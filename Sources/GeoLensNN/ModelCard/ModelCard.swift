@@ -35,6 +35,9 @@ public struct ModelCard: Codable, Sendable, Equatable {
     public var task: ModelTask
     /// Multi-label decision threshold as written in the card (nil: 0.5); see `decisionThreshold`.
     public var threshold: LabelThreshold?
+    /// Named inputs of a multi-input model (`ModelInput`), each with its own source, bands or
+    /// columns, scaling and normalization; nil for a model fed by the tile alone (every card before).
+    public var inputs: [ModelInput]?
 
     public struct RenameRule: Codable, Sendable, Equatable {
         /// A key prefix, or a regular expression when `regex` is true.
@@ -64,6 +67,7 @@ public struct ModelCard: Codable, Sendable, Equatable {
         case allowPartialLoad = "allow_partial_load"
         case task, threshold
         case bandNames = "band_names", clipMin = "clip_min", clipMax = "clip_max"
+        case inputs
     }
 
     public init(architecture: String, inChannels: Int? = nil, classes: [String]? = nil, bands: [Int]? = nil,
@@ -71,7 +75,8 @@ public struct ModelCard: Codable, Sendable, Equatable {
                 output: Output = .logits, tileSize: Int? = nil, overlap: Int? = nil, ignoreIndex: Int? = nil,
                 architectureOptions: [String: JSONValue] = [:], rename: [RenameRule] = [], allowPartialLoad: Bool = false,
                 task: ModelTask = .segmentation, threshold: LabelThreshold? = nil,
-                bandNames: [String]? = nil, clipMin: [Double?]? = nil, clipMax: [Double?]? = nil) {
+                bandNames: [String]? = nil, clipMin: [Double?]? = nil, clipMax: [Double?]? = nil,
+                inputs: [ModelInput]? = nil) {
         self.architecture = architecture
         self.inChannels = inChannels
         self.classes = classes
@@ -92,6 +97,7 @@ public struct ModelCard: Codable, Sendable, Equatable {
         self.bandNames = bandNames
         self.clipMin = clipMin
         self.clipMax = clipMax
+        self.inputs = inputs
     }
 
     public init(from decoder: Decoder) throws {
@@ -117,7 +123,8 @@ public struct ModelCard: Codable, Sendable, Equatable {
             threshold: try c.decodeIfPresent(LabelThreshold.self, forKey: .threshold),
             bandNames: try c.decodeIfPresent([String].self, forKey: .bandNames),
             clipMin: try c.decodeIfPresent([Double?].self, forKey: .clipMin),
-            clipMax: try c.decodeIfPresent([Double?].self, forKey: .clipMax))
+            clipMax: try c.decodeIfPresent([Double?].self, forKey: .clipMax),
+            inputs: try c.decodeIfPresent([ModelInput].self, forKey: .inputs))
     }
 
     /// Writes every key; `task` and `threshold` only when they differ from the defaults, so the
@@ -144,6 +151,7 @@ public struct ModelCard: Codable, Sendable, Equatable {
         try c.encodeIfPresent(bandNames, forKey: .bandNames)
         try c.encodeIfPresent(clipMin, forKey: .clipMin)
         try c.encodeIfPresent(clipMax, forKey: .clipMax)
+        try c.encodeIfPresent(inputs, forKey: .inputs)
     }
 
     /// The multi-label decision threshold: the card's, else 0.5 for every class.
@@ -170,6 +178,7 @@ public struct ModelCard: Codable, Sendable, Equatable {
                 throw fail("band_names", "names \(bandNames.count) bands but in_channels is \(n)")
             }
         }
+        try validateInputs()
         let channels = inChannels ?? bands?.count ?? bandNames?.count
         for (key, values) in [("clip_min", clipMin), ("clip_max", clipMax)] {
             guard let values else { continue }

@@ -43,9 +43,11 @@ public struct RunManifest: Codable, Sendable, Equatable {
     public var compositeBands: [Int]?
     /// The effective settings (config file, `--set`, flags).
     public var config: [String: JSONValue]?
+    /// Named input sources (`--source NAME=PATH`), absolute paths.
+    public var sources: [String: String]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case command, date, threads, checkpoint, images, labels, shard, shards, seed, config
+        case command, date, threads, checkpoint, images, labels, shard, shards, seed, config, sources
         case schemaVersion = "schema_version", geolensVersion = "geolens_version"
         case checkpointSHA256 = "checkpoint_sha256", checkpointFormat = "checkpoint_format", modelCard = "model_card"
         case imageSuffix = "image_suffix", labelSuffix = "label_suffix", labelRemap = "label_remap"
@@ -82,6 +84,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
         compositeBands = try c.decodeIfPresent([Int].self, forKey: .compositeBands)
         config = try c.decodeIfPresent([String: JSONValue].self, forKey: .config)
+        sources = try c.decodeIfPresent([String: String].self, forKey: .sources)
     }
 
     /// Records the sample source: absolute paths and the pairing and remapping settings.
@@ -93,6 +96,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
         labelSuffix = source.labelSuffix
         labelRemap = source.labelRemap.map { Dictionary(uniqueKeysWithValues: $0.map { (String($0.key), $0.value) }) }
         ignoreIndex = source.ignoreIndex
+        sources = absolute.sources.isEmpty ? nil : absolute.sources
     }
 
     /// The manifest of a merge of `directories` made from this (the first shard's) manifest: the

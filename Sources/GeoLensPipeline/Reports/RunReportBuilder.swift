@@ -19,8 +19,9 @@ public enum RunReportBuilder {
         let tiles = state.tileResults
         let worst = tiles.sorted { ($0.miou ?? 2, $0.tile) < ($1.miou ?? 2, $1.tile) }.prefix(worstTileCount)
         let remap = manifest?.labelRemap.flatMap { try? SampleSourceOptions.labelRemap(fromConfig: $0) }.map { LabelRemapping($0) }
-        let renderer = TileThumbnails(classCount: state.configuration.classCount, compositeBands: manifest?.compositeBands,
+        var renderer = TileThumbnails(classCount: state.configuration.classCount, compositeBands: manifest?.compositeBands,
                                       remapping: remap)
+        renderer.dateCompositeBands = manifest?.modelCard.flatMap(TileThumbnails.dateComposites(of:))
         let predictions = runDirectory.appendingPathComponent("predictions")
         let files = run.files(of: state.sortedTileIDs)
         let galleries = worst.map { row -> RunReport.TileGallery in

@@ -1,5 +1,6 @@
 import Foundation
 import GeoLensGeo
+import GeoLensNN
 import GeoLensReport
 
 /// Reads a tile's rasters through GeoLensGeo and renders the report thumbnails: image
@@ -13,6 +14,22 @@ struct TileThumbnails {
 
     /// The run's label remapping, so reference thumbnails show the classes that were scored.
     let remapping: LabelRemapping?
+    /// For a two-date (change detection) card: the bands drawn for date 1 and for date 2, shown
+    /// side by side in place of the one composite.
+    var dateCompositeBands: [[Int]]?
+
+    /// The composite bands of each date of a card whose inputs are two acquisitions of the tile
+    /// (two `images` inputs with the same number of bands): the bands at positions 3, 2, 1 of
+    /// each input (its first band when it has fewer than 3).
+    static func dateComposites(of card: ModelCard) -> [[Int]]? {
+        guard let inputs = card.inputs else { return nil }
+        let dates = inputs.filter { $0.source == ModelInput.imagesSource && !$0.isScalar }
+        guard dates.count == 2, dates[0].channels == dates[1].channels, let first = dates[0].bands, let second = dates[1].bands else {
+            return nil
+        }
+        let positions = first.count >= 3 ? [2, 1, 0] : [0]
+        return [positions.map { first[$0] }, positions.map { second[$0] }]
+    }
 
     init(classCount: Int, compositeBands: [Int]?, remapping: LabelRemapping? = nil) {
         self.classCount = classCount
@@ -29,9 +46,9 @@ struct TileThumbnails {
     }
 
     /// The composite of an image raster (bands 3, 2, 1 by default, or band 1 for fewer than 3).
-    func composite(_ url: URL) throws -> PNGImage {
+    func composite(_ url: URL, bands chosen: [Int]? = nil) throws -> PNGImage {
         let raster = try Raster(path: url.path)
-        let bands = compositeBands ?? (raster.bandCount >= 3 ? [3, 2, 1] : [1])
+        let bands = chosen ?? compositeBands ?? (raster.bandCount >= 3 ? [3, 2, 1] : [1])
         let block = try raster.read(bands: bands.filter { $0 <= raster.bandCount })
         return Composite.make(block.values, channels: Array(0..<block.values.shape[0]), valid: block.validity)
     }
@@ -63,8 +80,14 @@ struct TileThumbnails {
         }
         var compositeImage: PNGImage?
         if let image, FileManager.default.fileExists(atPath: image.path) {
-            compositeImage = try? composite(image)
-            add("composite") { try compositeImage ?? composite(image) }
+            if let dates = dateCompositeBands {
+                compositeImage = try? composite(image, bands: dates[1])
+                add("date 1") { try composite(image, bands: dates[0]) }
+                add("date 2") { try compositeImage ?? composite(image, bands: dates[1]) }
+            } else {
+                compositeImage = try? composite(image)
+                add("composite") { try compositeImage ?? composite(image) }
+            }
         }
         let reference = label.flatMap { FileManager.default.fileExists(atPath: $0.path) ? try? referenceIDs($0) : nil }
         let predicted = prediction.flatMap { FileManager.default.fileExists(atPath: $0.path) ? try? classIDs($0) : nil }

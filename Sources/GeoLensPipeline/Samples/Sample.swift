@@ -69,4 +69,10 @@ public struct Sample: Sendable {
 
     /// The input named `image` (the tile itself), or the first input.
     public var image: Tensor { (inputs.first { $0.name == "image" } ?? inputs[0]).values }
+
+    /// What the model is fed: the inputs stacked along channels in the card's order
+    /// (`ModelInputLayout`); the one input of a single-input card.
+    public var stacked: Tensor {
+        inputs.count == 1 ? inputs[0].values : Tensor.concatenate(inputs.map(\.values), alongAxis: 0)
+    }
 }

@@ -22,6 +22,8 @@ public struct SampleSource: Sendable {
     public let dataset: TileDataset
     /// The label table of a `.csv` `labels` option.
     let table: TileLabelTable?
+    /// The named sources a multi-input card reads (`options.sources`).
+    public let inputSources: InputSources
 
     /// Lists and pairs the samples; a missing label (raster, or table row unless
     /// `allowUnlabelled`), a key shared by two files or an empty listing is an error naming the
@@ -29,6 +31,7 @@ public struct SampleSource: Sendable {
     public init(_ options: SampleSourceOptions, task: ModelTask? = nil) throws(PipelineError) {
         if let task { try options.checkLayout(task: task) }
         self.options = options
+        inputSources = try InputSources(options.sources)
         switch options.labelLayout {
         case .none, .rasters:
             dataset = try PipelineError.wrapping {
@@ -77,6 +80,7 @@ public struct SampleSource: Sendable {
     /// (`.tileClass`) or classes (`.tileClasses`).
     public func read(_ file: TilePair, card: ModelCard) throws(PipelineError) -> Sample {
         try checkLayout(card: card)
+        try inputSources.check(card: card)
         if case .rasters = options.labelLayout, let labels = options.labels, file.label == nil {
             throw .data("image \(file.image) has no label in \(labels) (expected \(file.stem)\(options.labelSuffix).tif); check the suffix rules")
         }
@@ -84,8 +88,14 @@ public struct SampleSource: Sendable {
         let remapping = options.labelRemap.map { LabelRemapping($0) }
         return try PipelineError.wrapping(context: file.image) {
             let raster = try Raster(path: file.image)
-            let bands = try BandSelection.bands(for: card, raster: raster)
-            let block = try raster.read(bands: bands, scale: Float(card.inputScale), offset: Float(card.inputOffset))
+            let inputs: [SampleInput], validity: [Bool]
+            if card.inputs != nil {
+                (inputs, validity) = try inputSources.read(card: card, file: file, tile: raster)
+            } else {
+                let bands = try BandSelection.bands(for: card, raster: raster)
+                let block = try raster.read(bands: bands, scale: Float(card.inputScale), offset: Float(card.inputOffset))
+                (inputs, validity) = ([SampleInput(name: "image", values: block.values)], block.validity)
+            }
             var label: SampleLabel?
             if let labelPath = file.label {
                 let labelRaster = try Raster(path: labelPath)
@@ -94,8 +104,7 @@ public struct SampleSource: Sendable {
             } else if card.task.scoresTiles {
                 label = try tileLabel(file, card: card)
             }
-            return Sample(files: file, inputs: [SampleInput(name: "image", values: block.values)],
-                          validity: block.validity, label: label, georeference: Georeference(of: raster))
+            return Sample(files: file, inputs: inputs, validity: validity, label: label, georeference: Georeference(of: raster))
         }
     }
 

@@ -25,6 +25,9 @@ public struct SampleSourceOptions: Hashable, Sendable {
     public var classFolders: Bool
     /// Tile tasks: tiles without a row in the label table are read unlabelled instead of failing.
     public var allowUnlabelled: Bool
+    /// Named input sources (`--source NAME=PATH`, config `sources:`) that a multi-input card's
+    /// `inputs` read: raster directories, single rasters, CSV tables (`InputSource`).
+    public var sources: [String: String] = [:]
 
     public init(images: String, labels: String? = nil, imageSuffix: String = "", labelSuffix: String = "",
                 labelRemap: [Int: Int]? = nil, ignoreIndex: Int? = nil, classFolders: Bool = false,
@@ -67,6 +70,7 @@ public struct SampleSourceOptions: Hashable, Sendable {
         var copy = self
         copy.images = FileSystem.absolute(images)
         copy.labels = labels.map(FileSystem.absolute)
+        copy.sources = sources.mapValues(FileSystem.absolute)
         return copy
     }
 

@@ -58,7 +58,8 @@ public struct TrainingTile: Sendable {
 public enum TrainingTileLoader {
     public static func load(images: String, labels: String, card: ModelCard, classCount: Int,
                             imageSuffix: String = "", labelSuffix: String = "",
-                            labelRemap: [String: Int]? = nil, classFolders: Bool = false) throws -> [TrainingTile] {
+                            labelRemap: [String: Int]? = nil, classFolders: Bool = false,
+                            sources: [String: String] = [:]) throws -> [TrainingTile] {
         let remap: [Int: Int]?
         do { remap = try SampleSourceOptions.labelRemap(fromConfig: labelRemap) } catch {
             throw TrainingError.configuration("data: \(error.message)")
@@ -66,6 +67,7 @@ public enum TrainingTileLoader {
         var options = SampleSourceOptions(images: images, labels: classFolders ? nil : labels, imageSuffix: imageSuffix,
                                           labelSuffix: labelSuffix, labelRemap: remap)
         options.classFolders = classFolders
+        options.sources = sources
         let source: SampleSource
         do {
             source = try SampleSource(options, task: card.task)
@@ -99,7 +101,7 @@ public enum TrainingTileLoader {
             for i in ids.indices where ids[i] != ignore && (ids[i] < 0 || Int(ids[i]) >= classCount) {
                 throw TrainingError.data("label \(labelPath) holds class \(ids[i]) outside 0..<\(classCount) (ignore index \(ignore))")
             }
-            tiles.append(TrainingTile(id: sample.id, image: sample.image, labels: ids, classCount: classCount,
+            tiles.append(TrainingTile(id: sample.id, image: sample.stacked, labels: ids, classCount: classCount,
                                       source: file.image))
         }
         guard !tiles.isEmpty else { throw TrainingError.data("no image/label pairs found in \(images) and \(labels)") }

@@ -59,12 +59,15 @@ public final class Checkpointing: TrainingHook {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try RunFiles.write(try encoder.encode(run.card), to: files.staged(".json"))
+        // A STAC MLM item has one input: written for cards fed by the tile alone (or its stacked bands).
+        if run.card.stackedImageCard != nil {
         let item = try STACExport.item(card: run.card, checkpoint: files.live(".safetensors"), itemURL: files.live(".item.json"),
                                        format: "safetensors", inputChannels: run.model.inChannels,
                                        classCount: run.model.classCount, parameterCount: run.model.parameterCount,
                                        bandNames: run.bandNames, checkpointFile: files.staged(".safetensors"),
                                        title: "\(run.directory.lastPathComponent) \(name) epoch \(run.epoch + 1)")
         try RunFiles.write(item, to: files.staged(".item.json"))
+        }
         if optimizer {
             var moments = StateDict()
             let (tensors, steps) = run.optimizer.exportState()

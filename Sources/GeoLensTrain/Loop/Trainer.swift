@@ -80,8 +80,18 @@ public final class Trainer {
         let stats = TrainingTileLoader.normalizationStatistics(trainTiles, ignoreIndex: ignore)
         var card = configuration.model
         card.inChannels = tiles[0].image.shape[0]
-        card.mean = stats.mean
-        card.std = stats.std
+        do { try card.requireResolvedInputs(for: "training") } catch { throw TrainingError.configuration(error.message) }
+        if var inputs = card.inputs {
+            // Each input of a multi-input card keeps its own slice of the statistics.
+            for (i, entry) in ModelInputLayout(inputs).entries.enumerated() {
+                inputs[i].mean = Array(stats.mean[entry.channels])
+                inputs[i].std = Array(stats.std[entry.channels])
+            }
+            card.inputs = inputs
+        } else {
+            card.mean = stats.mean
+            card.std = stats.std
+        }
         card.ignoreIndex = Int(ignore)
         if card.tileSize == nil { card.tileSize = configuration.data.crop ?? tiles[0].height }
         let model = try ModelRegistry.build(card, seed: configuration.seed)

@@ -72,6 +72,8 @@ public struct DataConfiguration: Codable, Sendable, Equatable {
     public var imageSuffix: String = ""
     public var labelSuffix: String = ""
     public var labelRemap: [String: Int]?
+    /// Named input sources that a multi-input card's `inputs` read (`sources:`, as in eval).
+    public var sources: [String: String]?
 
     public init(images: String, labels: String) {
         self.images = images
@@ -83,7 +85,7 @@ public struct DataConfiguration: Codable, Sendable, Equatable {
         case validationFraction = "validation_fraction", testFraction = "test_fraction"
         case validationTiles = "validation_tiles", testTiles = "test_tiles", maxTilesPerClass = "max_tiles_per_class"
         case imageSuffix = "image_suffix", labelSuffix = "label_suffix", labelRemap = "label_remap"
-        case balancedSampling = "balanced_sampling", classFolders = "class_folders"
+        case balancedSampling = "balanced_sampling", classFolders = "class_folders", sources
     }
 
     public init(from decoder: Decoder) throws {
@@ -103,6 +105,7 @@ public struct DataConfiguration: Codable, Sendable, Equatable {
         imageSuffix = try c.decodeIfPresent(String.self, forKey: .imageSuffix) ?? ""
         labelSuffix = try c.decodeIfPresent(String.self, forKey: .labelSuffix) ?? ""
         labelRemap = try c.decodeIfPresent([String: Int].self, forKey: .labelRemap)
+        sources = try c.decodeIfPresent([String: String].self, forKey: .sources)
         validationTiles = try c.decodeIfPresent([String].self, forKey: .validationTiles)
         testTiles = try c.decodeIfPresent([String].self, forKey: .testTiles)
         crop = try c.decodeIfPresent(Int.self, forKey: .crop)

@@ -24,6 +24,8 @@ struct EvalCommand: ReportingCommand {
     @Option(help: "Label directory (paired by file stem), or for classification/multilabel cards a labels.csv (tile,label or tile,labels).") var labels: String?
     @Flag(name: .customLong("class-folders"), help: "Tile classes from folder names: images/<class>/*.tif (classification).") var classFolders = false
     @Flag(name: .customLong("allow-unlabelled"), help: "Score tiles without a row in labels.csv but leave them out of the metrics.") var allowUnlabelled = false
+    @Option(name: .customLong("source"), help: "Bind a named input source of a multi-input card: NAME=PATH (a raster directory, one raster, or a CSV; repeatable).")
+    var sources: [String] = []
     @Option(help: "Output directory.") var out: String?
     @Option(help: "Tiles per model call.") var batch: Int?
     @Option(help: "Threads (default: all cores).") var threads: Int?
@@ -41,7 +43,7 @@ struct EvalCommand: ReportingCommand {
 
     func execute() throws {
         SignalHandling.install()
-        let document = try ConfigDocument.resolve(file: config, assignments: overrides, flags: [
+        var document = try ConfigDocument.resolve(file: config, assignments: overrides, flags: [
             ("model", model.map(JSONValue.string)), ("model_card", modelCard.map(JSONValue.string)),
             ("images", images.map(JSONValue.string)), ("labels", labels.map(JSONValue.string)),
             ("out", out.map(JSONValue.string)), ("batch", batch.map { .number(Double($0)) }),
@@ -52,6 +54,7 @@ struct EvalCommand: ReportingCommand {
             ("on_error", onError.map(JSONValue.string)), ("max_failures", maxFailures.map { .number(Double($0)) }),
             ("class_folders", classFolders ? .bool(true) : nil), ("allow_unlabelled", allowUnlabelled ? .bool(true) : nil),
         ])
+        try document.bindSources(sources)
         let settings = try document.decode(EvaluationSettings.self)
         try settings.validate(source: document.source)
         let run = EvaluationRun(settings: settings, configRecord: document.root, progress: StderrProgress.sink("eval"))

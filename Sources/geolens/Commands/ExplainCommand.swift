@@ -57,12 +57,14 @@ struct ExplainCommand: ReportingCommand {
     @Flag(help: "Sanity checks per record: deletion/insertion AUC and cascading model randomization.") var sanity = false
     @Flag(name: .customLong("no-cog"), help: "Write plain GeoTIFF maps instead of Cloud-Optimized ones (config cog: false).")
     var noCOG = false
+    @Option(name: .customLong("source"), help: "Bind a named input source of a multi-input card: NAME=PATH (a raster directory, one raster, or a CSV; repeatable).")
+    var sources: [String] = []
     @Option(help: "Config file (JSON or YAML) with the same keys.") var config: String?
     @Option(name: .customLong("set"), help: "Override a config key, KEY=VALUE (repeatable).") var assignments: [String] = []
 
     func execute() throws {
         SignalHandling.install()
-        let document = try ConfigDocument.resolve(file: config, assignments: assignments, flags: [
+        var document = try ConfigDocument.resolve(file: config, assignments: assignments, flags: [
             ("model", model.map(JSONValue.string)), ("model_card", modelCard.map(JSONValue.string)),
             ("input", input.map(JSONValue.string)), ("out", out.map(JSONValue.string)),
             ("method", method.map(JSONValue.string)),
@@ -81,6 +83,7 @@ struct ExplainCommand: ReportingCommand {
             ("sanity", sanity ? .bool(true) : nil), ("cog", noCOG ? .bool(false) : nil),
             ("on_error", onError.map(JSONValue.string)), ("max_failures", maxFailures.map { .number(Double($0)) }),
         ])
+        try document.bindSources(sources)
         let settings = try document.decode(ExplanationSettings.self)
         try settings.validate(source: document.source)
         let result = try ExplanationRun(settings: settings, progress: StderrProgress.sink("explain")).run()

@@ -19,6 +19,8 @@ struct PredictCommand: ReportingCommand {
     @Option(name: .customLong("model-card"), help: "Model card (default: the checkpoint's sidecar).") var modelCard: String?
     @Option(help: "Input raster, directory of rasters, glob or list file.") var input: String
     @Option(help: "Output directory.") var out: String
+    @Option(name: .customLong("source"), help: "Bind a named input source of a multi-input card: NAME=PATH (a raster directory paired by scene stem, one raster, or a CSV; repeatable).")
+    var sources: [String] = []
     @Option(help: "Window size (default: the card's tile_size, else 256).") var tile: Int?
     @Option(help: "Overlap between windows (default: the card's overlap, else 64).") var overlap: Int?
     @Option(help: "Windows per model call.") var batch: Int = 4
@@ -50,6 +52,7 @@ struct PredictCommand: ReportingCommand {
                                           probabilities: probabilities, shard: shard)
         settings.failurePolicy = try FailurePolicy(onError: onError, maxFailures: maxFailures, source: "predict")
         settings.rasterFormat = RasterOutputFormat(cloudOptimized: !noCOG)
+        settings.sources = try InputSources.parse(sources)
         if let threads { Parallel.setThreadCount(threads) }
         let session = try ModelSession.load(checkpoint: model, card: modelCard)
         if session.task.scoresTiles {

@@ -28,6 +28,10 @@ struct TrainCommand: ReportingCommand {
     @Option(help: "Training config file (JSON or YAML).")
     var config: String
 
+    @Option(name: .customLong("source"), help: "Bind a named input source of a multi-input card: NAME=PATH (adds to data.sources; repeatable).")
+
+    var sources: [String] = []
+
     @Option(name: .customLong("set"), help: "Override a config value, e.g. --set optimizer.learning_rate=0.001 (repeatable).")
     var overrides: [String] = []
 
@@ -51,7 +55,8 @@ struct TrainCommand: ReportingCommand {
                                                     imageSuffix: configuration.data.imageSuffix,
                                                     labelSuffix: configuration.data.labelSuffix,
                                                     labelRemap: configuration.data.labelRemap,
-                                                    classFolders: configuration.data.classFolders)
+                                                    classFolders: configuration.data.classFolders,
+                                                    sources: (configuration.data.sources ?? [:]).merging(try InputSources.parse(sources)) { $1 })
             let trainer = try Trainer(configuration: configuration, tiles: tiles, directory: directory, notes: printNote)
             if resume { try trainer.resumeFromLastCheckpoint() }
             printNote("training \(configuration.model.architecture) on \(trainer.trainingTileCount) tiles "

@@ -58,6 +58,15 @@ struct ConfigDocument {
         return document
     }
 
+    /// Adds `--source NAME=PATH` flags to the `sources:` map (a flag replaces the file's binding of that name).
+    mutating func bindSources(_ flags: [String]) throws {
+        guard !flags.isEmpty else { return }
+        var sources: [String: JSONValue] = [:]
+        if case .object(let existing)? = root["sources"] { sources = existing }
+        for (name, path) in try InputSources.parse(flags) { sources[name] = .string(path) }
+        root["sources"] = .object(sources)
+    }
+
     /// Sets `value` at `key`, replacing the file's value (explicit flags win over the file).
     mutating func override(_ key: String, _ value: JSONValue?) {
         guard let value else { return }

@@ -36,6 +36,10 @@ extension MLMItem {
         func fail(_ key: String, _ why: String) -> ModelCardError {
             ModelCardError(message: "cannot describe \(facts.checkpoint.path) as a STAC MLM item: card key '\(key)' \(why)")
         }
+        guard let card = card.stackedImageCard else {
+            throw fail("inputs", "lists inputs from several sources or with different input_scale/input_offset; an MLM item "
+                       + "describes one input (GeoLens writes items of models fed by the tile alone)")
+        }
         let channels = facts.inputChannels
         let names = facts.bandNames ?? card.bandNames
         if names == nil, let bands = card.bands, bands != Array(1...bands.count) {

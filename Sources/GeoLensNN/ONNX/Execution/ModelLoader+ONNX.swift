@@ -11,8 +11,15 @@ extension ModelLoader {
                                  + "set \"architecture\": \"onnx\" or point at a safetensors/PyTorch checkpoint")
         }
         let graph = try ONNXModel.load(checkpoint)
-        let model = try ONNXSegmentationModel(model: graph, inChannels: card.inChannels ?? card.bands?.count)
-        if let declared = card.inChannels ?? card.bands?.count, declared != model.inChannels {
+        // Raster inputs without `bands` take every band the graph input declares.
+        var declared: [String: Int] = [:]
+        for input in graph.graph.inputs { if let dims = input.shape, dims.count == 4, let c = dims[1].value { declared[input.name] = c } }
+        let card = card.resolvingInputs(declared)
+        try card.requireResolvedInputs(for: "\(checkpoint.lastPathComponent), whose input leaves the channel count open,")
+        try card.validate()
+        let model = try ONNXSegmentationModel(model: graph, inChannels: card.inChannels ?? card.bands?.count,
+                                              inputs: card.inputLayout)
+        if let declared = card.inChannels ?? card.bands?.count ?? card.inputLayout?.channelCount, declared != model.inChannels {
             throw ModelCardError(message: "\(cardName): in_channels is \(declared) but input '\(model.inputName)' of "
                                  + "\(checkpoint.lastPathComponent) takes \(model.inChannels) channels; fix the card")
         }

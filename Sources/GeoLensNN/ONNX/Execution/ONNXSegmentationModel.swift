@@ -11,9 +11,12 @@ public import GeoLensTensor
 ///
 /// Capture keys in `ForwardContext.captures` are ONNX tensor names, as listed by
 /// `geolens inspect model.onnx` (`camLayers`).
-public final class ONNXSegmentationModel: SegmentationModel {
+public final class ONNXSegmentationModel: MultiInputModel {
     public let executor: ONNXExecutor
+    /// The graph input of a single-input graph, else the first input of `inputLayout`.
     public let inputName: String
+    /// The graph's inputs, in the model card's order (`inputs`), or its one image input.
+    public let inputLayout: ModelInputLayout
     public let outputName: String
     public let inChannels: Int
     public let classCount: Int
@@ -33,7 +36,16 @@ public final class ONNXSegmentationModel: SegmentationModel {
 
     /// Wraps `model`. `inChannels` is needed only when the graph leaves the channel axis symbolic.
     /// - Throws: `ONNXError` when the graph does not have one 4-D image input and 4-D or 2-D scores.
-    public init(model: ONNXModel, inChannels declaredChannels: Int? = nil) throws {
+    public convenience init(model: ONNXModel, inChannels declaredChannels: Int? = nil, inputs layout: ModelInputLayout? = nil) throws {
+        if let layout {
+            try self.init(model: model, layout: layout)
+        } else {
+            try self.init(singleInput: model, inChannels: declaredChannels)
+        }
+    }
+
+    /// A graph with one image input.
+    private init(singleInput model: ONNXModel, inChannels declaredChannels: Int?) throws {
         let file = model.url.lastPathComponent
         guard model.graph.inputs.count == 1, let input = model.graph.inputs.first, let output = model.graph.outputs.first else {
             throw ONNXError(.inputShape, "'\(file)' has \(model.graph.inputs.count) inputs and \(model.graph.outputs.count) outputs; "
@@ -54,6 +66,7 @@ public final class ONNXSegmentationModel: SegmentationModel {
         }
         executor = ONNXExecutor(model: model)
         inputName = input.name
+        inputLayout = .single(name: input.name, channels: channels)
         outputName = output.name
         inChannels = channels
         fixedInputSize = (dims[2].value, dims[3].value)
@@ -71,6 +84,67 @@ public final class ONNXSegmentationModel: SegmentationModel {
         moduleLayers = modules
         // A classifier's 1 x 1 maps (squeeze-excitation gates, pooled heads) are no place for a CAM.
         let candidates = layout == .tileScores
+            ? inspection.layers.filter { $0.shape.count != 4 || $0.shape[2] * $0.shape[3] > 1 } : inspection.layers
+        defaultCAMLayer = Self.deepestEncoderLayer(candidates) ?? inspection.layers.last?.name ?? output.name
+    }
+
+    /// A graph with the named inputs of a multi-input card: every graph input is an entry of
+    /// `layout` and the other way round; raster inputs are `[N, c, H, W]`, scalar inputs `[N, k]`.
+    private init(model: ONNXModel, layout: ModelInputLayout) throws {
+        let file = model.url.lastPathComponent
+        let graphInputs = Dictionary(model.graph.inputs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let names = model.graph.inputs.map(\.name)
+        if let missing = layout.entries.first(where: { graphInputs[$0.name] == nil }) {
+            throw ONNXError(.inputShape, "the model card's input '\(missing.name)' is not an input of '\(file)', whose inputs are "
+                + "\(names.joined(separator: ", ")); name the card's inputs after the graph's")
+        }
+        if let extra = names.first(where: { layout.entry(named: $0) == nil }) {
+            throw ONNXError(.inputShape, "'\(file)' has input '\(extra)', which the model card's 'inputs' do not feed")
+        }
+        guard let output = model.graph.outputs.first, let first = layout.entries.first(where: { !$0.isScalar }) else {
+            throw ONNXError(.inputShape, "'\(file)' has no output, or the card feeds it no raster input")
+        }
+        var shapes: [String: [Int]] = [:]
+        var fixed: (Int?, Int?) = (nil, nil)
+        for entry in layout.entries {
+            let dims = graphInputs[entry.name]!.shape ?? []
+            let expected = entry.isScalar ? 2 : 4
+            guard dims.count == expected, dims[1].value.map({ $0 == entry.channels.count }) ?? true else {
+                throw ONNXError(.inputShape, "input '\(entry.name)' of '\(file)' has shape \(graphInputs[entry.name]!); the model card feeds "
+                    + (entry.isScalar ? "N x \(entry.channels.count) scalars" : "N x \(entry.channels.count) x H x W bands"))
+            }
+            if entry.isScalar {
+                shapes[entry.name] = [1, entry.channels.count]
+            } else {
+                if entry.name == first.name { fixed = (dims[2].value, dims[3].value) }
+                shapes[entry.name] = [1, entry.channels.count, dims[2].value ?? ONNXInspection.defaultSpatialExtent,
+                                      dims[3].value ?? ONNXInspection.defaultSpatialExtent]
+            }
+        }
+        let inspection = try ONNXInspection(model: model, inputShapes: shapes)
+        let plan = try model.plan(for: inspection.inputShapes)
+        guard let logits = plan.tensorShapes[output.name], logits.count == 4 || logits.count == 2 else {
+            throw ONNXError(.inputShape, "output '\(output.name)' of '\(file)' has shape \(plan.tensorShapes[output.name] ?? []); "
+                + "GeoLens needs N x classes x H x W scores (segmentation) or N x classes scores (classification, multilabel)")
+        }
+        executor = ONNXExecutor(model: model)
+        inputName = first.name
+        inputLayout = layout
+        outputName = output.name
+        inChannels = layout.channelCount
+        fixedInputSize = fixed
+        classCount = logits[1]
+        let outputLayout: ModelOutputLayout = logits.count == 4 ? .pixelScores : .tileScores
+        self.outputLayout = outputLayout
+        camLayers = inspection.layers.map(\.name)
+        layouts = Dictionary(inspection.layers.filter { $0.layout != .channelsFirst }.map { ($0.name, $0.layout) }, uniquingKeysWith: { a, _ in a })
+        var modules: [String: String] = [:]
+        for layer in inspection.layers where !layer.module.isEmpty {
+            let parts = layer.module.split(separator: ".")
+            for end in 1...parts.count { modules[parts[..<end].joined(separator: ".")] = layer.name }
+        }
+        moduleLayers = modules
+        let candidates = outputLayout == .tileScores
             ? inspection.layers.filter { $0.shape.count != 4 || $0.shape[2] * $0.shape[3] > 1 } : inspection.layers
         defaultCAMLayer = Self.deepestEncoderLayer(candidates) ?? inspection.layers.last?.name ?? output.name
     }
@@ -108,7 +182,17 @@ public final class ONNXSegmentationModel: SegmentationModel {
         guard x.shape.count == 4, x.shape[1] == inChannels else {
             throw ONNXError(.inputShape, "'\(executor.model.url.lastPathComponent)' takes N x \(inChannels) x H x W input, got \(x.shape)")
         }
-        return try executor.run([inputName: x], context: context)[0]
+        if inputLayout.entries.count == 1 { return try executor.run([inputName: x], context: context)[0] }
+        return try executor.run(inputLayout.unpack(x), context: context)[0]
+    }
+
+    /// Runs the graph on named inputs (raster `[N, c, H, W]`, scalar `[N, k]`, normalized).
+    public func forward(inputs: [String: Tensor], context: ForwardContext) -> Tensor {
+        do {
+            return try executor.run(inputs, context: context)[0]
+        } catch {
+            preconditionFailure("ONNXSegmentationModel: \(error)")
+        }
     }
 
     public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {

@@ -48,6 +48,8 @@ public struct ClassificationRun: Sendable {
         try checkSettings()
         let sourceOptions = try settings.sampleSource().absolute
         let source = try SampleSource(sourceOptions, task: session.task)
+        // A source bound to no input, or an input without its source, fails before any output is written.
+        try source.inputSources.check(card: session.card)
         try source.checkLabels(card: session.card)
         let shard = try Shard.resolve(settings.shard, environment: environment)
         let files = try source.files(in: shard)
@@ -95,7 +97,7 @@ public struct ClassificationRun: Sendable {
                 index += 1
                 let sample = try attempt(file.relativePath) { () throws(PipelineError) -> Sample in
                     let sample = try source.read(file, card: session.card)
-                    try session.checkChannels(sample.image.shape[0], source: file.image)
+                    try session.checkChannels(sample.stacked.shape[0], source: file.image)
                     try session.checkInputSize(height: sample.height, width: sample.width, source: file.image)
                     return sample
                 }
@@ -145,11 +147,11 @@ public struct ClassificationRun: Sendable {
         var results: [Result<TileScores, PipelineError>] = []
         var start = 0
         while start < samples.count {
-            let shape = samples[start].image.shape
+            let shape = samples[start].stacked.shape
             var end = start + 1
-            while end < samples.count, samples[end].image.shape == shape { end += 1 }
+            while end < samples.count, samples[end].stacked.shape == shape { end += 1 }
             let group = Array(samples[start..<end])
-            let batch = Tensor.stacked(group.map(\.image))
+            let batch = Tensor.stacked(group.map(\.stacked))
             let probabilities = session.probabilities(batch)
             let classCount = session.classCount
             precondition(probabilities.shape == [group.count, classCount],
@@ -177,13 +179,16 @@ public struct ClassificationRun: Sendable {
         struct Identity: Encodable {
             let checkpoint: String, card: ModelCard, tiles: [String], labels: String
             let classFolders: Bool, allowUnlabelled: Bool
+            /// Bound input sources (absent for single-source runs, so their fingerprints are as before).
+            let sources: [String: String]?
         }
         var labels = ""
         if case .table(let path) = options.labelLayout { labels = try SHA256.hexDigest(of: URL(fileURLWithPath: path)) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let identity = Identity(checkpoint: digest, card: card, tiles: files.map(\.relativePath), labels: labels,
-                                classFolders: options.classFolders, allowUnlabelled: options.allowUnlabelled)
+                                classFolders: options.classFolders, allowUnlabelled: options.allowUnlabelled,
+                                sources: options.sources.isEmpty ? nil : options.sources)
         var hasher = SHA256()
         hasher.update(try PipelineError.wrapping { try encoder.encode(identity) })
         return hasher.finalize()

@@ -49,7 +49,9 @@ public struct TilePredictionRun: Sendable {
             throw .usage("--probabilities writes probability rasters of segmentation models; a tile classifier's "
                          + "probabilities are in predictions.csv and predictions.json")
         }
-        let source = try SampleSource(SampleSourceOptions(images: settings.input).absolute, task: session.task)
+        var options = SampleSourceOptions(images: settings.input)
+        options.sources = settings.sources
+        let source = try SampleSource(options.absolute, task: session.task)
         let shard = try Shard.resolve(settings.shard, environment: environment)
         let files = try source.files(in: shard)
         let out = URL(fileURLWithPath: settings.out)
@@ -76,7 +78,7 @@ public struct TilePredictionRun: Sendable {
                     done += 1
                 }) { () throws(PipelineError) -> Sample in
                     let sample = try source.read(file, card: session.card)
-                    try session.checkChannels(sample.image.shape[0], source: file.image)
+                    try session.checkChannels(sample.stacked.shape[0], source: file.image)
                     try session.checkInputSize(height: sample.height, width: sample.width, source: file.image)
                     return sample
                 }

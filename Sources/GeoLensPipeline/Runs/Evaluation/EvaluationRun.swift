@@ -69,6 +69,8 @@ public struct EvaluationRun: Sendable {
         let policy = try settings.failurePolicy()
         let sourceOptions = try settings.sampleSource().absolute
         let source = try SampleSource(sourceOptions, task: session.task)
+        // A source bound to no input, or an input without its source, fails before any output is written.
+        try source.inputSources.check(card: session.card)
         let shard = try Shard.resolve(settings.shard, environment: environment)
         let files = try source.files(in: shard)
         let out = URL(fileURLWithPath: settings.out)
@@ -110,7 +112,7 @@ public struct EvaluationRun: Sendable {
                 done += 1
             }) { () throws(PipelineError) -> Sample in
                 let sample = try source.read(file, card: session.card)
-                try session.checkChannels(sample.image.shape[0], source: file.image)
+                try session.checkChannels(sample.stacked.shape[0], source: file.image)
                 try session.checkInputSize(height: sample.height, width: sample.width, source: file.image)
                 return sample
             }
@@ -127,7 +129,7 @@ public struct EvaluationRun: Sendable {
                     index += 1
                     continue
                 }
-                if let first = samples.first, next.image.shape != first.image.shape { break }
+                if let first = samples.first, next.stacked.shape != first.stacked.shape { break }
                 samples.append(next)
                 index += 1
             }
@@ -135,7 +137,7 @@ public struct EvaluationRun: Sendable {
                 progress.report(.advanced(done: done, total: files.count))
                 continue
             }
-            let batch = Tensor.stacked(samples.map(\.image))
+            let batch = Tensor.stacked(samples.map(\.stacked))
             let output = session.output(batch)
             let tileIDs = samples.map(\.id)
             let labels = samples.flatMap { $0.label?.mask ?? [] }
@@ -188,13 +190,16 @@ public struct EvaluationRun: Sendable {
         struct Identity: Encodable {
             let checkpoint: String, card: ModelCard, tiles: [String], labels: [String]
             let ignoreIndex: Int?, labelRemap: [String: Int]?, mcDropout: Int, seed: UInt64
+            /// Bound input sources (absent for single-source runs, so their fingerprints are as before).
+            let sources: [String: String]?
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let identity = Identity(checkpoint: digest, card: card, tiles: files.map(\.relativePath),
                                 labels: files.map { ($0.label as NSString?)?.lastPathComponent ?? "" },
                                 ignoreIndex: settings.ignoreIndex, labelRemap: settings.labelRemap,
-                                mcDropout: settings.mcDropout, seed: settings.seed)
+                                mcDropout: settings.mcDropout, seed: settings.seed,
+                                sources: settings.sources.isEmpty ? nil : settings.sources.mapValues(FileSystem.absolute))
         var hasher = SHA256()
         hasher.update(try PipelineError.wrapping { try encoder.encode(identity) })
         return hasher.finalize()

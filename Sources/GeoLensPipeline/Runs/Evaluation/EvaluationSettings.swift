@@ -42,6 +42,8 @@ public struct EvaluationSettings: Decodable, Sendable {
     public var classFolders: Bool
     /// Tile tasks: tiles without a row in the label table are scored but left out of the metrics.
     public var allowUnlabelled: Bool
+    /// Named input sources for a multi-input card (`--source NAME=PATH`, config `sources:`).
+    public var sources: [String: String] = [:]
 
     public init(model: String, modelCard: String? = nil, images: String, labels: String?, out: String,
                 imageSuffix: String = "", labelSuffix: String = "", batch: Int = 4, threads: Int? = nil,
@@ -80,6 +82,7 @@ public struct EvaluationSettings: Decodable, Sendable {
         case bootstrapResamples = "bootstrap_resamples", writePredictions = "write_predictions"
         case cog, writeProbabilities = "write_probabilities", onError = "on_error", maxFailures = "max_failures"
         case classFolders = "class_folders", allowUnlabelled = "allow_unlabelled"
+        case sources
     }
 
     public init(from decoder: Decoder) throws {
@@ -107,6 +110,7 @@ public struct EvaluationSettings: Decodable, Sendable {
                   maxFailures: try c.decodeIfPresent(Int.self, forKey: .maxFailures),
                   classFolders: try c.decodeIfPresent(Bool.self, forKey: .classFolders) ?? false,
                   allowUnlabelled: try c.decodeIfPresent(Bool.self, forKey: .allowUnlabelled) ?? false)
+        sources = try c.decodeIfPresent([String: String].self, forKey: .sources) ?? [:]
     }
 
     /// How the prediction rasters are written.
@@ -118,6 +122,7 @@ public struct EvaluationSettings: Decodable, Sendable {
                                           labelRemap: try SampleSourceOptions.labelRemap(fromConfig: labelRemap),
                                           ignoreIndex: ignoreIndex, classFolders: classFolders, allowUnlabelled: allowUnlabelled)
         options.keepUnlabelled = onError == FailurePolicy.Mode.skip.rawValue
+        options.sources = sources
         return options
     }
 

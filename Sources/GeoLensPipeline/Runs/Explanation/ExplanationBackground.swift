@@ -9,19 +9,23 @@ import GeoLensTensor
 struct ExplanationBackground: Sendable {
     /// The background tiles' image files, in order.
     let files: [String]
-    /// Each tile's normalized model input, `[1, C, H, W]`.
+    /// Each tile's normalized model input (every input stacked, as the model is fed), `[1, C, H, W]`.
     let inputs: [Tensor]
 
-    /// Lists `path` (a GeoTIFF, directory, glob or list file) and reads up to `count` tiles.
-    static func load(_ path: String, count: Int, session: ModelSession) throws(PipelineError) -> ExplanationBackground {
-        let source = try SampleSource(SampleSourceOptions(images: path))
+    /// Lists `path` (a GeoTIFF, directory, glob or list file) and reads up to `count` tiles, with
+    /// the same bound input `sources` as the explained tiles (a multi-input card's other inputs).
+    static func load(_ path: String, count: Int, sources: [String: String] = [:],
+                     session: ModelSession) throws(PipelineError) -> ExplanationBackground {
+        var options = SampleSourceOptions(images: path)
+        options.sources = sources
+        let source = try SampleSource(options.absolute)
         let all = source.files
         let picked = count >= all.count ? all : (0..<count).map { all[$0 * all.count / count] }
         var files: [String] = [], inputs: [Tensor] = []
         for file in picked {
             let sample = try source.read(file, card: session.card)
-            try session.checkChannels(sample.image.shape[0], source: file.image)
-            let image = sample.image
+            let image = sample.stacked
+            try session.checkChannels(image.shape[0], source: file.image)
             files.append(file.image)
             inputs.append(session.normalized(image.reshaped([1] + image.shape)))
         }

@@ -1,6 +1,7 @@
 import Foundation
 import GeoLensExplain
 import GeoLensGeo
+import GeoLensNN
 import GeoLensTensor
 
 /// The SHAP features of one tile: band groups, optionally crossed with spatial cells (a grid or
@@ -20,9 +21,17 @@ struct ExplanationCells {
 
     /// Builds the features of a tile whose normalized input is `input` [1, C, H, W].
     /// `compositeChannels` are the 0-based channels shown under the heatmaps.
-    init(config: ExplanationSettings, input: Tensor, validity: [Bool], compositeChannels: [Int]) throws {
+    /// `layout`: the inputs of a multi-input card, which `--groups` may name (`InputGroups`); without
+    /// `--groups` such a card's features are its whole inputs.
+    init(config: ExplanationSettings, input: Tensor, validity: [Bool], compositeChannels: [Int],
+         layout: ModelInputLayout? = nil) throws {
         let (channels, height, width) = (input.shape[1], input.shape[2], input.shape[3])
-        let groups = try config.groups.map { try FeatureGroups.parse($0, channels: channels) } ?? FeatureGroups.perChannel(channels)
+        let groupText: String? = if let layout {
+            try config.groups.map { try InputGroups.resolve($0, layout: layout) } ?? InputGroups.perInput(layout)
+        } else {
+            config.groups
+        }
+        let groups = try groupText.map { try FeatureGroups.parse($0, channels: channels) } ?? FeatureGroups.perChannel(channels)
         groupCount = groups.count
         var features = groups
         if let grid = config.grid.flatMap(config.parsedGrid) {

@@ -40,6 +40,8 @@ public struct ExplanationRun: Sendable {
         if let threads = settings.threads { Parallel.setThreadCount(threads) }
         let session = try ModelSession.load(checkpoint: settings.model, card: settings.modelCard, seed: settings.seed)
         let source = try SampleSource(try settings.sampleSource(), task: session.task)
+        // A source bound to no input, or an input without its source, fails before any output is written.
+        try source.inputSources.check(card: session.card)
         let shard = try Shard.resolve(settings.shard, environment: environment)
         let files = try source.files(in: shard)
         let out = URL(fileURLWithPath: settings.out)
@@ -47,7 +49,7 @@ public struct ExplanationRun: Sendable {
         var background: ExplanationBackground?
         if let path = settings.background {
             background = try ExplanationBackground.load(path, count: settings.backgroundCount ?? ExplanationSettings.defaultBackgroundCount,
-                                                        session: session)
+                                                        sources: settings.sources, session: session)
         }
         let explainer = TileExplainer(config: settings, session: session, source: source, method: method, background: background)
         var records: [AttributionRecord] = []

@@ -62,6 +62,8 @@ public struct ExplanationSettings: Decodable, Sendable {
     public var allowUnlabelled: Bool = false
     /// Cloud-Optimized attribution rasters (default) or plain GeoTIFFs (`cog: false`).
     public var cog: Bool = true
+    /// Named input sources for a multi-input card (`--source NAME=PATH`, config `sources:`).
+    public var sources: [String: String] = [:]
 
     /// How the attribution and superpixel rasters are written.
     public var rasterFormat: RasterOutputFormat { RasterOutputFormat(cloudOptimized: cog) }
@@ -74,6 +76,7 @@ public struct ExplanationSettings: Decodable, Sendable {
         case imageSuffix = "image_suffix", labelSuffix = "label_suffix", labelRemap = "label_remap"
         case ignoreIndex = "ignore_index", onError = "on_error", maxFailures = "max_failures"
         case classFolders = "class_folders", allowUnlabelled = "allow_unlabelled"
+        case sources
     }
 
     /// Settings with the defaults of the command line; set the other properties as needed.
@@ -132,6 +135,7 @@ public struct ExplanationSettings: Decodable, Sendable {
         maxFailures = try c.decodeIfPresent(Int.self, forKey: .maxFailures)
         classFolders = try c.decodeIfPresent(Bool.self, forKey: .classFolders) ?? false
         allowUnlabelled = try c.decodeIfPresent(Bool.self, forKey: .allowUnlabelled) ?? false
+        sources = try c.decodeIfPresent([String: String].self, forKey: .sources) ?? [:]
     }
 
     /// The failure policy of `on_error` and `max_failures`.
@@ -145,6 +149,7 @@ public struct ExplanationSettings: Decodable, Sendable {
                                           labelRemap: try SampleSourceOptions.labelRemap(fromConfig: labelRemap),
                                           ignoreIndex: ignoreIndex, classFolders: classFolders, allowUnlabelled: allowUnlabelled)
         options.keepUnlabelled = onError == FailurePolicy.Mode.skip.rawValue
+        options.sources = sources
         return options
     }
 

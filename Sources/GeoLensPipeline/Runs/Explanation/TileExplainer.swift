@@ -43,10 +43,11 @@ struct TileExplainer {
     func explain(_ file: TilePair) throws -> [AttributionRecord] {
         let model = loaded.model
         let sample = try source.read(file, card: session.card)
-        try session.checkChannels(sample.image.shape[0], source: file.image)
+        let stacked = sample.stacked
+        try session.checkChannels(stacked.shape[0], source: file.image)
         try session.checkInputSize(height: sample.height, width: sample.width, source: file.image)
         let (height, width) = (sample.height, sample.width)
-        let input = session.normalized(sample.image.reshaped([1, sample.image.shape[0], height, width]))
+        let input = session.normalized(stacked.reshaped([1, stacked.shape[0], height, width]))
         let validity = sample.validity
         let tile = file.image
         // CAM methods take the predicted classes from their own (taped) forward pass.
@@ -112,7 +113,8 @@ struct TileExplainer {
                                       quantity: method.valueDescription)
             try AttributionFigures.writeGroupChart(chart, path: (config.out as NSString).appendingPathComponent(name))
         }
-        let baseline = try ExplanationBaseline.baseline(config.baseline, card: loaded.card, channels: model.inChannels).tensor(for: input)
+        let baseline = try ExplanationBaseline.baseline(config.baseline, card: loaded.card, channels: model.inChannels)
+            .tensor(for: input, layout: loaded.card.inputLayout)
         if let explainer = camExplainer, let camPass {
             for result in explainer.explain(pass: camPass, targets: targets, height: height, width: width) {
                 let target = targets.first { $0.classIndex == result.classIndex }!
@@ -128,7 +130,8 @@ struct TileExplainer {
             }
             return records
         }
-        let cells = try ExplanationCells(config: config, input: input, validity: validity, compositeChannels: compositeChannels)
+        let cells = try ExplanationCells(config: config, input: input, validity: validity, compositeChannels: compositeChannels,
+                                         layout: session.card.inputLayout)
         let features = cells.features
         var segmentsFile: String?
         if cells.segmentation != nil {

@@ -30,6 +30,9 @@ public struct PredictionSettings: Sendable {
     public var failurePolicy: FailurePolicy = .fail
     /// Cloud-Optimized GeoTIFF (default) or plain GeoTIFF (`--no-cog`).
     public var rasterFormat: RasterOutputFormat = .cloudOptimized
+    /// Named input sources for a multi-input card (`--source NAME=PATH`): each window reads
+    /// every raster source's window (warped onto it when off the scene's grid).
+    public var sources: [String: String] = [:]
 
     public init(model: String, modelCard: String? = nil, input: String, out: String, tile: Int? = nil,
                 overlap: Int? = nil, batch: Int = 4, threads: Int? = nil, blend: Blend = .hann,
@@ -94,6 +97,17 @@ public struct PredictionRun: Sendable {
         return selected
     }
 
+    /// For a multi-input card, reads every source's window (stacked inputs and their joint validity).
+    static func windowReader(card: ModelCard, sources: InputSources, file: TilePair,
+                             raster: Raster) -> (@Sendable (RasterWindow) throws -> RasterBlock)? {
+        guard card.inputs != nil else { return nil }
+        return { (window: RasterWindow) throws -> RasterBlock in
+            let (inputs, validity) = try sources.read(card: card, file: file, tile: raster, window: window)
+            let values = Tensor.concatenate(inputs.map(\.values), alongAxis: 0)
+            return RasterBlock(values: values, validity: validity, window: window, bands: Array(1...values.shape[0]))
+        }
+    }
+
     @discardableResult
     public mutating func run() throws(PipelineError) -> [Scene] {
         failures = []
@@ -116,6 +130,8 @@ public struct PredictionRun: Sendable {
             throw .usage("the overlap \(overlap) must be at least 0 and smaller than the window size \(tileSize)")
         }
         let files = try scenes()
+        let inputSources = try InputSources(settings.sources.mapValues(FileSystem.absolute))
+        try inputSources.check(card: card)
         try FileSystem.createDirectory(URL(fileURLWithPath: settings.out))
         let colorTable = ClassPalette(classCount: session.classCount).colorTable
         var results: [Scene] = []
@@ -126,18 +142,20 @@ public struct PredictionRun: Sendable {
                 progress.note("predict: skipping \(file.image): \(reason)")
             }) { () throws(PipelineError) -> Scene in try PipelineError.wrapping(context: file.image) { () throws -> Scene in
                 let raster = try Raster(path: file.image)
-                let bands = try BandSelection.bands(for: card, raster: raster) ?? Array(1...raster.bandCount)
-                try session.checkChannels(bands.count, source: file.image)
+                var bands: [Int] = []
+                if card.inputs == nil { bands = try BandSelection.bands(for: card, raster: raster) ?? Array(1...raster.bandCount) }
+                try session.checkChannels(card.inputLayout?.channelCount ?? bands.count, source: file.image)
                 try session.checkInputSize(height: tileSize, width: tileSize, source: file.image)
                 let weight: BlendWeight = switch settings.blend {
                 case .gaussian: .gaussian(sigmaFraction: 0.125)
                 case .uniform: .uniform
                 case .hann: .hann
                 }
-                let options = ScenePredictionOptions(tileSize: tileSize, overlap: overlap, bands: bands,
+                let options = ScenePredictionOptions(tileSize: tileSize, overlap: overlap, bands: bands.isEmpty ? nil : bands,
                                                      inputScale: Float(card.inputScale), inputOffset: Float(card.inputOffset),
                                                      blend: weight, batchSize: settings.batch)
-                let predictor = try ScenePredictor(raster: raster, options: options)
+                let reader = Self.windowReader(card: card, sources: inputSources, file: file, raster: raster)
+                let predictor = try ScenePredictor(raster: raster, options: options, reader: reader)
                 let windows = predictor.tiler.rowCount * predictor.tiler.columnStarts.count
                 let stem = URL(fileURLWithPath: file.image).deletingPathExtension().lastPathComponent
                 let sceneProgress = files.count > 1 ? progress.relabelled("predict \(stem)") : progress
