@@ -115,7 +115,7 @@ let package = Package(
 
         // Release-mode benchmarks, kept out of the test run (`make bench`).
         .executableTarget(
-            name: "geolens-bench", dependencies: ["GeoLensNN", "GeoLensTensor", "GeoLensTrain"],
+            name: "geolens-bench", dependencies: ["GeoLensExplain", "GeoLensNN", "GeoLensTensor", "GeoLensTrain"],
             path: "Benchmarks/geolens-bench", swiftSettings: strictSwift),
 
         // Peak memory of streaming a large scene through GeoLensGeo (release, out of the test run).

@@ -43,6 +43,7 @@ enum ONNXBenchmark {
         Parallel.setThreadCount(threads)
         do {
             let model = try ONNXSegmentationModel(model: try ONNXModel.load(URL(fileURLWithPath: path)))
+            let loadedRSS = (peak: peakRSSMiB(), current: currentRSSMiB())
             if let record { try check(model, record: record) }
             let profile = profiled ? ONNXStepProfile() : nil
             model.executor.profile = profile
@@ -65,6 +66,8 @@ enum ONNXBenchmark {
             print("# geolens onnx, threads \(Parallel.threadCount), \(split ? "batch split by image" : "threads within operations"), "
                   + "AVX2 kernels \(CPUKernels.usesAVX2 ? "on" : "off")")
             print("\((path as NSString).lastPathComponent)\t\(batch)x\(model.inChannels)x\(size)x\(size)\t\(format3(median))\t\(format3(fastest))\tcpu \(format3(cpuMedian))")
+            print("# RSS MiB: peak after loading \(format3(loadedRSS.peak)), resident after loading \(format3(loadedRSS.current)), "
+                  + "peak \(format3(peakRSSMiB())), resident at the end \(format3(currentRSSMiB()))")
             if let profile {
                 let entries = profile.entries, total = entries.reduce(0) { $0 + $1.milliseconds }
                 print("# time per operator type, ms per run (all threads), \(timing.repeats) runs")

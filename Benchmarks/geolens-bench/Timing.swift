@@ -32,3 +32,17 @@ func processCPUMilliseconds() -> Double {
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
     return Double(spec.tv_sec) * 1e3 + Double(spec.tv_nsec) * 1e-6
 }
+
+/// The process's peak resident set size so far (VmHWM of /proc/self/status), in MiB; 0 where unavailable.
+func peakRSSMiB() -> Double { statusMiB("VmHWM:") }
+
+/// The process's resident set size now (VmRSS of /proc/self/status), in MiB; 0 where unavailable.
+func currentRSSMiB() -> Double { statusMiB("VmRSS:") }
+
+/// A kB line of /proc/self/status, in MiB.
+private func statusMiB(_ key: String) -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key) }),
+          let kib = line.split(separator: " ").compactMap({ Double($0) }).first else { return 0 }
+    return kib / 1024
+}

@@ -6,6 +6,7 @@ import GeoLensTensor
 //   geolens-bench conv [--threads N] [--repeats R] [--filter SUBSTRING]
 //   geolens-bench onnx MODEL.onnx [--batch B] [--size S] [--threads T] [--no-split] (see ONNXBenchmark.swift)
 //   geolens-bench train [--base B] [--depth D] [--batch N] [--size S] [--threads T] (see TrainBenchmark.swift)
+//   geolens-bench shap MODEL --input TILE.bsq [--bands C] [--size S] [--batch B] (see ShapBenchmark.swift)
 //
 // prints one tab-separated line per case: name, median milliseconds per call, GFLOP/s.
 
@@ -13,6 +14,7 @@ let usage = """
     usage: geolens-bench conv [--threads N] [--repeats R] [--filter SUBSTRING]
            geolens-bench onnx MODEL.onnx [--batch B] [--size S] [--threads T] [--repeats R] [--warmup W] [--no-split] [--check RECORD.json]
            geolens-bench train [--base B] [--depth D] [--batch N] [--size S] [--threads T] [--steps K] [--warmup W]
+           geolens-bench shap MODEL --input TILE.bsq [--bands C] [--size S] [--batch B] [--threads T] [--repeats R] [--reference shap_brute.json]
     """
 
 /// Prints `error: message` and the usage to standard error and exits with status 64.
@@ -25,6 +27,7 @@ let command = arguments.isEmpty ? "conv" : arguments.removeFirst()
 if command == "--help" || command == "-h" { print(usage); exit(0) }
 if command == "onnx" { ONNXBenchmark.run(arguments) }
 if command == "train" { TrainBenchmark.run(arguments) }
+if command == "shap" { ShapBenchmark.run(arguments) }
 var threads = 2, timing = Timing(), filter = ""
 while !arguments.isEmpty {
     let flag = arguments.removeFirst()

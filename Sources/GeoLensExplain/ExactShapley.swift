@@ -2,19 +2,21 @@ public import GeoLensNN
 public import GeoLensTensor
 
 /// Exact Shapley values over M <= 12 features from all 2^M coalitions, evaluated in batches:
-/// phi_i = sum_{S not containing i} |S|! (M-|S|-1)! / M! (v(S+i) - v(S)).
+/// phi_i = sum_{S not containing i} |S|! (M-|S|-1)! / M! (v(S+i) - v(S)). Every target's values
+/// come from the same coalitions; models with an input convolution run each coalition from the
+/// sum of per-feature convolution terms (`CoalitionEvaluator`).
 public enum ExactShapley {
     public static let maximumFeatures = 12
 
     public static func explain(model: any SegmentationModel, input: Tensor, baseline: Tensor,
                                features: [AttributionFeature], targets: [SegmentationTarget],
-                               batchSize: Int = 8) throws(ExplainError) -> [ShapleyResult] {
+                               batchSize: Int = 8, splitInputConvolution: Bool = true) throws(ExplainError) -> [ShapleyResult] {
         let m = features.count
         guard (1...maximumFeatures).contains(m) else {
             throw ExplainError("shap-exact evaluates 2^M coalitions and takes 1 to \(maximumFeatures) feature groups, got \(m); use kernel-shap or fewer groups")
         }
         var evaluator = CoalitionEvaluator(model: model, input: input, baseline: baseline, features: features,
-                                           targets: targets, batchSize: batchSize)
+                                           targets: targets, batchSize: batchSize, splitInputConvolution: splitInputConvolution)
         let coalitions = (0..<(1 << m)).map { bits in (0..<m).map { bits & (1 << $0) != 0 } }
         let v = evaluator.values(coalitions)
         return targets.indices.map { t in

@@ -113,6 +113,9 @@ import Testing
         let (height, width) = (s.input.shape[2], s.input.shape[3])
         for i in 0..<height * width where s.segmentation.labels[i] > 0 { partial[i] = 0 }
         let expectedBase = s.target.values(of: s.model(Tensor(shape: s.input.shape, scalars: partial)))[0]
-        #expect(abs(result.baseValue - expectedBase) <= 1e-9 * max(abs(expectedBase), 1))
+        // Coalitions run from the input convolution's per-feature terms (`CoalitionEvaluator`), which
+        // round differently from convolving the composed input: about 1e-8 relative here, while a
+        // nodata pixel or channel taken from the baseline would move the value by far more.
+        #expect(abs(result.baseValue - expectedBase) <= 1e-6 * max(abs(expectedBase), 1))
     }
 }

@@ -4,11 +4,15 @@ Writes a full-size smp Unet(resnet34) (6 bands, 3 classes, random weights) and a
 GeoTIFF-free input to OUT (default /tmp/geolens-explain-bench), then times on CPU:
   gradcam++   pytorch-grad-cam GradCAMPlusPlus on encoder.layer4 (SemanticSegmentationTarget, argmax mask)
   shap-exact  captum ShapleyValues with a 6-group band feature_mask (2^6 coalitions)
+  shap-brute  brute-force exact Shapley in PyTorch (wall and process CPU seconds): the 2^6 band coalitions composed and run in
+              batches (--batch) under inference_mode, every class from the same forward passes;
+              writes the values to OUT/shap_brute.json (compare with geolens's attributions.json)
 and prints seconds per tile. Run with the same thread count as geolens:
   /work/venv/bin/python scripts/reference/explain_benchmark.py --threads 2
 """
 import argparse
 import json
+import math
 import os
 import time
 
@@ -22,7 +26,8 @@ def main():
     parser.add_argument("--out", default="/tmp/geolens-explain-bench")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--only", choices=["gradcam", "shap"], default=None,
+    parser.add_argument("--batch", type=int, default=8, help="coalitions per forward pass (shap-brute)")
+    parser.add_argument("--only", choices=["gradcam", "shap", "shap-brute"], default=None,
                         help="time one method (captum's ShapleyValues alone takes tens of minutes)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -71,6 +76,29 @@ def main():
         with torch.no_grad():
             sv.attribute(x, baselines=baseline, feature_mask=feature_mask, perturbations_per_eval=8)
 
+    def shap_brute():
+        # v(S) for every coalition S of the 6 bands (bit i set: band i from x, else from the baseline),
+        # for every class c' on the arg-max mask of c', then the exact Shapley formula.
+        m = 6
+        masks = [(pred == k).float() for k in range(3)]
+        values = torch.zeros(1 << m, 3, dtype=torch.float64)
+        with torch.inference_mode():
+            for start in range(0, 1 << m, args.batch):
+                bits = torch.arange(start, min(start + args.batch, 1 << m))
+                keep = ((bits.view(-1, 1) >> torch.arange(m).view(1, -1)) & 1).float().view(-1, m, 1, 1)
+                batch = keep * x + (1 - keep) * baseline
+                logits = model(batch)
+                for k in range(3):
+                    values[bits, k] = (logits[:, k] * masks[k]).sum(dim=(1, 2)).double()
+        fact = [math.factorial(i) for i in range(m + 1)]
+        phi = torch.zeros(3, m, dtype=torch.float64)
+        for s in range(1 << m):
+            size = bin(s).count("1")
+            for i in range(m):
+                if not s & (1 << i):
+                    phi[:, i] += fact[size] * fact[m - size - 1] / fact[m] * (values[s | (1 << i)] - values[s])
+        return values, phi
+
     print(f"class {c}, threads {args.threads}")
     if args.only in (None, "gradcam"):
         print(f"pytorch-grad-cam gradcam++ encoder.layer4: {best(gradcam):.3f} s/tile", flush=True)
@@ -78,6 +106,19 @@ def main():
         t = time.perf_counter()
         shap()  # all 6! orderings: run once
         print(f"captum ShapleyValues 6 band groups: {time.perf_counter() - t:.3f} s/tile", flush=True)
+    if args.only == "shap-brute":
+        times, cpu = [], []
+        for _ in range(args.repeats):
+            t, c = time.perf_counter(), time.process_time()
+            values, phi = shap_brute()
+            times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
+        with open(os.path.join(args.out, "shap_brute.json"), "w") as f:
+            json.dump({"classes": [{"class": k, "values": phi[k].tolist(), "base": values[0, k].item(),
+                                    "full": values[-1, k].item(), "pixels": int((pred == k).sum())}
+                                   for k in range(3)]}, f, indent=1)
+        print(f"PyTorch brute-force exact Shapley, 6 band groups, 64 coalitions, all classes, batch {args.batch}: "
+              f"{min(times):.3f} s/tile, cpu {min(cpu):.3f} s (best of {args.repeats})", flush=True)
 
 
 if __name__ == "__main__":

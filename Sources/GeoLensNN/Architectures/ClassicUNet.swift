@@ -6,7 +6,7 @@ public import GeoLensTensor
 /// Blocks are double 3x3 conv + BN + ReLU; down is max-pool 2; up is a 2x2 transposed convolution
 /// (or bilinear upsampling with align_corners, halving channels as that implementation does);
 /// the upsampled map is padded to the skip's size and concatenated after the skip.
-public final class ClassicUNet: SegmentationModel {
+public final class ClassicUNet: InputConvolutionModel {
     public let inChannels: Int
     public let classCount: Int
     public let depth: Int
@@ -44,7 +44,27 @@ public final class ClassicUNet: SegmentationModel {
     }
 
     public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
-        var skips = [context.apply(inc, "inc", x)]
+        forward(afterInc: context.apply(inc, "inc", x), context: context)
+    }
+
+    public var inputConvolution: Conv2d { inc.doubleConv.layers[0] as! Conv2d }
+
+    public func forward(afterInputConvolution y: Tensor, inputSize: (height: Int, width: Int),
+                        context: ForwardContext) -> Tensor {
+        var first = context.scoped("inc") {
+            context.scoped("double_conv") {
+                var y = y
+                for (index, layer) in inc.doubleConv.layers.enumerated().dropFirst() { y = context.apply(layer, String(index), y) }
+                return y
+            }
+        }
+        context.recordIfCaptured(&first, path: "inc")
+        return forward(afterInc: first, context: context)
+    }
+
+    /// The network after `inc`.
+    func forward(afterInc first: Tensor, context: ForwardContext) -> Tensor {
+        var skips = [first]
         for (i, down) in downs.enumerated() { skips.append(context.apply(down, "down\(i + 1)", skips[i])) }
         var y = skips.removeLast()
         for (i, up) in ups.enumerated() {

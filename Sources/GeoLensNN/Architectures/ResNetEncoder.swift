@@ -79,9 +79,13 @@ public final class ResNetEncoder: Module {
 
     /// The feature pyramid of smp's `ResNetEncoder.forward`.
     public func features(_ x: Tensor, context: ForwardContext) -> [Tensor] {
-        var features = [x]
-        var y = context.apply(conv1, "conv1", x)
-        y = context.apply(bn1, "bn1", y)
+        [x] + features(afterConv1: context.apply(conv1, "conv1", x), context: context)
+    }
+
+    /// The pyramid after the input ([stage1, layer1, ...]) from `conv1`'s output.
+    func features(afterConv1 conv: Tensor, context: ForwardContext) -> [Tensor] {
+        var features: [Tensor] = []
+        var y = context.apply(bn1, "bn1", conv)
         y = context.apply(relu, "relu", y)
         features.append(y)
         for (index, layer) in layers.enumerated() {
@@ -116,8 +120,8 @@ final class BasicBlock: Module {
     }
 
     func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
-        var out = context.apply(conv1, "conv1", x)
-        out = context.apply(relu, "relu", context.apply(bn1, "bn1", out))
+        var out = conv1.fusedReLU(x, batchNorm: bn1, context: context)
+            ?? context.apply(relu, "relu", context.apply(bn1, "bn1", context.apply(conv1, "conv1", x)))
         out = context.apply(bn2, "bn2", context.apply(conv2, "conv2", out))
         let identity = downsample.map { context.apply($0, "downsample", x) } ?? x
         return (out + identity).relu()
@@ -149,8 +153,10 @@ final class Bottleneck: Module {
     }
 
     func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
-        var out = context.apply(relu, "relu", context.apply(bn1, "bn1", context.apply(conv1, "conv1", x)))
-        out = context.apply(relu, "relu", context.apply(bn2, "bn2", context.apply(conv2, "conv2", out)))
+        var out = conv1.fusedReLU(x, batchNorm: bn1, context: context)
+            ?? context.apply(relu, "relu", context.apply(bn1, "bn1", context.apply(conv1, "conv1", x)))
+        out = conv2.fusedReLU(out, batchNorm: bn2, context: context)
+            ?? context.apply(relu, "relu", context.apply(bn2, "bn2", context.apply(conv2, "conv2", out)))
         out = context.apply(bn3, "bn3", context.apply(conv3, "conv3", out))
         let identity = downsample.map { context.apply($0, "downsample", x) } ?? x
         return (out + identity).relu()

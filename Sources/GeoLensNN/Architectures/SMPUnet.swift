@@ -3,7 +3,7 @@ public import GeoLensTensor
 /// segmentation_models_pytorch `Unet` with a ResNet encoder (smp 0.3-0.6 key names:
 /// `encoder.*`, `decoder.blocks.N.conv1.0.weight`, `segmentation_head.0.weight`, ...),
 /// batch-norm decoder, nearest upsampling, no attention, no auxiliary head.
-public final class SMPUnet: SegmentationModel {
+public final class SMPUnet: InputConvolutionModel {
     public let encoder: ResNetEncoder
     let decoder: UnetDecoder
     let segmentationHead: Sequential
@@ -32,6 +32,15 @@ public final class SMPUnet: SegmentationModel {
     public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
         let features = context.scoped("encoder") { encoder.features(x, context: context) }
         let decoded = context.scoped("decoder") { decoder.decode(features, context: context) }
+        return context.apply(segmentationHead, "segmentation_head", decoded)
+    }
+
+    public var inputConvolution: Conv2d { encoder.conv1 }
+
+    public func forward(afterInputConvolution y: Tensor, inputSize: (height: Int, width: Int),
+                        context: ForwardContext) -> Tensor {
+        let features = context.scoped("encoder") { encoder.features(afterConv1: y, context: context) }
+        let decoded = context.scoped("decoder") { decoder.decode(features, inputSize: inputSize, context: context) }
         return context.apply(segmentationHead, "segmentation_head", decoded)
     }
 
@@ -69,9 +78,15 @@ final class UnetDecoder: Module {
         preconditionFailure("UnetDecoder runs on a feature pyramid: call decode(_:context:)")
     }
 
+    /// Decodes the encoder's pyramid [x, stage1, ...] (x only gives the output size).
     func decode(_ features: [Tensor], context: ForwardContext) -> Tensor {
-        let sizes = features.reversed().map { ($0.shape[2], $0.shape[3]) }
-        let pyramid = Array(features.dropFirst().reversed())
+        decode(Array(features.dropFirst()), inputSize: (features[0].shape[2], features[0].shape[3]), context: context)
+    }
+
+    /// Decodes the pyramid after the input ([stage1, layer1, ...]) to `inputSize`.
+    func decode(_ features: [Tensor], inputSize: (height: Int, width: Int), context: ForwardContext) -> Tensor {
+        let sizes = features.reversed().map { ($0.shape[2], $0.shape[3]) } + [(inputSize.height, inputSize.width)]
+        let pyramid = Array(features.reversed())
         var x = context.apply(center, "center", pyramid[0])
         context.scoped("blocks") {
             for (i, block) in blocks.layers.enumerated() {

@@ -43,6 +43,9 @@ public final class BatchNorm2d: Module {
         return y
     }
 
+    /// Whether evaluation passes leave this batch norm to the convolution it was folded into.
+    var isFolded: Bool { foldedIntoConvolution.load(ordering: .relaxed) }
+
     func markFolded(_ value: Bool) { foldedIntoConvolution.store(value, ordering: .relaxed) }
 
     /// The per-channel affine map this layer applies in evaluation mode: y = x * scale + shift.

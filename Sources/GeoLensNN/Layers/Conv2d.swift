@@ -45,6 +45,24 @@ public final class Conv2d: Module {
     public var outChannels: Int { weight.shape[0] }
     public var inChannels: Int { weight.shape[1] * groups }
 
+    /// The evaluation-mode convolution of `x` (folded batch norm included), with or without the
+    /// bias: `forward` in evaluation mode when `bias` is true.
+    public func evaluationForward(_ x: Tensor, bias includeBias: Bool = true) -> Tensor {
+        let (w, b) = folded.withLock({ $0 }).map { ($0.weight, Optional($0.bias)) } ?? (weight.value, bias?.value)
+        return x.conv2d(weight: w, bias: includeBias ? b : nil, stride: stride, padding: padding,
+                        dilation: dilation, groups: groups)
+    }
+
+    /// Convolution, folded batch norm and ReLU as one pass (the ReLU applied as the output is
+    /// stored): the same values as running the three modules, without the separate ReLU pass and
+    /// its tensor. Nil unless this is an evaluation pass without captures and `batchNorm` is folded
+    /// into this convolution.
+    func fusedReLU(_ x: Tensor, batchNorm: BatchNorm2d, context: ForwardContext) -> Tensor? {
+        guard !context.isTraining, context.captures.isEmpty, batchNorm.isFolded, let fold = folded.withLock({ $0 }) else { return nil }
+        return x.conv2d(weight: fold.weight, bias: fold.bias, stride: stride, padding: padding, dilation: dilation,
+                        groups: groups, activation: .relu)
+    }
+
     public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
         if !context.isTraining, let fold = folded.withLock({ $0 }) {
             return x.conv2d(weight: fold.weight, bias: fold.bias, stride: stride, padding: padding,

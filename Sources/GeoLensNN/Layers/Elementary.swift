@@ -75,9 +75,21 @@ public final class Sequential: Module {
         layers.enumerated().map { (String($0.offset), $0.element) }
     }
 
+    /// Runs the layers in order. In evaluation passes without captures, a convolution, the batch
+    /// norm folded into it and a ReLU run as one fused convolution (`Conv2d.fusedReLU`).
     public func forward(_ x: Tensor, context: ForwardContext) -> Tensor {
         var y = x
-        for (index, layer) in layers.enumerated() { y = context.apply(layer, String(index), y) }
+        var index = 0
+        while index < layers.count {
+            if index + 2 < layers.count, let conv = layers[index] as? Conv2d, let bn = layers[index + 1] as? BatchNorm2d,
+               (layers[index + 2] as? Activation)?.kind == .relu, let fused = conv.fusedReLU(y, batchNorm: bn, context: context) {
+                y = fused
+                index += 3
+                continue
+            }
+            y = context.apply(layers[index], String(index), y)
+            index += 1
+        }
         return y
     }
 }

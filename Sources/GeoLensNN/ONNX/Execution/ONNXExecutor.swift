@@ -17,9 +17,33 @@ public final class ONNXExecutor: @unchecked Sendable {
     public var profile: ONNXStepProfile?
     private let lock = NSLock()
     private var prepared: [[String: [Int]]: ONNXPreparedPlan] = [:]
+    /// Folded BatchNormalizations by convolution and batch-norm step, with the constants they
+    /// came from: plans for other input shapes (a batch of 4, its slices of 2, a last image
+    /// alone) reuse one folded weight, and the Winograd filters cached with it, instead of
+    /// holding a copy each.
+    private let folded = Locked<[String: (sources: [Tensor], weight: Tensor, bias: Tensor)]>([:])
 
     public init(model: ONNXModel) {
         self.model = model
+    }
+
+    /// `ONNXBatchNormFolding.fold`, reused while the fusion reads the same constant storage.
+    func fold(_ fusion: ONNXFusion, in plan: ONNXExecutionPlan) -> (weight: Tensor, bias: Tensor)? {
+        guard let conv = plan.steps.first(where: { $0.name == fusion.convolution }),
+              let bn = plan.steps.first(where: { $0.name == fusion.follower }) else {
+            return ONNXBatchNormFolding.fold(fusion, in: plan)
+        }
+        let sources = (conv.inputs.dropFirst() + bn.inputs.dropFirst()).compactMap { plan.constants[$0]?.floatTensor }
+        let key = fusion.convolution + "\u{0}" + fusion.follower
+        func same(_ a: [Tensor], _ b: [Tensor]) -> Bool {
+            a.count == b.count && zip(a, b).allSatisfy { x, y in
+                x.count == y.count && x.withUnsafeBufferPointer { p in y.withUnsafeBufferPointer { q in p.baseAddress == q.baseAddress } }
+            }
+        }
+        if let cached = folded.withLock({ $0[key] }), same(cached.sources, sources) { return (cached.weight, cached.bias) }
+        guard let pair = ONNXBatchNormFolding.fold(fusion, in: plan) else { return nil }
+        folded.withLock { $0[key] = (sources, pair.weight, pair.bias) }
+        return pair
     }
 
     /// The prepared plan for these input shapes, made on first use and reused.
@@ -27,7 +51,7 @@ public final class ONNXExecutor: @unchecked Sendable {
         lock.lock()
         if let cached = prepared[inputShapes] { lock.unlock(); return cached }
         lock.unlock()
-        let plan = ONNXPreparedPlan(try model.plan(for: inputShapes))
+        let plan = ONNXPreparedPlan(try model.plan(for: inputShapes), fold: fold)
         lock.lock()
         defer { lock.unlock() }
         prepared[inputShapes] = plan

@@ -55,7 +55,10 @@ struct ONNXPreparedPlan: Sendable {
     /// `MatMul` + bias `Add` pairs (`ONNXLinearPattern`), by MatMul step name.
     let linears: [String: ONNXLinearPattern]
 
-    init(_ plan: ONNXExecutionPlan) {
+    /// - Parameter fold: folds a `.batchNormalization` fusion (`ONNXBatchNormFolding.fold`, or
+    ///   the executor's cache of it, so that plans for other input shapes share the folded weights).
+    init(_ plan: ONNXExecutionPlan,
+         fold: (ONNXFusion, ONNXExecutionPlan) -> (weight: Tensor, bias: Tensor)? = ONNXBatchNormFolding.fold) {
         self.plan = plan
         gelus = ONNXGELUPattern.find(in: plan)
         geluAbsorbed = Set(gelus.values.flatMap { $0.absorbedSteps.map(\.name) })
@@ -66,7 +69,7 @@ struct ONNXPreparedPlan: Sendable {
         for fusion in plan.fusions {
             switch fusion.kind {
             case .batchNormalization:
-                if let pair = ONNXBatchNormFolding.fold(fusion, in: plan), let bn = byName[fusion.follower] {
+                if let pair = fold(fusion, plan), let bn = byName[fusion.follower] {
                     bnFor[fusion.convolution] = bn
                     folded[fusion.convolution] = pair
                 }

@@ -41,28 +41,36 @@ public struct ONNXModel: Sendable {
 
     /// Reads the model without checking operator support (inspection of any model, tests).
     static func parse(_ url: URL) throws -> ONNXModel {
+        // The mapped file is released once decoded (the message holds its own copy of the
+        // weights), so the file's pages and the converted tensors are never resident together.
+        var (proto, byteCount) = try decode(url)
+        guard proto.irVersion > 0, proto.hasGraph, !proto.graph.node.isEmpty, !proto.opsetImport.isEmpty else {
+            let missing = proto.irVersion <= 0 ? "an IR version" : !proto.hasGraph || proto.graph.node.isEmpty ? "a graph with nodes" : "operator set imports"
+            throw ONNXError(.malformedModel, "'\(url.path)' (\(byteCount) bytes) lacks \(missing), "
+                + "so it is not a complete ONNX model; the file may be truncated: export or download it again")
+        }
+        var graphProto = proto.graph
+        proto.clearGraph()
+        let graph = try ONNXProtoConversion(modelURL: url).graph(consuming: &graphProto)
+        let imports = proto.opsetImport.map { ONNXOpsetImport(domain: $0.domain, version: Int($0.version)) }
+        return ONNXModel(url: url, irVersion: Int(proto.irVersion), producer: proto.producerName,
+                         opsetImports: imports, graph: graph)
+    }
+
+    /// The decoded message and the file's size.
+    private static func decode(_ url: URL) throws -> (Onnx_ModelProto, Int) {
         let bytes: Data
         do {
             bytes = try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
             throw ONNXError(.unreadableFile, "cannot read ONNX model '\(url.path)'; check the path and permissions", cause: error)
         }
-        let proto: Onnx_ModelProto
         do {
-            proto = try Onnx_ModelProto(serializedBytes: bytes)
+            return (try Onnx_ModelProto(serializedBytes: bytes), bytes.count)
         } catch {
             throw ONNXError(.malformedModel, "'\(url.path)' (\(bytes.count) bytes) is not a valid ONNX model: "
                 + "the file is truncated, corrupt or in another format; export or download it again", cause: error)
         }
-        guard proto.irVersion > 0, proto.hasGraph, !proto.graph.node.isEmpty, !proto.opsetImport.isEmpty else {
-            let missing = proto.irVersion <= 0 ? "an IR version" : !proto.hasGraph || proto.graph.node.isEmpty ? "a graph with nodes" : "operator set imports"
-            throw ONNXError(.malformedModel, "'\(url.path)' (\(bytes.count) bytes) lacks \(missing), "
-                + "so it is not a complete ONNX model; the file may be truncated: export or download it again")
-        }
-        let graph = try ONNXProtoConversion(modelURL: url).graph(proto.graph)
-        let imports = proto.opsetImport.map { ONNXOpsetImport(domain: $0.domain, version: Int($0.version)) }
-        return ONNXModel(url: url, irVersion: Int(proto.irVersion), producer: proto.producerName,
-                         opsetImports: imports, graph: graph)
     }
 
     /// The execution plan for concrete input shapes (by graph input name), built once per set

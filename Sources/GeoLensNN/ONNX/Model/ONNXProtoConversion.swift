@@ -11,12 +11,22 @@ struct ONNXProtoConversion {
     }
 
     func graph(_ proto: Onnx_GraphProto) throws -> ONNXGraph {
+        var proto = proto
+        return try graph(consuming: &proto)
+    }
+
+    /// The graph of `proto`, emptying each initializer's message once it is converted, so that
+    /// the message's copy of a weight is freed as its tensor is made (the peak holds the weights
+    /// about once, not twice).
+    func graph(consuming proto: inout Onnx_GraphProto) throws -> ONNXGraph {
         var initializers: [String: ONNXConstant] = [:]
         var names: [String] = []
-        for (index, tensor) in proto.initializer.enumerated() {
+        for index in proto.initializer.indices {
+            let tensor = proto.initializer[index]
             let name = tensor.name.isEmpty ? "initializer_\(index)" : tensor.name
             initializers[name] = try decoder.decode(tensor, context: name)
             names.append(name)
+            proto.initializer[index] = Onnx_TensorProto()
         }
         let nodes = try proto.node.enumerated().map { index, node in
             try self.node(node, index: index)

@@ -45,20 +45,26 @@ enum ConvForwardKernel {
                     _ g: ConvGeometry, _ epilogue: ConvEpilogue.Kernel) {
         let units = ConvThreading.RowUnits(g, columns: ConvThreading.forwardColumns)
         let columnFloats = g.isPointwise ? 0 : g.inChannels * g.kernelArea * units.rowsPerUnit * g.outWidth
+        let channelBlock = ConvThreading.outputChannelBlock(g, rowBlocks: units.blocksPerImage)
+        let channelBlocks = (g.outChannels + channelBlock - 1) / channelBlock
         ConvThreading.withSingleThreadedBLAS {
-            Parallel.forEach(units.count) { u in
-                let (n, rows) = units.unit(u)
+            Parallel.forEach(units.count * channelBlocks) { u in
+                let (n, rows) = units.unit(u / channelBlocks)
+                let first = (u % channelBlocks) * channelBlock
+                let channels = first..<Swift.min(g.outChannels, first + channelBlock)
                 let image = input + n * g.inChannels * g.inPlane
                 let result = output + n * g.outChannels * g.outPlane + rows.lowerBound * g.outWidth
                 if g.isPointwise {
                     multiplyBlock(weight: weight, columns: image + rows.lowerBound * g.outWidth, columnStride: g.inPlane,
-                                  groupStride: g.inChannelsPerGroup * g.inPlane, rows: rows, result: result, g, epilogue)
+                                  groupStride: g.inChannelsPerGroup * g.inPlane, rows: rows, channels: channels,
+                                  result: result, g, epilogue)
                 } else {
                     ScratchBuffers.shared.withBuffer(count: columnFloats) { columns in
                         Im2Col.unfold(image, g, channels: 0..<g.inChannels, rows: rows, into: columns)
                         let width = rows.count * g.outWidth
                         multiplyBlock(weight: weight, columns: columns, columnStride: width,
-                                      groupStride: g.patchSize * width, rows: rows, result: result, g, epilogue)
+                                      groupStride: g.patchSize * width, rows: rows, channels: channels,
+                                      result: result, g, epilogue)
                     }
                 }
             }
@@ -67,13 +73,23 @@ enum ConvForwardKernel {
 
     /// One GEMM per group for the output rows `rows` of one image, then the epilogue on the block.
     /// `columns` is group 0's `patchSize x width` operand with row stride `columnStride`; group `i`'s
-    /// starts `i * groupStride` further.
+    /// starts `i * groupStride` further. With one group, `channels` may be a block of the output
+    /// channels (the GEMM's rows), which then is all this call computes.
     @inline(__always)
     private static func multiplyBlock(weight: UnsafePointer<Float>, columns: UnsafePointer<Float>, columnStride: Int,
-                                      groupStride: Int, rows: Range<Int>, result: UnsafeMutablePointer<Float>,
+                                      groupStride: Int, rows: Range<Int>, channels: Range<Int>,
+                                      result: UnsafeMutablePointer<Float>,
                                       _ g: ConvGeometry, _ epilogue: ConvEpilogue.Kernel) {
         let width = rows.count * g.outWidth
         let outPerGroup = g.outChannelsPerGroup
+        if channels.count < g.outChannels {
+            precondition(g.groups == 1, "ConvForwardKernel: output channel blocks of a grouped convolution")
+            let block = result + channels.lowerBound * g.outPlane
+            BLAS.sgemm(m: channels.count, n: width, k: g.patchSize, a: weight + channels.lowerBound * g.patchSize,
+                       lda: g.patchSize, b: columns, ldb: columnStride, c: block, ldc: g.outPlane)
+            epilogue.apply(to: block, channels: channels, rowStride: g.outPlane, width: width)
+            return
+        }
         for group in 0..<g.groups {
             BLAS.sgemm(m: outPerGroup, n: width, k: g.patchSize,
                        a: weight + group * outPerGroup * g.patchSize, lda: g.patchSize,

@@ -39,6 +39,24 @@ enum ConvThreading {
         return Swift.min(rows, Swift.max(g.outHeight, 1))
     }
 
+    /// Forward units per image below which the output channels are split too.
+    static let minimumUnitsPerImage = 4
+    /// Fewest output channels in a channel block.
+    static let minimumChannelBlock = 32
+
+    /// Output channels per forward unit: all of them, unless an image has fewer than
+    /// `minimumUnitsPerImage` row blocks (small feature maps: the deep layers of an encoder),
+    /// when the channels split into blocks (multiples of 16, at least `minimumChannelBlock`) so
+    /// that one image still gives every worker work. Like the row blocks, the split depends on the
+    /// geometry only, never on the thread count or batch, so an image's output stays the same bits
+    /// in any batch and on any number of threads.
+    static func outputChannelBlock(_ g: ConvGeometry, rowBlocks: Int) -> Int {
+        guard g.groups == 1, rowBlocks < minimumUnitsPerImage, g.outChannels >= 2 * minimumChannelBlock else { return g.outChannels }
+        let wanted = (minimumUnitsPerImage + rowBlocks - 1) / rowBlocks
+        let block = ((g.outChannels + wanted - 1) / wanted + 15) / 16 * 16
+        return Swift.max(minimumChannelBlock, block)
+    }
+
     /// The (image, output rows) units of a row-blocked kernel.
     struct RowUnits {
         let rowsPerUnit: Int

@@ -37,26 +37,33 @@ enum WinogradConvKernel {
         let transformed = weight.storage.derived("winograd-f2x2-3x3 \(cout)x\(cin)") {
             weight.withUnsafeBufferPointer { transformFilters($0.baseAddress!, outChannels: cout, inChannels: cin) }
         }
+        // Small maps (one or two tile-row blocks per image) also split the output channels, as
+        // the im2col path does (`ConvThreading.outputChannelBlock`): each unit transforms its
+        // input tiles and computes one block of channels.
+        let channelBlock = ConvThreading.outputChannelBlock(g, rowBlocks: blocksPerImage)
+        let channelBlocks = (cout + channelBlock - 1) / channelBlock
         transformed.withUnsafeBufferPointer { ub in
             let u = ub.baseAddress!
             ConvThreading.withSingleThreadedBLAS {
-                Parallel.forEach(g.batch * blocksPerImage) { unit in
-                    let (n, block) = unit.quotientAndRemainder(dividingBy: blocksPerImage)
+                Parallel.forEach(g.batch * blocksPerImage * channelBlocks) { unit in
+                    let (n, block) = (unit / channelBlocks).quotientAndRemainder(dividingBy: blocksPerImage)
+                    let firstChannel = (unit % channelBlocks) * channelBlock
+                    let channels = firstChannel..<Swift.min(cout, firstChannel + channelBlock)
                     let firstTileRow = block * tileRowsPerUnit
                     let tileRows = firstTileRow..<Swift.min(tilesY, firstTileRow + tileRowsPerUnit)
                     let tiles = tileRows.count * tilesX
-                    ScratchBuffers.shared.withBuffer(count: 16 * (cin + cout) * tiles) { scratch in
+                    ScratchBuffers.shared.withBuffer(count: 16 * (cin + channels.count) * tiles) { scratch in
                         let v = scratch, m = scratch + 16 * cin * tiles
                         transformInput(x + n * cin * g.inPlane, g, tileRows: tileRows, tilesX: tilesX, into: v)
                         for k in 0..<16 {
-                            BLAS.sgemm(m: cout, n: tiles, k: cin, a: u + k * cout * cin, lda: cin,
-                                       b: v + k * cin * tiles, ldb: tiles, c: m + k * cout * tiles, ldc: tiles)
+                            BLAS.sgemm(m: channels.count, n: tiles, k: cin, a: u + k * cout * cin + channels.lowerBound * cin,
+                                       lda: cin, b: v + k * cin * tiles, ldb: tiles, c: m + k * channels.count * tiles, ldc: tiles)
                         }
                         let image = output + n * cout * g.outPlane
-                        transformOutput(m, g, tileRows: tileRows, tilesX: tilesX, into: image)
+                        transformOutput(m, g, channels: channels, tileRows: tileRows, tilesX: tilesX, into: image)
                         let firstRow = 2 * tileRows.lowerBound
                         let rows = Swift.min(g.outHeight, 2 * tileRows.upperBound) - firstRow
-                        epilogue.apply(to: image + firstRow * g.outWidth, channels: 0..<cout,
+                        epilogue.apply(to: image + channels.lowerBound * g.outPlane + firstRow * g.outWidth, channels: channels,
                                        rowStride: g.outPlane, width: rows * g.outWidth)
                     }
                 }
@@ -147,18 +154,19 @@ enum WinogradConvKernel {
         }
     }
 
-    /// Writes `Aᵀ M A` (2x2 outputs per tile, clipped at the image edge) into `image` `[Cout, Hout, Wout]`.
+    /// Writes `Aᵀ M A` (2x2 outputs per tile, clipped at the image edge) into `image` `[Cout, Hout, Wout]`;
     /// Per channel and tile row: `Aᵀ M` as eight contiguous runs over the tile columns (a loop the
     /// compiler vectorizes), then `(Aᵀ M) A` stored as two interleaved output rows.
-    static func transformOutput(_ m: UnsafePointer<Float>, _ g: ConvGeometry, tileRows: Range<Int>, tilesX: Int,
-                                into image: UnsafeMutablePointer<Float>) {
+    /// `m` holds the output channels `channels` only.
+    static func transformOutput(_ m: UnsafePointer<Float>, _ g: ConvGeometry, channels: Range<Int>, tileRows: Range<Int>,
+                                tilesX: Int, into image: UnsafeMutablePointer<Float>) {
         let tiles = tileRows.count * tilesX
-        let stride = g.outChannels * tiles
+        let stride = channels.count * tiles
         let fullX = g.outWidth / 2  // tiles whose two columns are inside the image
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 8 * tilesX)
         defer { scratch.deallocate() }
-        for o in 0..<g.outChannels {
-            let plane = image + o * g.outPlane
+        for o in 0..<channels.count {
+            let plane = image + (channels.lowerBound + o) * g.outPlane
             for (row, ty) in tileRows.enumerated() {
                 let p = m + o * tiles + row * tilesX
                 // top[s] = M0s + M1s + M2s, bottom[s] = M1s - M2s - M3s, with Mrs at p + (4 r + s) * stride.
