@@ -43,9 +43,11 @@ public struct RunManifest: Codable, Sendable, Equatable {
     public var compositeBands: [Int]?
     /// The effective settings (config file, `--set`, flags).
     public var config: [String: JSONValue]?
+    /// Prediction files a tile-task evaluation wrote (`write_predictions`), relative to the run directory.
+    public var predictions: [String]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case command, date, threads, checkpoint, images, labels, shard, shards, seed, config
+        case command, date, threads, checkpoint, images, labels, shard, shards, seed, config, predictions
         case schemaVersion = "schema_version", geolensVersion = "geolens_version"
         case checkpointSHA256 = "checkpoint_sha256", checkpointFormat = "checkpoint_format", modelCard = "model_card"
         case imageSuffix = "image_suffix", labelSuffix = "label_suffix", labelRemap = "label_remap"
@@ -82,6 +84,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
         compositeBands = try c.decodeIfPresent([Int].self, forKey: .compositeBands)
         config = try c.decodeIfPresent([String: JSONValue].self, forKey: .config)
+        predictions = try c.decodeIfPresent([String].self, forKey: .predictions)
     }
 
     /// Records the sample source: absolute paths and the pairing and remapping settings.
@@ -108,6 +111,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
         manifest.shard = "merged from \(directories.count) shards"
         manifest.shards = directories.map { FileSystem.absolute($0.path) }
         manifest.missingShards = missing
+        manifest.predictions = nil
         if let first = directories.first, let source = sampleSource(runDirectory: first) { manifest.record(source) }
         return manifest
     }
