@@ -45,9 +45,11 @@ public struct RunManifest: Codable, Sendable, Equatable {
     public var config: [String: JSONValue]?
     /// Named input sources (`--source NAME=PATH`), absolute paths.
     public var sources: [String: String]?
+    /// Prediction files a tile-task evaluation wrote (`write_predictions`), relative to the run directory.
+    public var predictions: [String]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case command, date, threads, checkpoint, images, labels, shard, shards, seed, config, sources
+        case command, date, threads, checkpoint, images, labels, shard, shards, seed, config, sources, predictions
         case schemaVersion = "schema_version", geolensVersion = "geolens_version"
         case checkpointSHA256 = "checkpoint_sha256", checkpointFormat = "checkpoint_format", modelCard = "model_card"
         case imageSuffix = "image_suffix", labelSuffix = "label_suffix", labelRemap = "label_remap"
@@ -85,6 +87,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
         compositeBands = try c.decodeIfPresent([Int].self, forKey: .compositeBands)
         config = try c.decodeIfPresent([String: JSONValue].self, forKey: .config)
         sources = try c.decodeIfPresent([String: String].self, forKey: .sources)
+        predictions = try c.decodeIfPresent([String].self, forKey: .predictions)
     }
 
     /// Records the sample source: absolute paths and the pairing and remapping settings.
@@ -112,6 +115,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
         manifest.shard = "merged from \(directories.count) shards"
         manifest.shards = directories.map { FileSystem.absolute($0.path) }
         manifest.missingShards = missing
+        manifest.predictions = nil
         if let first = directories.first, let source = sampleSource(runDirectory: first) { manifest.record(source) }
         return manifest
     }

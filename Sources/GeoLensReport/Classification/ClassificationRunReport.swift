@@ -139,33 +139,20 @@ public struct ClassificationRunReport: Sendable {
             + "<figcaption>Precision-recall per class, as average precision sums it (no interpolation).</figcaption></figure></div>"
     }
 
-    /// Tiles ordered by how wrong they are: wrong ones first by confidence, then right ones by
-    /// rising confidence; unlabelled tiles last.
+    /// Tiles ordered by how wrong they are (`TileOutcome`): wrong ones first by confidence, then
+    /// right ones by rising confidence; unlabelled tiles last.
     private func tileTable() -> String {
         let configuration = state.configuration
         let classes = configuration.classes
-        struct Row { let id: String; let label: String; let predicted: String; let score: Double?; let wrong: Bool?; let order: Double }
-        var rows: [Row] = []
-        for id in state.sortedTileIDs {
-            let tile = state.tiles[id]!
-            switch configuration.task {
-            case .classification:
-                let predicted = tile.predictedClass
-                let confidence = Double(tile.probabilities[predicted])
-                let wrong = tile.target.map { $0.indices.first != predicted }
-                rows.append(Row(id: id, label: tile.target.map { classes[$0.indices[0]] } ?? "", predicted: classes[predicted],
-                                score: confidence, wrong: wrong,
-                                order: wrong == nil ? 3 : (wrong! ? 1 - confidence : 1 + confidence)))
-            case .multilabel:
-                let predicted = tile.predictedClasses(thresholds: configuration.thresholds)
-                let reference = tile.target.map { Set($0.indices) }
-                let errors = reference.map { Double($0.symmetricDifference(predicted).count) }
-                rows.append(Row(id: id, label: reference.map { $0.sorted().map { classes[$0] }.joined(separator: "; ") } ?? "",
-                                predicted: predicted.sorted().map { classes[$0] }.joined(separator: "; "),
-                                score: errors, wrong: errors.map { $0 > 0 }, order: errors.map { -$0 } ?? 1))
-            }
+        struct Row { let id: String; let label: String; let predicted: String; let score: Double?; let wrong: Bool? }
+        let ids = state.sortedTileIDs
+        let outcomes = ids.map { TileOutcome(state.tiles[$0]!, configuration: configuration) }
+        let rows = TileOutcome.order(outcomes, ids: ids).map { i in
+            let outcome = outcomes[i]
+            return Row(id: ids[i], label: outcome.reference.map { $0.map { classes[$0] }.joined(separator: "; ") } ?? "",
+                       predicted: outcome.predicted.map { classes[$0] }.joined(separator: "; "),
+                       score: outcome.score, wrong: outcome.wrong)
         }
-        rows.sort { ($0.order, $0.id) < ($1.order, $1.id) }
         let scoreName = configuration.task == .classification ? "confidence" : "wrong labels"
         var s = "<p class=\"note\">\(min(rows.count, tileRowLimit)) of \(rows.count) tiles, "
             + (configuration.task == .classification ? "confident mistakes first" : "most wrong labels first")

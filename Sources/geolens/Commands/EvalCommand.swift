@@ -32,7 +32,7 @@ struct EvalCommand: ReportingCommand {
     @Option(help: "Evaluate shard I of N (0-based), e.g. 2/8.") var shard: String?
     @Option(name: .customLong("mc-dropout"), help: "MC-dropout passes for mutual information (0: off).") var mcDropout: Int?
     @Option(help: "Seed of bootstrap and MC dropout.") var seed: UInt64?
-    @Flag(name: .customLong("write-predictions"), help: "Write predictions/<stem>_pred.tif and _entropy.tif.") var writePredictions = false
+    @Flag(name: .customLong("write-predictions"), help: "Write predictions/<stem>_pred.tif and _entropy.tif (tile classifiers: predictions.csv and predictions.json).") var writePredictions = false
     @Flag(help: "Also write predictions/<stem>_prob.tif.") var probabilities = false
     @Flag(name: .customLong("no-cog"), help: "Write plain GeoTIFFs instead of Cloud-Optimized ones (config cog: false).")
     var noCOG = false
@@ -66,7 +66,8 @@ struct EvalCommand: ReportingCommand {
             let (name, value) = tiles.headline
             print("eval: \(tiles.configuration.task.rawValue), \(tiles.tiles) tiles (\(tiles.unlabelledTiles) unlabelled); "
                   + "\(name) \(value.map { String(format: "%.4f", $0) } ?? "n/a")")
-            print("eval: wrote \(settings.out)/metrics.json, per_tile.csv, confusion.csv, state.json, run.json, report.html")
+            print("eval: wrote \(settings.out)/metrics.json, per_tile.csv, confusion.csv, state.json, run.json, report.html"
+                  + (settings.writePredictions ? ", predictions.csv, predictions.json" : ""))
             return
         }
         let miou = report.metrics.miou.map { String(format: "%.4f", $0) } ?? "n/a"

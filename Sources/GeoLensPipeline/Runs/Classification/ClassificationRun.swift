@@ -17,6 +17,8 @@ import GeoLensTensor
 /// `ClassificationState`, K floats per tile, so shard states merge exactly (`ClassificationMerge`).
 /// Under `on_error: skip` a tile that cannot be read, paired or scored is journaled with its error,
 /// left out of the metrics and listed under `failed_tiles`; `max_failures` bounds how many.
+/// With `write_predictions` the run also writes `predictions.csv` and `predictions.json` as
+/// `geolens predict` does (`TilePredictionFiles`), listed under `predictions` in `run.json`.
 /// `EvaluationRun.evaluate()` picks this run for tile-task cards.
 public struct ClassificationRun: Sendable {
     public let settings: EvaluationSettings
@@ -136,6 +138,9 @@ public struct ClassificationRun: Sendable {
         manifest.shard = shard.description
         manifest.seed = settings.seed
         manifest.config = configRecord
+        if settings.writePredictions {
+            manifest.predictions = try TilePredictionFiles.write(state, to: out).map { ($0 as NSString).lastPathComponent }
+        }
         try manifest.write(to: out)
         try ClassificationReportBuilder.write(runDirectory: out)
         return report
@@ -215,9 +220,9 @@ public struct ClassificationRun: Sendable {
             throw .usage("key 'ignore_index' excludes label-raster pixels; leave a tile out of the metrics with no labels.csv row "
                          + "and --allow-unlabelled")
         }
-        if settings.writePredictions {
-            throw .usage("key 'write_predictions' writes class rasters of segmentation models; a tile task's predictions "
-                         + "are in per_tile.csv")
+        if settings.writeProbabilities {
+            throw .usage("key 'write_probabilities' writes probability rasters of segmentation models; with "
+                         + "'write_predictions' a tile task's probabilities are in predictions.csv and predictions.json")
         }
     }
 }

@@ -8,13 +8,7 @@ import GeoLensTensor
 /// every tile of `input` (a folder, glob or list file, as `eval`'s images) gets its class
 /// probabilities and predicted class (or, for multi-label, each class above its threshold).
 ///
-/// Writes into `out`:
-/// - `predictions.csv`: the columns of `eval`'s `per_tile.csv` with the label columns empty
-///   (`tile,label,predicted,confidence,correct,p_<class>...`, or for multi-label
-///   `tile,labels,predicted,exact_match,p_<class>...`), one row per tile in tile order;
-/// - `predictions.json`: `task`, `classes`, `thresholds` (multi-label), `model` (path, sha256),
-///   `tiles` (per tile: `tile`, `predicted` (a class name, or a list of names), `confidence` (the
-///   top probability), `probabilities` by class name) and, when any, `failed_tiles`.
+/// Writes `predictions.csv` and `predictions.json` into `out` (`TilePredictionFiles`).
 /// Under `on_error: skip` an unreadable tile is recorded with its error and the rest go on.
 public struct TilePredictionRun: Sendable {
     public let settings: PredictionSettings
@@ -101,37 +95,6 @@ public struct TilePredictionRun: Sendable {
             progress.report(.advanced(done: done, total: files.count))
         }
         progress.report(.finished(done: done, total: files.count))
-        let csv = out.appendingPathComponent("predictions.csv"), json = out.appendingPathComponent("predictions.json")
-        try PipelineError.wrapping(context: csv.path) { try AtomicFile.write(Data(ClassificationOutputs.perTile(state).utf8), to: csv) }
-        try PipelineError.wrapping(context: json.path) { try AtomicFile.write(try Self.document(state), to: json) }
-        return Result(state: state, outputs: [csv.path, json.path])
-    }
-
-    /// The predictions.json bytes of `state`.
-    static func document(_ state: ClassificationState) throws -> Data {
-        let configuration = state.configuration
-        let classes = configuration.classes
-        var tiles: [JSONValue] = []
-        for id in state.sortedTileIDs {
-            let scores = state.tiles[id]!
-            let top = scores.predictedClass
-            let predicted: JSONValue = configuration.task == .classification ? .string(classes[top])
-                : .array(scores.predictedClasses(thresholds: configuration.thresholds).sorted().map { .string(classes[$0]) })
-            var probabilities: [String: JSONValue] = [:]
-            for (name, p) in zip(classes, scores.probabilities) { probabilities[name] = .number(Double(p)) }
-            tiles.append(.object(["tile": .string(id), "predicted": predicted,
-                                  "confidence": .number(Double(scores.probabilities[top])), "probabilities": .object(probabilities)]))
-        }
-        var root: [String: JSONValue] = [
-            "task": .string(configuration.task.rawValue), "classes": .array(classes.map { .string($0) }), "tiles": .array(tiles),
-            "model": .object(["path": .string(state.model?.path ?? ""), "sha256": .string(state.model?.sha256 ?? "")]),
-        ]
-        if configuration.task == .multilabel { root["thresholds"] = .array(configuration.thresholds.map { .number($0) }) }
-        if !state.failedTiles.isEmpty {
-            root["failed_tiles"] = .array(state.sortedFailures.map { .object(["tile": .string($0.tile), "error": .string($0.error)]) })
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(JSONValue.object(root))
+        return Result(state: state, outputs: try TilePredictionFiles.write(state, to: out))
     }
 }

@@ -53,6 +53,13 @@ public struct AttributionRecord: Codable, Sendable, Equatable {
     /// The superpixel label raster of the tile (superpixel runs).
     public var segments: String?
     public var sanity: Sanity?
+    /// Tile classifiers: the task, the tile's predicted classes (the top-1 class, or the multi-label set
+    /// above the thresholds), their top probability, and the reference classes when labels were
+    /// given (an empty list for an empty multi-label set); the gallery orders tiles by them.
+    public var tileTask: TileTask?
+    public var tilePredicted: [String]?
+    public var tileConfidence: Double?
+    public var tileLabel: [String]?
 
     enum CodingKeys: String, CodingKey {
         case tile, method, layer, target, map, groups, values, evaluations, sanity, segments
@@ -60,6 +67,7 @@ public struct AttributionRecord: Codable, Sendable, Equatable {
         case className = "class", classIndex = "class_index", targetPixels = "target_pixels"
         case standardErrors = "standard_errors", baseValue = "base_value", fullValue = "f_x"
         case completenessResidual = "completeness_residual", maxAbsDelta = "max_abs_delta"
+        case tileTask = "tile_task", tilePredicted = "tile_predicted", tileConfidence = "tile_confidence", tileLabel = "tile_label"
     }
 
     /// The files this record names (map raster and heatmap, band-group chart, superpixel labels),

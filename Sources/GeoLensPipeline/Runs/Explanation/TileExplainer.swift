@@ -1,4 +1,5 @@
 import Foundation
+import GeoLensEval
 import GeoLensExplain
 import GeoLensGeo
 import GeoLensNN
@@ -72,9 +73,17 @@ struct TileExplainer {
         let stem = file.stem
         let georeference = sample.georeference
         var records: [AttributionRecord] = []
+        let outcome = session.task.scoresTiles ? tileOutcome(logits: logits, label: sample.label) : nil
         func base(_ target: SegmentationTarget) -> AttributionRecord {
-            AttributionRecord(tile: tile, method: config.method, className: names[target.classIndex], classIndex: target.classIndex,
-                   target: region.description, targetPixels: target.pixelCount)
+            var record = AttributionRecord(tile: tile, method: config.method, className: names[target.classIndex],
+                                           classIndex: target.classIndex, target: region.description, targetPixels: target.pixelCount)
+            if let outcome {
+                record.tileTask = outcome.task
+                record.tilePredicted = outcome.predicted.map { names[$0] }
+                record.tileConfidence = outcome.confidence
+                record.tileLabel = outcome.reference.map { $0.map { names[$0] } }
+            }
+            return record
         }
         let compositeChannels = try self.compositeChannels(input)
         let scalars = input.scalars
@@ -274,7 +283,18 @@ struct TileExplainer {
         return classes.map { SegmentationTarget.classifierOutput(classIndex: $0) }
     }
 
-    /// The 0-based input channels shown under heatmaps (`composite` positions, default 3,2,1 or the first channel).
+    /// A tile classifier's prediction for one tile and its reference (`TileOutcome`, as `eval` scores it).
+    func tileOutcome(logits: Tensor, label: SampleLabel?) -> TileOutcome {
+        let probabilities = session.probabilities(fromOutput: logits).scalars
+        let task: TileTask = session.task == .multilabel ? .multilabel : .classification
+        let configuration = ClassificationConfiguration(
+            task: task, classes: session.classNames,
+            thresholds: task == .multilabel ? session.card.decisionThreshold.values(classCount: session.classCount) : [])
+        return TileOutcome(TileScores(probabilities: probabilities, target: ClassificationRun.target(of: label)),
+                           configuration: configuration)
+    }
+
+        /// The 0-based input channels shown under heatmaps (`composite` positions, default 3,2,1 or the first channel).
     private func compositeChannels(_ input: Tensor) throws -> [Int] {
         let channels = input.shape[1]
         let positions = config.composite ?? (channels >= 3 ? [3, 2, 1] : [1])
