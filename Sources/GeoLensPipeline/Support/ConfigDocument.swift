@@ -1,6 +1,5 @@
-import Foundation
-import GeoLensNN
-import GeoLensPipeline
+public import Foundation
+public import GeoLensNN
 import Yams
 
 /// A config file (JSON or YAML) as a tree, with `--set key.path=value` overrides applied,
@@ -11,12 +10,15 @@ import Yams
 ///
 /// Precedence, the same for every command: the config file, then each `--set KEY=VALUE` in
 /// order, then explicit flags (a flag always wins).
-struct ConfigDocument {
-    private(set) var root: [String: JSONValue]
-    let source: String
+///
+/// The command-line tool reads every config through this type; it lives in the library so that
+/// programs and the parser fuzz harness read configs exactly as the commands do.
+public struct ConfigDocument: Sendable {
+    public private(set) var root: [String: JSONValue]
+    public let source: String
 
     /// Reads `url` as YAML (a superset of JSON), or starts empty when there is no file.
-    init(file url: URL?) throws {
+    public init(file url: URL?) throws {
         guard let url else {
             root = [:]
             source = "command-line flags"
@@ -39,7 +41,7 @@ struct ConfigDocument {
 
     /// Sets `value` at a dotted key path, replacing what is there. Values are parsed as YAML
     /// scalars or flow collections (`4`, `true`, `0.5`, `[1, 2]`, `text`).
-    mutating func set(_ assignment: String) throws {
+    public mutating func set(_ assignment: String) throws {
         guard let eq = assignment.firstIndex(of: "="), eq != assignment.startIndex else {
             throw PipelineError.usage("--set expects KEY=VALUE, got '\(assignment)'")
         }
@@ -51,7 +53,7 @@ struct ConfigDocument {
 
     /// The settings of a command: `file`, then `assignments` (`--set`), then `flags` (key, value
     /// or nil when the flag was not given).
-    static func resolve(file: String?, assignments: [String], flags: [(String, JSONValue?)]) throws -> ConfigDocument {
+    public static func resolve(file: String?, assignments: [String], flags: [(String, JSONValue?)]) throws -> ConfigDocument {
         var document = try ConfigDocument(file: file.map { URL(fileURLWithPath: $0) })
         for assignment in assignments { try document.set(assignment) }
         for (key, value) in flags { document.override(key, value) }
@@ -59,13 +61,13 @@ struct ConfigDocument {
     }
 
     /// Sets `value` at `key`, replacing the file's value (explicit flags win over the file).
-    mutating func override(_ key: String, _ value: JSONValue?) {
+    public mutating func override(_ key: String, _ value: JSONValue?) {
         guard let value else { return }
         root[key] = value
     }
 
     /// Decodes the tree into `T`, turning decoding errors into one readable usage error.
-    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
         do {
             let data = try JSONEncoder().encode(JSONValue.object(root))
             return try JSONDecoder().decode(T.self, from: data)
@@ -87,7 +89,7 @@ struct ConfigDocument {
         return object
     }
 
-    static func jsonValue(_ any: Any) -> JSONValue {
+    public static func jsonValue(_ any: Any) -> JSONValue {
         switch any {
         case let v as Bool: return .bool(v)
         case let v as Int: return .number(Double(v))
