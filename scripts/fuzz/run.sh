@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs a libFuzzer harness of Fuzz/ for a bounded time.
+#
+#   scripts/fuzz/run.sh TARGET SECONDS      TARGET: safetensors pickle onnx model-card config png label-table, or all
+#
+# Builds the harnesses with -sanitize=fuzzer,address into .build-fuzz (separate from the normal
+# build; FUZZ_NO_BUILD=1 skips the build), seeds Fuzz/corpus/TARGET from fixtures/
+# (scripts/fuzz/seeds.py), then fuzzes with one job. Crashing inputs go to Fuzz/crashes/, the
+# fuzzer's log to Fuzz/logs/TARGET.log; the last line printed per target is
+#   TARGET: N executions in S s, K crashes
+# and the exit status is non-zero when any target crashed. Every run is bounded three ways:
+# -max_total_time, a per-input -timeout, -rss_limit_mb, and an outer `timeout -s KILL` in case
+# the fuzzer itself does not come back after a crash.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+TARGETS=(safetensors pickle onnx model-card config png label-table)
+
+usage() { echo "usage: $0 {${TARGETS[*]}|all} SECONDS" >&2; exit 64; }
+[[ $# -eq 2 && "$2" =~ ^[0-9]+$ && "$2" -gt 0 ]] || usage
+if [[ "$1" == all ]]; then selected=("${TARGETS[@]}")
+elif [[ " ${TARGETS[*]} " == *" $1 "* ]]; then selected=("$1")
+else usage
+fi
+seconds="$2"
+
+SCRATCH="$ROOT/.build-fuzz"
+if [[ "${FUZZ_NO_BUILD:-0}" != 1 ]]; then
+  # One -sanitize list: a later -sanitize=address alone would replace the fuzzer's coverage
+  # instrumentation (which is why SwiftPM's --sanitize flags are not used).
+  # lld: gold fails with an internal error linking the instrumented GDAL/Cairo-dependent harnesses.
+  swift build --package-path "$ROOT/Fuzz" --scratch-path "$SCRATCH" -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
+fi
+BIN="$(swift build --package-path "$ROOT/Fuzz" --scratch-path "$SCRATCH" --show-bin-path)"
+
+mkdir -p "$ROOT/Fuzz/corpus" "$ROOT/Fuzz/crashes" "$ROOT/Fuzz/logs"
+python3 "$ROOT/scripts/fuzz/seeds.py" "$ROOT/Fuzz/corpus"
+
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1:handle_abort=1}"
+failed=0
+for t in "${selected[@]}"; do
+  log="$ROOT/Fuzz/logs/$t.log"
+  status=0
+  # -jobs=1 runs the fuzzing in a child process whose output goes to fuzz-0.log in the current folder.
+  (cd "$ROOT/Fuzz/logs" && rm -f fuzz-0.log && \
+   timeout -s KILL $((seconds + 120)) "$BIN/fuzz-$t" "$ROOT/Fuzz/corpus/$t" \
+     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -jobs=1 \
+     -max_len=65536 -print_final_stats=1 -artifact_prefix="$ROOT/Fuzz/crashes/$t-" >/dev/null 2>&1) || status=$?
+  mv -f "$ROOT/Fuzz/logs/fuzz-0.log" "$log" 2>/dev/null || true
+  runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" 2>/dev/null | grep -o '[0-9]*$' | tail -1)"
+  [[ -n "$runs" ]] || runs="$(grep -o '^#[0-9]*' "$log" 2>/dev/null | tail -1 | tr -d '#')"
+  took="$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" 2>/dev/null | grep -o 'in [0-9]*' | grep -o '[0-9]*' | tail -1)"
+  crashes="$(grep -c 'Test unit written to\|ERROR: libFuzzer' "$log" 2>/dev/null || true)"
+  if [[ "$status" -ne 0 || "${crashes:-0}" -ne 0 ]]; then failed=1; fi
+  echo "$t: ${runs:-0} executions in ${took:-$seconds} s, ${crashes:-0} crashes (exit $status, log $log)"
+  grep -m3 'Test unit written to\|SUMMARY\|==ERROR' "$log" 2>/dev/null | sed 's/^/  /' || true
+done
+exit "$failed"
