@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the libFuzzer harnesses from fixtures/ (Python standard library only).
 
-Usage: scripts/fuzz/seeds.py OUT_DIR
-Creates OUT_DIR/<target>/ for every harness in Fuzz/ with small inputs taken from the committed
+Usage: scripts/fuzz/seeds.py OUT_DIR [TARGET ...]
+Creates OUT_DIR/<target>/ for every harness in Fuzz/ (or the named ones) with small inputs taken from the committed
 fixtures, in the form each harness reads (see Fuzz/Sources/*/). The corpora are generated, not
 committed: libFuzzer adds what it finds to the same folders.
 """
@@ -125,7 +125,7 @@ TARGETS = {
 }
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: seeds.py OUT_DIR")
-    for target, make in TARGETS.items():
-        make(Path(sys.argv[1]) / target)
+    if len(sys.argv) < 2 or any(t not in TARGETS for t in sys.argv[2:]):
+        sys.exit("usage: seeds.py OUT_DIR [" + " ".join(TARGETS) + " ...]")
+    for target in sys.argv[2:] or TARGETS:
+        TARGETS[target](Path(sys.argv[1]) / target)
