@@ -41,6 +41,9 @@ mkdir -p "$ROOT/Fuzz/corpus" "$ROOT/Fuzz/crashes" "$ROOT/Fuzz/logs"
 python3 "$ROOT/scripts/fuzz/seeds.py" "$ROOT/Fuzz/corpus" "${selected[@]}"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1:handle_abort=1}"
+# Swift's runtime starts its own backtracer (swift-backtrace) on a crash; killed with the fuzzer,
+# it kept the output pipe open for minutes. libFuzzer and AddressSanitizer report crashes anyway.
+export SWIFT_BACKTRACE=enable=no
 failed=0
 for t in "${selected[@]}"; do
   log="$ROOT/Fuzz/logs/$t.log"
