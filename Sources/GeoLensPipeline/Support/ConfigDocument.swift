@@ -30,7 +30,9 @@ public struct ConfigDocument: Sendable {
             throw PipelineError.usage("cannot read config \(url.path): \(error.localizedDescription)")
         }
         let parsed: Any?
-        do { parsed = try Yams.load(yaml: text) } catch {
+        do { parsed = try Self.parse(yaml: text) } catch let error as NonScalarKey {
+            throw PipelineError.usage("config \(url.path) uses \(error.key) as a key; keys must be plain names")
+        } catch {
             throw PipelineError.usage("config \(url.path) is not valid JSON or YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
         }
         guard let tree = parsed.map(Self.jsonValue), case .object(let object) = tree else {
@@ -47,7 +49,7 @@ public struct ConfigDocument: Sendable {
         }
         let path = assignment[..<eq].split(separator: ".").map(String.init)
         let raw = String(assignment[assignment.index(after: eq)...])
-        let value = ((try? Yams.load(yaml: raw)) ?? nil).map(Self.jsonValue) ?? .string(raw)
+        let value = ((try? Self.parse(yaml: raw)) ?? nil).map(Self.jsonValue) ?? .string(raw)
         root = Self.setting(value, at: path[...], in: root)
     }
 
@@ -58,6 +60,33 @@ public struct ConfigDocument: Sendable {
         for assignment in assignments { try document.set(assignment) }
         for (key, value) in flags { document.override(key, value) }
         return document
+    }
+
+    /// A sequence or mapping used as a mapping key (`{[1]: 2}`, `? [a, b]`).
+    struct NonScalarKey: Error { let key: String }
+
+    /// Parses YAML into Foundation values, as `Yams.load` does, after checking that every mapping
+    /// key is a scalar: Yams's conversion force-unwraps each key as a string and stops the
+    /// process on a sequence or mapping key (found by fuzzing the config loader).
+    static func parse(yaml text: String) throws -> Any? {
+        guard let node = try Yams.compose(yaml: text) else { return nil }
+        var pending = [node]
+        while let next = pending.popLast() {
+            switch next {
+            case .scalar, .alias:
+                continue
+            case .sequence(let items):
+                pending.append(contentsOf: items)
+            case .mapping(let pairs):
+                for (key, value) in pairs {
+                    guard case .scalar = key else {
+                        throw NonScalarKey(key: { if case .sequence = key { "a sequence" } else { "a mapping" } }())
+                    }
+                    pending.append(value)
+                }
+            }
+        }
+        return node.any
     }
 
     /// Sets `value` at `key`, replacing the file's value (explicit flags win over the file).
@@ -98,7 +127,7 @@ public struct ConfigDocument: Sendable {
         case let v as [Any]: return .array(v.map(jsonValue))
         case let v as [String: Any]: return .object(v.mapValues(jsonValue))
         case let v as [AnyHashable: Any]:
-            return .object(Dictionary(uniqueKeysWithValues: v.map { ("\($0.key)", jsonValue($0.value)) }))
+            return .object(Dictionary(v.map { ("\($0.key)", jsonValue($0.value)) }, uniquingKeysWith: { _, last in last }))
         case is NSNull: return .null
         default: return .string("\(any)")
         }
