@@ -57,10 +57,11 @@ for t in "${selected[@]}"; do
      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -jobs=1 \
      -max_len=65536 -print_final_stats=1 -artifact_prefix="$ROOT/Fuzz/crashes/$t-" >/dev/null 2>&1) || status=$?
   mv -f "$work/fuzz-0.log" "$log" 2>/dev/null || true
-  runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" 2>/dev/null | grep -o '[0-9]*$' | tail -1)"
-  [[ -n "$runs" ]] || runs="$(grep -o '^#[0-9]*' "$log" 2>/dev/null | tail -1 | tr -d '#')"
-  took="$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" 2>/dev/null | grep -o 'in [0-9]*' | grep -o '[0-9]*' | tail -1)"
-  crashes="$(grep -c 'Test unit written to\|ERROR: libFuzzer' "$log" 2>/dev/null || true)"
+  # (A crashed run prints no final statistics: the last progress line gives the count.)
+  runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" 2>/dev/null | grep -o '[0-9]*$' | tail -1 || true)"
+  [[ -n "$runs" ]] || runs="$(grep -o '^#[0-9]*' "$log" 2>/dev/null | tail -1 | tr -d '#' || true)"
+  took="$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" 2>/dev/null | grep -o 'in [0-9]*' | grep -o '[0-9]*' | tail -1 || true)"
+  crashes="$(grep -c 'Test unit written to' "$log" 2>/dev/null || true)"
   if [[ "$status" -ne 0 || "${crashes:-0}" -ne 0 ]]; then failed=1; fi
   echo "$t: ${runs:-0} executions in ${took:-$seconds} s, ${crashes:-0} crashes (exit $status, log $log)"
   grep -m3 'Test unit written to\|SUMMARY\|==ERROR' "$log" 2>/dev/null | sed 's/^/  /' || true
