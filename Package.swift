@@ -82,10 +82,11 @@ let package = Package(
 
         // Pipelines: the sample source (listing, pairing, reading per the model card), model sessions,
         // evaluation / prediction / explanation runs with journals, shards and merges, typed run
-        // manifests, and the builders that turn run directories into reports.
+        // manifests, config documents (JSON/YAML), and the builders that turn run directories into reports.
         .target(
             name: "GeoLensPipeline",
-            dependencies: ["GeoLensNN", "GeoLensGeo", "GeoLensEval", "GeoLensExplain", "GeoLensReport", "GeoLensTensor"],
+            dependencies: ["GeoLensNN", "GeoLensGeo", "GeoLensEval", "GeoLensExplain", "GeoLensReport", "GeoLensTensor",
+                           .product(name: "Yams", package: "Yams")],
             path: "Sources/GeoLensPipeline", swiftSettings: strictSwift),
 
         // Training: loop, hooks, losses, optimizers, schedules, checkpointing, resume; tiles come
@@ -104,7 +105,6 @@ let package = Package(
                 "GeoLensTensor", "GeoLensNN", "GeoLensGeo", "GeoLensEval",
                 "GeoLensExplain", "GeoLensReport", "GeoLensTrain", "GeoLensPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Yams", package: "Yams"),
             ],
             path: "Sources/geolens", swiftSettings: strictSwift),
 

@@ -31,6 +31,39 @@ import Testing
         #expect(message.contains("not recognized as"))
     }
 
+    /// A little-endian TIFF header declaring a `width` x `height` Float32 raster in one sparse
+    /// strip (offset and byte count 0): a few hundred bytes that GDAL opens as a huge raster.
+    static func sparseTIFF(width: UInt32, height: UInt32) -> Data {
+        var bytes: [UInt8] = [0x49, 0x49, 42, 0, 8, 0, 0, 0]
+        func u16(_ v: UInt16) { bytes += [UInt8(v & 0xFF), UInt8(v >> 8)] }
+        func u32(_ v: UInt32) { bytes += (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
+        // (tag, type, value): SHORT = 3, LONG = 4; entries in increasing tag order.
+        let entries: [(UInt16, UInt16, UInt32)] = [
+            (256, 4, width), (257, 4, height), (258, 3, 32), (259, 3, 1), (262, 3, 1), (273, 4, 0),
+            (277, 3, 1), (278, 4, height), (279, 4, 0), (284, 3, 1), (339, 3, 3),
+        ]
+        u16(UInt16(entries.count))
+        for (tag, type, value) in entries {
+            u16(tag); u16(type); u32(1)
+            if type == 3 { u16(UInt16(value)); u16(0) } else { u32(value) }
+        }
+        u32(0)
+        return Data(bytes)
+    }
+
+    @Test func headerLargerThanMemoryIsRefusedBeforeAllocating() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("huge.tif")
+        // 3 x 10^9 x 10^9 pixels' worth of Float32: more than any machine's memory.
+        try Self.sparseTIFF(width: 1_000_000_000, height: 1_000_000_000).write(to: URL(fileURLWithPath: path))
+        let raster = try Raster(path: path)
+        #expect(raster.width == 1_000_000_000 && raster.height == 1_000_000_000)
+        let message = try failure(.readFailed) { _ = try raster.read() }
+        #expect(message.hasPrefix("reading 1000000000 x 1000000000 pixels x 1 bands of \(path) at once needs 5000000000000000000 bytes, "
+                                  + "more than half this machine's memory"))
+        #expect(message.contains("tile the scene"))
+    }
+
     @Test func truncatedGeoTIFF() throws {
         let dir = try TemporaryDirectory()
         let path = dir.file("cut.tif")

@@ -89,6 +89,25 @@ struct CheckpointSafetyTests {
         }
     }
 
+    /// A broadcast view (stride 0) of a 6-element storage claiming 2^36 elements is refused
+    /// before the gather indices and the tensor (256 GiB) are allocated; small broadcasts still load.
+    @Test func broadcastViewsBeyondTheirStorageAreBounded() throws {
+        let storage = TorchStorageReference(key: "0", dtype: .float32, elementCount: 6)
+        let bytes = [Float](repeating: 2, count: 6)
+        let bomb = TorchTensorReference(storage: storage, offset: 0, shape: [1 << 18, 1 << 18], strides: [0, 0])
+        let refused = bytes.withUnsafeBytes { raw in
+            Result { () throws(CheckpointError) in try TorchTensorView.entry(bomb, storage: raw, name: "w", file: nil) }
+        }
+        let error = #expect(throws: CheckpointError.self) { try refused.get() }
+        #expect(error?.message.contains("tensor w of shape [262144, 262144] has 68719476736 elements but its storage 0 holds 6") == true)
+        let small = TorchTensorReference(storage: storage, offset: 0, shape: [4, 6], strides: [0, 1])
+        let loaded = bytes.withUnsafeBytes { raw in
+            Result { () throws(CheckpointError) in try TorchTensorView.entry(small, storage: raw, name: "w", file: nil) }
+        }
+        guard case .float(let tensor) = try loaded.get() else { Issue.record("not a float tensor"); return }
+        #expect(tensor.shape == [4, 6] && tensor.scalars.allSatisfy { $0 == 2 })
+    }
+
     /// A tuple nested 100 000 levels deep (100 kB of TUPLE1 opcodes) and a list
     /// containing itself: taken apart without recursion, whether loading succeeds or fails.
     @Test func deeplyNestedAndCyclicPicklesAreReleasedWithoutRecursion() throws {

@@ -43,4 +43,38 @@ struct PNGCodecTests {
         let error = #expect(throws: PNGError.self) { try PNGReader.decode(Data("not a png".utf8), source: "junk.png") }
         #expect(error?.message.contains("junk.png") == true)
     }
+
+    /// A PNG of an IHDR declaring `width` x `height` 8-bit RGBA pixels, one tiny IDAT and IEND.
+    static func header(width: UInt32, height: UInt32) -> Data {
+        func crc(_ bytes: [UInt8]) -> UInt32 {
+            var c: UInt32 = 0xFFFF_FFFF
+            for b in bytes {
+                c ^= UInt32(b)
+                for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+            }
+            return c ^ 0xFFFF_FFFF
+        }
+        func be(_ v: UInt32) -> [UInt8] { [24, 16, 8, 0].map { UInt8((v >> $0) & 0xFF) } }
+        func chunk(_ kind: String, _ body: [UInt8]) -> [UInt8] {
+            let typed = Array(kind.utf8) + body
+            return be(UInt32(body.count)) + typed + be(crc(typed))
+        }
+        let ihdr = be(width) + be(height) + [8, 6, 0, 0, 0]
+        let idat: [UInt8] = [0x78, 0x9C, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01]
+        return Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr) + chunk("IDAT", idat) + chunk("IEND", []))
+    }
+
+    @Test("Header dimensions beyond the memory budget or the file's size fail before allocating")
+    func oversizedHeaders() throws {
+        // 10^6 x 10^6 RGBA would ask for 4 TB; 12,000 x 12,000 (576 MB) cannot come from 70 bytes.
+        let huge = #expect(throws: PNGError.self) {
+            try PNGReader.decode(Self.header(width: 1_000_000, height: 1_000_000), source: "huge.png")
+        }
+        #expect(huge?.message.contains("huge.png: its header declares 1000000 x 1000000 pixels, more than the 268435456") == true)
+        let bomb = #expect(throws: PNGError.self) {
+            try PNGReader.decode(Self.header(width: 12_000, height: 12_000), source: "bomb.png")
+        }
+        #expect(bomb?.message.contains("bomb.png: its header declares 12000 x 12000 pixels, more than its") == true)
+        #expect(bomb?.message.contains("bytes can hold") == true)
+    }
 }

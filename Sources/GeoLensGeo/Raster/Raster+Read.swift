@@ -1,4 +1,5 @@
 internal import CGDAL
+import Foundation
 import GeoLensTensor
 
 extension Raster {
@@ -23,6 +24,7 @@ extension Raster {
             }
             infos.append(info)
         }
+        try Self.checkMemoryBudget(window: window, bands: bandList.count, path: path)
         let plane = window.pixelCount
         var validity = [Bool](repeating: true, count: plane)
         let values = try Tensor(shape: [bandList.count, window.height, window.width]) { (out) throws in
@@ -44,6 +46,21 @@ extension Raster {
             }
         }
         return RasterBlock(values: values, validity: validity, window: window, bands: bandList)
+    }
+
+    /// The most bytes one `read` allocates (Float32 values and the validity mask): half the
+    /// machine's memory. A GeoTIFF's header can declare any size; a window beyond this is refused
+    /// before allocating (a scene that large is read window by window, as `predict` does).
+    public static var maximumReadBytes: Int { Int(min(ProcessInfo.processInfo.physicalMemory / 2, UInt64(Int.max))) }
+
+    static func checkMemoryBudget(window: RasterWindow, bands: Int, path: String) throws {
+        let (perPixel, o1) = bands.multipliedReportingOverflow(by: 4)
+        let (values, o2) = window.pixelCount.multipliedReportingOverflow(by: perPixel + 1)
+        guard !o1, !o2, values <= maximumReadBytes else {
+            throw GeoError(.readFailed, "reading \(window.width) x \(window.height) pixels x \(bands) bands of \(path) at once needs "
+                           + "\(o1 || o2 ? "more than \(Int.max)" : "\(values)") bytes, more than half this machine's memory "
+                           + "(\(maximumReadBytes) bytes); tile the scene (geolens predict reads scenes window by window)")
+        }
     }
 
     /// Reads `bands` of `window` band-sequentially into `buffer` as GDAL `type`, under the handle lock.

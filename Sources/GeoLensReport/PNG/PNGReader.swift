@@ -35,6 +35,18 @@ public enum PNGReader {
             control.format = PNGFormat.gray
         }
         let width = Int(control.width), height = Int(control.height)
+        // The header's dimensions are checked before the pixel buffer is allocated: against a
+        // memory budget, and against what the file's bytes can hold (deflate expands at most
+        // 1032:1, and a 1-bit image packs 8 pixels in a byte).
+        let pixelCount = width * height   // at most 10^6 x 10^6 (libpng's limits): no overflow
+        let deliverable = raw.count * 8 * Self.maximumDeflateRatio
+        guard pixelCount <= Self.maximumPixels, pixelCount <= deliverable else {
+            png_image_free(&control)
+            throw PNGError("cannot decode \(source): its header declares \(width) x \(height) pixels, "
+                           + (pixelCount > Self.maximumPixels
+                              ? "more than the \(Self.maximumPixels) GeoLens decodes"
+                              : "more than its \(raw.count) bytes can hold; the file is corrupt or truncated"))
+        }
         let stride = width * PNGImage.bytesPerPixel(layout)
         var pixels = [UInt8](repeating: 0, count: stride * height)
         let finished = pixels.withUnsafeMutableBytes { out in
@@ -44,6 +56,11 @@ public enum PNGReader {
         png_image_free(&control)
         return PNGImage(width: width, height: height, layout: layout, pixels: pixels)
     }
+
+    /// The largest image decoded (2^28 pixels, 1 GiB as RGBA).
+    public static let maximumPixels = 1 << 28
+    /// Deflate's largest expansion of compressed bytes.
+    static let maximumDeflateRatio = 1032
 
     /// Reads and decodes the PNG file at `url`.
     public static func read(_ url: URL) throws -> PNGImage {

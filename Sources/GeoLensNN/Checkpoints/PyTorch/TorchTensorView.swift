@@ -17,6 +17,14 @@ enum TorchTensorView {
                                                   + "expected \(view.storage.elementCount) x \(dtype.byteSize)")
         }
         let count = view.shape.reduce(1, *)   // overflow-checked in AllowedGlobal.rebuildTensor
+        // A view holds at most its storage's elements, except a broadcast (stride 0) view, which
+        // may repeat them: that is allowed up to `maximumBroadcastElements`, so a header of a few
+        // bytes cannot make the reader allocate terabytes.
+        guard count <= max(view.storage.elementCount, maximumBroadcastElements) else {
+            throw CheckpointError.corrupt(file, "tensor \(name) of shape \(view.shape) has \(count) elements but its storage "
+                                                + "\(view.storage.key) holds \(view.storage.elementCount); re-save it with "
+                                                + "tensor.contiguous() or clone()")
+        }
         let inBounds = count == 0 ? view.offset <= view.storage.elementCount
                                   : lastElement(view).map { $0 < view.storage.elementCount } ?? false
         guard inBounds else {
@@ -36,6 +44,9 @@ enum TorchTensorView {
             return .integer(IntegerTensor(shape: view.shape, values: values, dtype: dtype))
         }
     }
+
+    /// The most elements a view may have beyond its storage's (repeating elements with stride 0).
+    static let maximumBroadcastElements = 1 << 24
 
     /// The storage index of the view's last element, `offset + sum((size - 1) * stride)`
     /// (the offset itself for an empty view), or nil when that overflows.

@@ -71,6 +71,39 @@ enum ONNXShapeMath {
         return out
     }
 
+    /// The largest kernel size, stride, dilation, group count or pad a shape rule accepts from a file.
+    static let attributeLimit = 1 << 20
+    /// The most elements any tensor of a plan may have (2^32, 16 GiB of Float): a memory budget
+    /// checked on every inferred shape before anything of that shape is allocated.
+    static let maximumElements = 1 << 32
+
+    /// Fails unless every dimension of `shapes` is non-negative and each shape's element count
+    /// stays within `maximumElements` (so products of dimensions never overflow later).
+    static func checkSizes(_ shapes: [[Int]], node: ONNXNode) throws {
+        for shape in shapes {
+            var count = 1
+            for d in shape {
+                guard d >= 0 else { throw fail(node, "infers shape \(shape), which has a negative dimension") }
+                let (product, overflow) = count.multipliedReportingOverflow(by: d)
+                guard !overflow, product <= maximumElements || shape.contains(0) else {
+                    throw fail(node, "infers shape \(shape), more than the \(maximumElements) elements GeoLens allocates for one tensor")
+                }
+                count = overflow ? maximumElements : product
+            }
+        }
+    }
+
+    /// The product of `dims`, or nil when it overflows.
+    static func product(_ dims: [Int]) -> Int? {
+        var count = 1
+        for d in dims {
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            count = p
+        }
+        return count
+    }
+
     /// A possibly negative axis resolved against `rank`.
     static func axis(_ axis: Int, rank: Int, node: ONNXNode) throws -> Int {
         let a = axis < 0 ? axis + rank : axis

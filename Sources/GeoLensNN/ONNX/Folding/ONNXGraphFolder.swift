@@ -31,6 +31,17 @@ struct ONNXGraphFolder {
                 throw ONNXError(.inputShape, "input '\(input.name)' has symbolic shape \(declared.map { "\($0)" } ?? "unknown"); give its concrete shape")
             }
         }
+        for (name, shape) in resolved {
+            var count = 1
+            for d in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: d)
+                guard d >= 0, !overflow, product <= ONNXShapeMath.maximumElements || shape.contains(0) else {
+                    throw ONNXError(.inputShape, "input '\(name)' has shape \(shape), more than the \(ONNXShapeMath.maximumElements) "
+                                    + "elements GeoLens allocates for one tensor; the file is corrupt or the shape is wrong")
+                }
+                count = product
+            }
+        }
         return resolved
     }
 
@@ -45,6 +56,7 @@ struct ONNXGraphFolder {
         var folded = 0
         for node in try topologicalOrder() {
             let inferred = try ONNXShapeRules.infer(node, ctx, opset: opsetVersion)
+            try ONNXShapeMath.checkSizes(inferred.outputShapes, node: node)
             guard inferred.outputShapes.count >= node.outputs.filter({ !$0.isEmpty }).count else {
                 throw ONNXShapeMath.fail(node, "has \(node.outputs.count) outputs but GeoLens knows the shapes of \(inferred.outputShapes.count)")
             }

@@ -29,7 +29,11 @@ extension ONNXShapeRules {
         case "Range":
             let start = try requireFloat(node, ctx, 0), limit = try requireFloat(node, ctx, 1), delta = try requireFloat(node, ctx, 2)
             guard delta != 0 else { throw ONNXShapeMath.fail(node, "delta is 0") }
-            return try result([max(Int((Double(limit - start) / Double(delta)).rounded(.up)), 0)], ctx.type(node, 0))
+            let count = ((Double(limit) - Double(start)) / Double(delta)).rounded(.up)
+            guard count.isFinite, count <= Double(ONNXShapeMath.maximumElements) else {
+                throw ONNXShapeMath.fail(node, "start \(start), limit \(limit) and delta \(delta) give \(count) elements")
+            }
+            return try result([max(Int(count), 0)], ctx.type(node, 0))
         case "Concat":
             let shapes = try node.inputs.indices.filter { node.input($0) != nil }.map(x)
             guard let first = shapes.first else { throw ONNXShapeMath.fail(node, "has no inputs to concatenate") }
@@ -53,7 +57,8 @@ extension ONNXShapeRules {
                 let part = (input[axis] + count - 1) / count
                 sizes = (0 ..< count).map { min(part, max(input[axis] - $0 * part, 0)) }
             }
-            guard let sizes, sizes.count == count, sizes.reduce(0, +) == input[axis] else {
+            guard let sizes, sizes.count == count, sizes.allSatisfy({ $0 >= 0 && $0 <= input[axis] }),
+                  sizes.reduce(0, +) == input[axis] else {
                 throw ONNXShapeMath.fail(node, "split sizes \(sizes ?? []) do not divide dimension \(input[axis]) of \(input) into \(count) outputs")
             }
             attrs.ints["axis"] = [axis]
@@ -67,14 +72,17 @@ extension ONNXShapeRules {
             let target = try ctx.requireInts(node, 1, "target shape")
             let allowZero = try node.int("allowzero", default: 0) != 0
             var out = target.enumerated().map { i, d in d == 0 && !allowZero && i < input.count ? input[i] : d }
+            guard out.allSatisfy({ $0 >= -1 }), out.filter({ $0 == -1 }).count <= 1 else {
+                throw ONNXShapeMath.fail(node, "cannot reshape \(input) to \(target)")
+            }
             if let unknown = out.firstIndex(of: -1) {
-                let known = out.enumerated().reduce(1) { $1.offset == unknown ? $0 : $0 * $1.element }
-                guard known > 0, Shape.count(input) % known == 0 else {
+                let rest = out.enumerated().filter { $0.offset != unknown }.map(\.element)
+                guard let known = ONNXShapeMath.product(rest), known > 0, Shape.count(input) % known == 0 else {
                     throw ONNXShapeMath.fail(node, "cannot reshape \(input) to \(target)")
                 }
                 out[unknown] = Shape.count(input) / known
             }
-            guard Shape.count(out) == Shape.count(input), out.allSatisfy({ $0 >= 0 }) else {
+            guard ONNXShapeMath.product(out) == Shape.count(input), out.allSatisfy({ $0 >= 0 }) else {
                 throw ONNXShapeMath.fail(node, "cannot reshape \(input) (\(Shape.count(input)) elements) to \(target)")
             }
             attrs.ints["shape"] = out

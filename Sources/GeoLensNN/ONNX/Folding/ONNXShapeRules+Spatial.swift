@@ -32,13 +32,27 @@ extension ONNXShapeRules {
             guard strides.count == spatialRank, dilations.count == spatialRank, pads.count == 2 * spatialRank else {
                 throw ONNXShapeMath.fail(node, "strides \(strides), dilations \(dilations) or pads \(pads) do not match input \(input)")
             }
+            // Attribute values come from the file: bounded here so the arithmetic below cannot
+            // divide by zero or overflow.
+            let bound = ONNXShapeMath.attributeLimit
+            guard kernel.allSatisfy({ $0 > 0 && $0 <= bound }), strides.allSatisfy({ $0 > 0 && $0 <= bound }),
+                  dilations.allSatisfy({ $0 > 0 && $0 <= bound }), pads.allSatisfy({ $0 >= 0 && $0 <= bound }) else {
+                throw ONNXShapeMath.fail(node, "kernel_shape \(kernel), strides \(strides), dilations \(dilations) and pads \(pads) "
+                                         + "must be positive (pads non-negative) and at most \(bound)")
+            }
             var channels = input[1]
             var out = [Int](repeating: 0, count: spatialRank)
             if node.opType == "ConvTranspose" {
                 let group = try node.int("group", default: 1)
-                channels = weight[1] * group
                 let outputPadding = try node.ints("output_padding") ?? Array(repeating: 0, count: spatialRank)
                 let requested = try node.ints("output_shape")
+                guard weight.count == input.count, group > 0, group <= bound,
+                      outputPadding.count == spatialRank, outputPadding.allSatisfy({ $0 >= 0 && $0 <= bound }),
+                      requested.map({ $0.count >= spatialRank }) ?? true else {
+                    throw ONNXShapeMath.fail(node, "weight \(weight), group \(group), output_padding \(outputPadding) or "
+                                             + "output_shape \(requested ?? []) does not fit input \(input)")
+                }
+                channels = weight[1] * group
                 for i in 0 ..< spatialRank {
                     let span = (kernel[i] - 1) * dilations[i] + 1
                     let full = strides[i] * (input[2 + i] - 1) + outputPadding[i] + span
@@ -60,7 +74,7 @@ extension ONNXShapeRules {
             } else {
                 if isConv {
                     let group = try node.int("group", default: 1)
-                    guard weight.count == input.count, weight[1] * group == input[1] else {
+                    guard weight.count == input.count, group > 0, group <= bound, weight[1] * group == input[1] else {
                         throw ONNXShapeMath.fail(node, "weight \(weight) with group \(group) does not fit input \(input)")
                     }
                     channels = weight[0]
@@ -135,6 +149,9 @@ extension ONNXShapeRules {
             for (k, a) in padAxes.enumerated() {
                 pads[a] = given[k]
                 pads[a + input.count] = given[k + padAxes.count]
+            }
+            guard pads.allSatisfy({ abs($0) <= ONNXShapeMath.attributeLimit }) else {
+                throw ONNXShapeMath.fail(node, "pads \(pads) exceed \(ONNXShapeMath.attributeLimit) pixels")
             }
             let out = input.indices.map { input[$0] + pads[$0] + pads[$0 + input.count] }
             guard out.allSatisfy({ $0 >= 0 }) else { throw ONNXShapeMath.fail(node, "pads \(pads) remove more than input \(input) holds") }

@@ -71,11 +71,15 @@ extension ONNXShapeRules {
         case "Tile":
             let input = try x(0)
             let repeats = try ctx.requireInts(node, 1, "repeats")
-            guard repeats.count == input.count, repeats.allSatisfy({ $0 >= 0 }) else {
-                throw ONNXShapeMath.fail(node, "repeats \(repeats) do not give one count per axis of \(input)")
+            guard repeats.count == input.count, repeats.allSatisfy({ $0 >= 0 && $0 <= ONNXShapeMath.maximumElements }) else {
+                throw ONNXShapeMath.fail(node, "repeats \(repeats) do not give one count (0 to \(ONNXShapeMath.maximumElements)) per axis of \(input)")
             }
             attrs.ints["repeats"] = repeats
-            return result(zip(input, repeats).map { $0 * $1 }, consumed: [1])
+            let tiled = zip(input, repeats).map { $0.multipliedReportingOverflow(by: $1) }
+            guard !tiled.contains(where: \.overflow) else {
+                throw ONNXShapeMath.fail(node, "repeats \(repeats) of \(input) overflow")
+            }
+            return result(tiled.map(\.partialValue), consumed: [1])
         case "Trilu":
             let input = try x(0)
             guard input.count >= 2 else { throw ONNXShapeMath.fail(node, "needs rank >= 2, got \(input)") }

@@ -100,8 +100,8 @@ final class ONNXTensorDecoder {
             throw ONNXError(.externalData, "\(label): external data offset '\(entries["offset"] ?? "")' / length \(length) do not describe the \(byteCount) bytes its shape needs")
         }
         let file = try externalFile(location, label: label)
-        guard offset + length <= file.count else {
-            throw ONNXError(.externalData, "\(label): bytes \(offset)..<\(offset + length) lie beyond the end of '\(location)' (\(file.count) bytes); the data file is truncated or belongs to another export")
+        guard offset <= file.count, length <= file.count - offset else {
+            throw ONNXError(.externalData, "\(label): \(length) bytes from offset \(offset) lie beyond the end of '\(location)' (\(file.count) bytes); the data file is truncated or belongs to another export")
         }
         return file.subdata(in: file.startIndex + offset ..< file.startIndex + offset + length)
     }

@@ -1,6 +1,5 @@
-import Foundation
-import GeoLensNN
-import GeoLensPipeline
+public import Foundation
+public import GeoLensNN
 import Yams
 
 /// A config file (JSON or YAML) as a tree, with `--set key.path=value` overrides applied,
@@ -11,12 +10,15 @@ import Yams
 ///
 /// Precedence, the same for every command: the config file, then each `--set KEY=VALUE` in
 /// order, then explicit flags (a flag always wins).
-struct ConfigDocument {
-    private(set) var root: [String: JSONValue]
-    let source: String
+///
+/// The command-line tool reads every config through this type; it lives in the library so that
+/// programs and the parser fuzz harness read configs exactly as the commands do.
+public struct ConfigDocument: Sendable {
+    public private(set) var root: [String: JSONValue]
+    public let source: String
 
     /// Reads `url` as YAML (a superset of JSON), or starts empty when there is no file.
-    init(file url: URL?) throws {
+    public init(file url: URL?) throws {
         guard let url else {
             root = [:]
             source = "command-line flags"
@@ -28,7 +30,9 @@ struct ConfigDocument {
             throw PipelineError.usage("cannot read config \(url.path): \(error.localizedDescription)")
         }
         let parsed: Any?
-        do { parsed = try Yams.load(yaml: text) } catch {
+        do { parsed = try Self.parse(yaml: text) } catch let error as NonScalarKey {
+            throw PipelineError.usage("config \(url.path) uses \(error.key) as a key; keys must be plain names")
+        } catch {
             throw PipelineError.usage("config \(url.path) is not valid JSON or YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
         }
         guard let tree = parsed.map(Self.jsonValue), case .object(let object) = tree else {
@@ -39,19 +43,19 @@ struct ConfigDocument {
 
     /// Sets `value` at a dotted key path, replacing what is there. Values are parsed as YAML
     /// scalars or flow collections (`4`, `true`, `0.5`, `[1, 2]`, `text`).
-    mutating func set(_ assignment: String) throws {
+    public mutating func set(_ assignment: String) throws {
         guard let eq = assignment.firstIndex(of: "="), eq != assignment.startIndex else {
             throw PipelineError.usage("--set expects KEY=VALUE, got '\(assignment)'")
         }
         let path = assignment[..<eq].split(separator: ".").map(String.init)
         let raw = String(assignment[assignment.index(after: eq)...])
-        let value = ((try? Yams.load(yaml: raw)) ?? nil).map(Self.jsonValue) ?? .string(raw)
+        let value = ((try? Self.parse(yaml: raw)) ?? nil).map(Self.jsonValue) ?? .string(raw)
         root = Self.setting(value, at: path[...], in: root)
     }
 
     /// The settings of a command: `file`, then `assignments` (`--set`), then `flags` (key, value
     /// or nil when the flag was not given).
-    static func resolve(file: String?, assignments: [String], flags: [(String, JSONValue?)]) throws -> ConfigDocument {
+    public static func resolve(file: String?, assignments: [String], flags: [(String, JSONValue?)]) throws -> ConfigDocument {
         var document = try ConfigDocument(file: file.map { URL(fileURLWithPath: $0) })
         for assignment in assignments { try document.set(assignment) }
         for (key, value) in flags { document.override(key, value) }
@@ -59,7 +63,7 @@ struct ConfigDocument {
     }
 
     /// Adds `--source NAME=PATH` flags to the `sources:` map (a flag replaces the file's binding of that name).
-    mutating func bindSources(_ flags: [String]) throws {
+    public mutating func bindSources(_ flags: [String]) throws {
         guard !flags.isEmpty else { return }
         var sources: [String: JSONValue] = [:]
         if case .object(let existing)? = root["sources"] { sources = existing }
@@ -67,14 +71,41 @@ struct ConfigDocument {
         root["sources"] = .object(sources)
     }
 
+    /// A sequence or mapping used as a mapping key (`{[1]: 2}`, `? [a, b]`).
+    struct NonScalarKey: Error { let key: String }
+
+    /// Parses YAML into Foundation values, as `Yams.load` does, after checking that every mapping
+    /// key is a scalar: Yams's conversion force-unwraps each key as a string and stops the
+    /// process on a sequence or mapping key (found by fuzzing the config loader).
+    static func parse(yaml text: String) throws -> Any? {
+        guard let node = try Yams.compose(yaml: text) else { return nil }
+        var pending = [node]
+        while let next = pending.popLast() {
+            switch next {
+            case .scalar, .alias:
+                continue
+            case .sequence(let items):
+                pending.append(contentsOf: items)
+            case .mapping(let pairs):
+                for (key, value) in pairs {
+                    guard case .scalar = key else {
+                        throw NonScalarKey(key: { if case .sequence = key { "a sequence" } else { "a mapping" } }())
+                    }
+                    pending.append(value)
+                }
+            }
+        }
+        return node.any
+    }
+
     /// Sets `value` at `key`, replacing the file's value (explicit flags win over the file).
-    mutating func override(_ key: String, _ value: JSONValue?) {
+    public mutating func override(_ key: String, _ value: JSONValue?) {
         guard let value else { return }
         root[key] = value
     }
 
     /// Decodes the tree into `T`, turning decoding errors into one readable usage error.
-    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
         do {
             let data = try JSONEncoder().encode(JSONValue.object(root))
             return try JSONDecoder().decode(T.self, from: data)
@@ -96,7 +127,7 @@ struct ConfigDocument {
         return object
     }
 
-    static func jsonValue(_ any: Any) -> JSONValue {
+    public static func jsonValue(_ any: Any) -> JSONValue {
         switch any {
         case let v as Bool: return .bool(v)
         case let v as Int: return .number(Double(v))
@@ -105,7 +136,7 @@ struct ConfigDocument {
         case let v as [Any]: return .array(v.map(jsonValue))
         case let v as [String: Any]: return .object(v.mapValues(jsonValue))
         case let v as [AnyHashable: Any]:
-            return .object(Dictionary(uniqueKeysWithValues: v.map { ("\($0.key)", jsonValue($0.value)) }))
+            return .object(Dictionary(v.map { ("\($0.key)", jsonValue($0.value)) }, uniquingKeysWith: { _, last in last }))
         case is NSNull: return .null
         default: return .string("\(any)")
         }
