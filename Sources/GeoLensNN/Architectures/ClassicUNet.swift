@@ -66,6 +66,13 @@ public final class ClassicUNet: InputConvolutionModel {
     func forward(afterInc first: Tensor, context: ForwardContext) -> Tensor {
         var skips = [first]
         for (i, down) in downs.enumerated() { skips.append(context.apply(down, "down\(i + 1)", skips[i])) }
+        return Self.decode(skips, ups: ups, outc: outc, context: context)
+    }
+
+    /// The decoder of a U-Net (and of the Siamese U-Net's fused features): from the deepest of
+    /// `skips` up through `ups` (`up1`, `up2`, ...), each merging the next shallower skip, then `outc`.
+    static func decode(_ skips: [Tensor], ups: [Up], outc: OutConv, context: ForwardContext) -> Tensor {
+        var skips = skips
         var y = skips.removeLast()
         for (i, up) in ups.enumerated() {
             let skip = skips.removeLast()

@@ -77,16 +77,10 @@ public final class SiameseUNet: MultiInputModel {
             preconditionFailure("SiameseUNet: inputs \(names) expected, got \(inputs.keys.sorted())")
         }
         let a = encode(first, context: context), b = encode(second, context: context)
-        var skips = zip(a, b).map { (fa, fb) -> Tensor in
+        let fused = zip(a, b).map { (fa, fb) -> Tensor in
             fusion == .absdiff ? (fa - fb).abs() : Tensor.concatenate([fa, fb], alongAxis: 1)
         }
-        var y = skips.removeLast()
-        for (i, up) in ups.enumerated() {
-            let skip = skips.removeLast()
-            y = context.scoped("up\(i + 1)") { up.merge(y, skip: skip, context: context) }
-            context.recordIfCaptured(&y, path: "up\(i + 1)")
-        }
-        return context.apply(outc, "outc", y)
+        return ClassicUNet.decode(fused, ups: ups, outc: outc, context: context)
     }
 
     /// Encoder layers (captured for the second date's pass) and the fused decoder's layers.

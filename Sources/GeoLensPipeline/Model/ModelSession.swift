@@ -1,4 +1,5 @@
 import Foundation
+public import GeoLensGeo
 public import GeoLensNN
 public import GeoLensTensor
 
@@ -72,6 +73,15 @@ public struct ModelSession: @unchecked Sendable {
                         + "\(fixedWidth.map(String.init) ?? "any") pixel inputs but this input is \(height) x \(width); use tiles of "
                         + "that size (predict: --tile) or export the model with dynamic height and width")
         }
+    }
+
+    /// Reads `file` from `source` per the card and checks that the stacked inputs fit the model
+    /// (channel count, fixed input size), naming the tile: the one read of every tile run.
+    public func read(_ file: TilePair, from source: SampleSource) throws(PipelineError) -> Sample {
+        let sample = try source.read(file, card: card)
+        try checkChannels(sample.stacked.shape[0], source: file.image)
+        try checkInputSize(height: sample.height, width: sample.width, source: file.image)
+        return sample
     }
 
     /// Scaled band values `[N, C, H, W]` (after `input_scale`/`input_offset`) normalized by the card.

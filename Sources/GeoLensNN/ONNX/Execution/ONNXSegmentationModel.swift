@@ -73,19 +73,7 @@ public final class ONNXSegmentationModel: MultiInputModel {
         classCount = logits[1]
         let layout: ModelOutputLayout = logits.count == 4 ? .pixelScores : .tileScores
         outputLayout = layout
-        camLayers = inspection.layers.map(\.name)
-        layouts = Dictionary(inspection.layers.filter { $0.layout != .channelsFirst }.map { ($0.name, $0.layout) }, uniquingKeysWith: { a, _ in a })
-        var modules: [String: String] = [:]
-        for layer in inspection.layers where !layer.module.isEmpty {
-            // Every enclosing scope too: `encoder.blocks.2` names the last layer of that block.
-            let parts = layer.module.split(separator: ".")
-            for end in 1...parts.count { modules[parts[..<end].joined(separator: ".")] = layer.name }
-        }
-        moduleLayers = modules
-        // A classifier's 1 x 1 maps (squeeze-excitation gates, pooled heads) are no place for a CAM.
-        let candidates = layout == .tileScores
-            ? inspection.layers.filter { $0.shape.count != 4 || $0.shape[2] * $0.shape[3] > 1 } : inspection.layers
-        defaultCAMLayer = Self.deepestEncoderLayer(candidates) ?? inspection.layers.last?.name ?? output.name
+        (camLayers, layouts, moduleLayers, defaultCAMLayer) = Self.layerIndex(inspection, output: layout, outputName: output.name)
     }
 
     /// A graph with the named inputs of a multi-input card: every graph input is an entry of
@@ -136,17 +124,26 @@ public final class ONNXSegmentationModel: MultiInputModel {
         classCount = logits[1]
         let outputLayout: ModelOutputLayout = logits.count == 4 ? .pixelScores : .tileScores
         self.outputLayout = outputLayout
-        camLayers = inspection.layers.map(\.name)
-        layouts = Dictionary(inspection.layers.filter { $0.layout != .channelsFirst }.map { ($0.name, $0.layout) }, uniquingKeysWith: { a, _ in a })
+        (camLayers, layouts, moduleLayers, defaultCAMLayer) = Self.layerIndex(inspection, output: outputLayout, outputName: output.name)
+    }
+
+    /// What the explainers look up in a graph's layers: their names, the non-NCHW layouts, each
+    /// module scope's last layer and the default CAM layer.
+    private static func layerIndex(_ inspection: ONNXInspection, output: ModelOutputLayout, outputName: String)
+        -> (names: [String], layouts: [String: FeatureLayout], modules: [String: String], defaultCAMLayer: String) {
+        let layouts = Dictionary(inspection.layers.filter { $0.layout != .channelsFirst }.map { ($0.name, $0.layout) },
+                                 uniquingKeysWith: { a, _ in a })
         var modules: [String: String] = [:]
         for layer in inspection.layers where !layer.module.isEmpty {
+            // Every enclosing scope too: `encoder.blocks.2` names the last layer of that block.
             let parts = layer.module.split(separator: ".")
             for end in 1...parts.count { modules[parts[..<end].joined(separator: ".")] = layer.name }
         }
-        moduleLayers = modules
-        let candidates = outputLayout == .tileScores
+        // A classifier's 1 x 1 maps (squeeze-excitation gates, pooled heads) are no place for a CAM.
+        let candidates = output == .tileScores
             ? inspection.layers.filter { $0.shape.count != 4 || $0.shape[2] * $0.shape[3] > 1 } : inspection.layers
-        defaultCAMLayer = Self.deepestEncoderLayer(candidates) ?? inspection.layers.last?.name ?? output.name
+        let defaultLayer = deepestEncoderLayer(candidates) ?? inspection.layers.last?.name ?? outputName
+        return (inspection.layers.map(\.name), layouts, modules, defaultLayer)
     }
 
     /// The default explanation layer, by a heuristic on the layer list in graph order: the

@@ -98,10 +98,7 @@ public struct ClassificationRun: Sendable {
                 let file = todo[index]
                 index += 1
                 let sample = try attempt(file.relativePath) { () throws(PipelineError) -> Sample in
-                    let sample = try source.read(file, card: session.card)
-                    try session.checkChannels(sample.stacked.shape[0], source: file.image)
-                    try session.checkInputSize(height: sample.height, width: sample.width, source: file.image)
-                    return sample
+                    try session.read(file, from: source)
                 }
                 if let sample { samples.append(sample) }
             }

@@ -71,10 +71,7 @@ public struct TilePredictionRun: Sendable {
                     progress.note("predict: skipping \(file.relativePath): \(reason)")
                     done += 1
                 }) { () throws(PipelineError) -> Sample in
-                    let sample = try source.read(file, card: session.card)
-                    try session.checkChannels(sample.stacked.shape[0], source: file.image)
-                    try session.checkInputSize(height: sample.height, width: sample.width, source: file.image)
-                    return sample
+                    try session.read(file, from: source)
                 }
                 if let sample { samples.append(sample) }
             }

@@ -111,10 +111,7 @@ public struct EvaluationRun: Sendable {
                 try PipelineError.wrapping(context: journal.url.path) { try journal.recordFailure(file.relativePath, error: reason) }
                 done += 1
             }) { () throws(PipelineError) -> Sample in
-                let sample = try source.read(file, card: session.card)
-                try session.checkChannels(sample.stacked.shape[0], source: file.image)
-                try session.checkInputSize(height: sample.height, width: sample.width, source: file.image)
-                return sample
+                try session.read(file, from: source)
             }
         }
 

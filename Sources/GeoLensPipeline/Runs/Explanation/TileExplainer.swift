@@ -43,10 +43,8 @@ struct TileExplainer {
     /// Explains one tile; returns its records.
     func explain(_ file: TilePair) throws -> [AttributionRecord] {
         let model = loaded.model
-        let sample = try source.read(file, card: session.card)
+        let sample = try session.read(file, from: source)
         let stacked = sample.stacked
-        try session.checkChannels(stacked.shape[0], source: file.image)
-        try session.checkInputSize(height: sample.height, width: sample.width, source: file.image)
         let (height, width) = (sample.height, sample.width)
         let input = session.normalized(stacked.reshaped([1, stacked.shape[0], height, width]))
         let validity = sample.validity
