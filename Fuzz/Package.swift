@@ -45,6 +45,11 @@ let package = Package(
             name: "fuzz-label-table",
             dependencies: ["FuzzSupport", .product(name: "GeoLensPipeline", package: "GeoLens")],
             path: "Sources/fuzz-label-table"),
+        .executableTarget(
+            name: "fuzz-source-table",
+            dependencies: ["FuzzSupport", .product(name: "GeoLensPipeline", package: "GeoLens"),
+                           .product(name: "GeoLensGeo", package: "GeoLens")],
+            path: "Sources/fuzz-source-table"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a libFuzzer harness of Fuzz/ for a bounded time.
 #
-#   scripts/fuzz/run.sh TARGET SECONDS      TARGET: safetensors pickle onnx model-card config png label-table, or all
+#   scripts/fuzz/run.sh TARGET SECONDS      TARGET: safetensors pickle onnx model-card config png label-table
+#                                           source-table, or all
 #
 # Builds the harnesses with -sanitize=fuzzer,address into .build-fuzz (separate from the normal
 # build; FUZZ_NO_BUILD=1 skips the build), seeds Fuzz/corpus/TARGET from fixtures/
@@ -14,7 +15,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-TARGETS=(safetensors pickle onnx model-card config png label-table)
+TARGETS=(safetensors pickle onnx model-card config png label-table source-table)
 
 usage() { echo "usage: $0 {${TARGETS[*]}|all} SECONDS" >&2; exit 64; }
 [[ $# -eq 2 && "$2" =~ ^[0-9]+$ && "$2" -gt 0 ]] || usage
@@ -32,7 +33,7 @@ if [[ "${FUZZ_NO_BUILD:-0}" != 1 ]]; then
   # One -sanitize list: a later -sanitize=address alone would replace the fuzzer's coverage
   # instrumentation (which is why SwiftPM's --sanitize flags are not used). lld: gold stops with
   # an internal error linking the instrumented harnesses. -enable-testing: the label-table
-  # harness reaches an internal type.
+  # and source-table harnesses reach internal types.
   "${BUILD[@]}" -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld -Xswiftc -enable-testing
 fi
 BIN="$("${BUILD[@]}" --show-bin-path)"

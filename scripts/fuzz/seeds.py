@@ -114,6 +114,15 @@ def label_table_seeds(out: Path) -> None:
     write(out, "multilabel.csv", b"tile,labels\nt_001,cloud;shadow\nt_002,\n")
 
 
+def source_table_seeds(out: Path) -> None:
+    """The committed source tables, and small tables keyed by stem, file name and relative path."""
+    for path in sorted((FIX / "sources").glob("*.csv")):
+        if path.stat().st_size <= MAX_SEED:
+            write(out, path.name, path.read_bytes())
+    write(out, "keys.csv", b"tile,t2m,tcwv\ntile_r0_c0.tif,287.01,20.08\na/b.tif,-1e3, 5\nb,nan,inf\n")
+    write(out, "first-column.csv", b'\xef\xbb\xbfname,"t 2m",x\r\n"tile_r0_c0",1.5e-2,"0x1p3"\r\n\r\nsub/tile_r0_c0.tif,,1\n')
+
+
 TARGETS = {
     "safetensors": safetensors_seeds,
     "pickle": pickle_seeds,
@@ -122,6 +131,7 @@ TARGETS = {
     "config": config_seeds,
     "png": png_seeds,
     "label-table": label_table_seeds,
+    "source-table": source_table_seeds,
 }
 
 if __name__ == "__main__":

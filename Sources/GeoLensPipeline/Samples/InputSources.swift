@@ -63,7 +63,7 @@ public struct InputSource: Sendable {
     /// The raster of this source for `file`: its stem's raster in a directory, or the one raster.
     func raster(for file: TilePair) throws(PipelineError) -> Raster {
         if let raster { return raster }
-        let name = (file.image as NSString).lastPathComponent
+        let name = fileName(of: file.image)
         let keys = [file.stem, (name as NSString).deletingPathExtension, name]
         guard let match = keys.lazy.compactMap({ self.rasters[$0] }).first else {
             throw .data("source '\(self.name)' (\(path)) has no raster for tile \(file.image) (looked for \(file.stem).tif); "
@@ -233,7 +233,7 @@ struct ScalarTable: Sendable {
     /// The values of `wanted` in the row of `file` (by relative path, file name, stem or file stem).
     func values(for file: TilePair, columns wanted: [String], input: String) throws(PipelineError) -> [Float] {
         try checkColumns(wanted, input: input)
-        let name = (file.image as NSString).lastPathComponent
+        let name = fileName(of: file.image)
         let keys = [file.relativePath, name, file.stem, (name as NSString).deletingPathExtension]
         guard let row = keys.lazy.compactMap({ self.rows[$0] }).first else {
             throw .data("\(path) has no row for tile \(file.image) (looked up as '\(file.stem)' and '\(name)'); the model card's "
@@ -247,4 +247,11 @@ struct ScalarTable: Sendable {
             return value
         }
     }
+}
+
+/// The file name of `path`: its last non-empty `/` component. Not `NSString.lastPathComponent`,
+/// which stops the process on a path ending in a doubled slash and a lone U+FEFF (`a//\u{FEFF}`,
+/// swift-corelibs-foundation's slash fixing), a tile name a source table's lookup can meet.
+func fileName(of path: String) -> String {
+    path.split(separator: "/").last.map(String.init) ?? path
 }
