@@ -38,7 +38,7 @@ public struct TileDataset: Sendable {
         var labelByKey: [String: String] = [:]
         if let labels {
             for path in try Self.listDirectory(labels, rule: rule) {
-                let key = rule.labelKey((path as NSString).lastPathComponent)
+                let key = rule.labelKey(fileName(of: path))
                 if let other = labelByKey[key] {
                     throw GeoError(.mismatch, "labels \(other) and \(path) both pair with key '\(key)'; "
                                    + "rename one or set the label suffix")
@@ -49,7 +49,7 @@ public struct TileDataset: Sendable {
         var pairs: [TilePair] = []
         var seenKeys: [String: String] = [:]
         for path in imagePaths {
-            let name = (path as NSString).lastPathComponent
+            let name = fileName(of: path)
             let key = rule.imageKey(name)
             if let other = seenKeys[key] {
                 throw GeoError(.mismatch, "images \(other) and \(path) share the key '\(key)'; their outputs would collide")

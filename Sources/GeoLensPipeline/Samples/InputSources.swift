@@ -40,7 +40,7 @@ public struct InputSource: Sendable {
             let dataset = try PipelineError.wrapping(context: "source '\(name)'") { try TileDataset(images: path) }
             var rasters: [String: String] = [:]
             for pair in dataset.pairs {
-                let file = (pair.image as NSString).lastPathComponent
+                let file = fileName(of: pair.image)
                 rasters[file] = pair.image
                 rasters[(file as NSString).deletingPathExtension] = pair.image
             }
@@ -249,9 +249,3 @@ struct ScalarTable: Sendable {
     }
 }
 
-/// The file name of `path`: its last non-empty `/` component. Not `NSString.lastPathComponent`,
-/// which stops the process on a path ending in a doubled slash and a lone U+FEFF (`a//\u{FEFF}`,
-/// swift-corelibs-foundation's slash fixing), a tile name a source table's lookup can meet.
-func fileName(of path: String) -> String {
-    path.split(separator: "/").last.map(String.init) ?? path
-}

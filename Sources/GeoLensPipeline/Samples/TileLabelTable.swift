@@ -86,7 +86,7 @@ struct TileLabelTable: Sendable {
     /// Every row naming `pair` under one of its keys, in key order (more than one is an error
     /// that `checkUnique` reports).
     func matches(for pair: TilePair) -> [Row] {
-        let name = (pair.image as NSString).lastPathComponent
+        let name = fileName(of: pair.image)
         var found: [Row] = []
         for key in [pair.relativePath, name, pair.stem, (name as NSString).deletingPathExtension] {
             if let row = rows[key], !found.contains(where: { $0.line == row.line }) { found.append(row) }
