@@ -26,7 +26,7 @@ public struct QGISStyle: Sendable, Equatable {
         precondition(!classNames.isEmpty, "QGISStyle.paletted: no classes")
         let entries = classNames.enumerated().map { index, name in
             let color = palette.colors[index % palette.colors.count]
-            return "        <paletteEntry value=\"\(index)\" color=\"\(hex(color))\" alpha=\"\(color.alpha)\" label=\"\(escape(name))\"/>"
+            return "        <paletteEntry value=\"\(index)\" color=\"\(hex(color))\" alpha=\"\(color.alpha)\" label=\"\(HTML.escape(name))\"/>"
         }
         let renderer = """
                 <rasterrenderer type="paletted" band="1" opacity="1" alphaBand="-1" nodataColor="">
@@ -110,7 +110,7 @@ public struct QGISStyle: Sendable, Equatable {
     private static func document(renderer: String, resampling: String, comment: String? = nil) -> String {
         """
         <!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-        <!-- Written by GeoLens\(comment.map { ": " + escape($0).replacingOccurrences(of: "--", with: "- -") } ?? ""). -->
+        <!-- Written by GeoLens\(comment.map { ": " + HTML.escape($0).replacingOccurrences(of: "--", with: "- -") } ?? ""). -->
         <qgis version="\(qgisVersion)" styleCategories="AllStyleCategories" hasScaleBasedVisibilityFlag="0" minScale="1e+08" maxScale="0">
           <pipe>
             <provider>
@@ -142,21 +142,5 @@ public struct QGISStyle: Sendable, Equatable {
         if let digits { return String(format: "%.\(digits)f", value) }
         let rounded = (value * 1e9).rounded() / 1e9
         return rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int64(rounded)) : String(rounded)
-    }
-
-    /// Escapes text for an XML attribute.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 }

@@ -275,12 +275,9 @@ public final class Trainer {
         task.scoresTiles ? logits.reshaped([logits.shape[0], logits.shape[1], 1, 1]) : logits
     }
 
-    /// Evaluation-mode pass over the validation split with the evaluator's accumulator.
-    private func validate(into record: inout EpochRecord) {
-        guard !split.validation.isEmpty else { return }
-        if task.scoresTiles { return validateTiles(into: &record) }
-        var accumulator = EvaluationAccumulator(configuration: EvaluationConfiguration(
-            classes: run.card.classNames(count: run.model.classCount), ignoreIndex: run.card.ignoreIndex))
+    /// Runs the validation split in evaluation mode without a tape, batch by batch, handing `body`
+    /// each batch's tile indices, logits and labels; returns the mean loss per batch.
+    private func validationPass(_ body: (_ indices: [Int], _ logits: Tensor, _ labels: [Int32]) -> Void) -> Double {
         var lossSum = 0.0, batches = 0
         GradientMode.withoutRecording {
             for start in stride(from: 0, to: split.validation.count, by: configuration.batchSize) {
@@ -288,14 +285,25 @@ public final class Trainer {
                 var none: SeededGenerator? = nil
                 let (images, labels) = assembler.batch(indices, generator: &none)
                 let logits = run.model.forward(images, context: ForwardContext(mode: .evaluation))
-                lossSum += Double(loss(logits, labels: labels).scalar)
+                lossSum += Double(loss(scores(logits), labels: labels).scalar)
                 batches += 1
-                accumulator.add(logits, labels: labels, tileIDs: indices.map { tiles[$0].id })
+                body(indices, logits, labels)
             }
+        }
+        return lossSum / Double(batches)
+    }
+
+    /// Evaluation-mode pass over the validation split with the evaluator's accumulator.
+    private func validate(into record: inout EpochRecord) {
+        guard !split.validation.isEmpty else { return }
+        if task.scoresTiles { return validateTiles(into: &record) }
+        var accumulator = EvaluationAccumulator(configuration: EvaluationConfiguration(
+            classes: run.card.classNames(count: run.model.classCount), ignoreIndex: run.card.ignoreIndex))
+        record.validationLoss = validationPass { indices, logits, labels in
+            accumulator.add(logits, labels: labels, tileIDs: indices.map { tiles[$0].id })
         }
         let totals = accumulator.state.totals
         let metrics = SegmentationMetrics(totals.confusion)
-        record.validationLoss = lossSum / Double(batches)
         record.validationMIoU = metrics.miou
         record.validationAccuracy = metrics.overallAccuracy
         record.validationEntropy = totals.meanEntropy
@@ -306,25 +314,15 @@ public final class Trainer {
     private func validateTiles(into record: inout EpochRecord) {
         let classCount = run.model.classCount
         var scores: [TileScores] = []
-        var lossSum = 0.0, batches = 0
-        GradientMode.withoutRecording {
-            for start in stride(from: 0, to: split.validation.count, by: configuration.batchSize) {
-                let indices = Array(split.validation[start..<Swift.min(start + configuration.batchSize, split.validation.count)])
-                var none: SeededGenerator? = nil
-                let (images, labels) = assembler.batch(indices, generator: &none)
-                let logits = run.model.forward(images, context: ForwardContext(mode: .evaluation))
-                lossSum += Double(loss(self.scores(logits), labels: labels).scalar)
-                batches += 1
-                let probabilities = (task == .multilabel ? logits.sigmoid() : logits.softmax(alongAxis: 1)).scalars
-                for (n, index) in indices.enumerated() {
-                    let row = Array(probabilities[(n * classCount)..<((n + 1) * classCount)])
-                    let present = tiles[index].classesPresent
-                    scores.append(TileScores(probabilities: row,
-                                             target: task == .multilabel ? .multiple(present) : .single(present.first!)))
-                }
+        record.validationLoss = validationPass { indices, logits, _ in
+            let probabilities = (task == .multilabel ? logits.sigmoid() : logits.softmax(alongAxis: 1)).scalars
+            for (n, index) in indices.enumerated() {
+                let row = Array(probabilities[(n * classCount)..<((n + 1) * classCount)])
+                let present = tiles[index].classesPresent
+                scores.append(TileScores(probabilities: row,
+                                         target: task == .multilabel ? .multiple(present) : .single(present.first!)))
             }
         }
-        record.validationLoss = lossSum / Double(batches)
         if task == .multilabel {
             let thresholds = (run.card.threshold ?? .standard).values(classCount: classCount)
             let metrics = MultilabelMetrics(tiles: scores, thresholds: thresholds)
