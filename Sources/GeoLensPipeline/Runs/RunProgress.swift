@@ -3,6 +3,9 @@
 /// a Swift program may log it or ignore it.
 public struct RunProgress: Sendable {
     public enum Event: Sendable {
+        /// Work on `total` items begins, `done` of them already finished (a resumed run); rates
+        /// and times count from here.
+        case started(done: Int, total: Int)
         /// `done` of `total` items (tiles, scenes, windows) are finished.
         case advanced(done: Int, total: Int)
         /// A sentence about the run (for stderr).

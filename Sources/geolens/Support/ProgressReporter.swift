@@ -22,6 +22,9 @@ final class StderrProgress: @unchecked Sendable {
         switch event {
         case .note(let text):
             printNote(text)
+        case .started(let done, let total):
+            // Timing starts now; a later run under the same label starts a new bar.
+            bars[progress.label] = ProgressReporter(progress.label, total: total, unit: progress.unit, alreadyDone: done)
         case .advanced(let done, let total):
             bar(progress, total).advance(to: done)
         case .finished(let done, let total):
@@ -49,12 +52,16 @@ final class ProgressReporter {
     private let isTerminal: Bool
     private let start = Date()
     private var lastPrint = Date.distantPast
-    private(set) var done = 0
+    private(set) var done: Int
+    /// Items finished before this bar started (a resumed run): not part of its rate.
+    private let alreadyDone: Int
 
-    init(_ label: String, total: Int, unit: String = "tiles") {
+    init(_ label: String, total: Int, unit: String = "tiles", alreadyDone: Int = 0) {
         self.label = label
         self.total = total
         self.unit = unit
+        self.done = alreadyDone
+        self.alreadyDone = alreadyDone
         self.isTerminal = isatty(STDERR_FILENO) != 0 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
     }
 
@@ -77,7 +84,7 @@ final class ProgressReporter {
     /// Ends the bar with a summary line.
     func finish() {
         let elapsed = Date().timeIntervalSince(start)
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let rate = elapsed > 0 ? Double(done - alreadyDone) / elapsed : 0
         let line = "\(label): \(done)/\(total) \(unit) in \(Self.format(elapsed)) (\(String(format: "%.2f", rate)) \(unit)/s)"
         FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + line + "\n").utf8))
     }
@@ -85,7 +92,7 @@ final class ProgressReporter {
     private func draw(now: Date) {
         let elapsed = now.timeIntervalSince(start)
         // Rates over less than a second of work are noise (a resumed run's first advance is instant).
-        let rate = elapsed >= 1 ? Double(done) / elapsed : 0
+        let rate = elapsed >= 1 ? Double(done - alreadyDone) / elapsed : 0
         let remaining = rate > 0 ? Double(total - done) / rate : 0
         let stats = rate > 0
             ? "\(done)/\(total) \(unit), \(String(format: "%.2f", rate)) \(unit)/s, ETA \(Self.format(remaining))"

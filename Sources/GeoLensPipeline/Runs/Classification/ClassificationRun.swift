@@ -75,10 +75,8 @@ public struct ClassificationRun: Sendable {
         for (tile, reason) in recorded.failures where ids.contains(tile) { state.recordFailure(tile: tile, reason: reason) }
         let todo = files.filter { !recorded.contains($0.relativePath) }
         var done = files.count - todo.count
-        if done > 0 {
-            progress.note("eval: resuming \(out.path): \(done) of \(files.count) tiles already scored")
-            progress.report(.advanced(done: done, total: files.count))
-        }
+        if done > 0 { progress.note("eval: resuming \(out.path): \(done) of \(files.count) tiles already scored") }
+        progress.report(.started(done: done, total: files.count))
 
         /// Runs `body` for one tile; under `on_error: skip` a failure is journaled and nil returned.
         func attempt<T>(_ tile: String, _ body: () throws(PipelineError) -> T) throws(PipelineError) -> T? {

@@ -59,6 +59,7 @@ public struct TilePredictionRun: Sendable {
                                         model: ModelIdentity(path: checkpoint.path, sha256: checkpoint.sha256, format: checkpoint.format))
         var done = 0
         var index = 0
+        progress.report(.started(done: 0, total: files.count))
         while index < files.count {
             try RunInterruption.checkpoint("\(done) of \(files.count) tiles were predicted; run the command again")
             var samples: [Sample] = []

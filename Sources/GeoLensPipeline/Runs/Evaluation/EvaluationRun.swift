@@ -94,10 +94,8 @@ public struct EvaluationRun: Sendable {
         var failures = recorded.failures.filter { ids.contains($0.key) }
         let todo = files.filter { !recorded.contains($0.relativePath) }
         var done = files.count - todo.count
-        if done > 0 {
-            progress.note("eval: resuming \(out.path): \(done) of \(files.count) tiles already scored")
-            progress.report(.advanced(done: done, total: files.count))
-        }
+        if done > 0 { progress.note("eval: resuming \(out.path): \(done) of \(files.count) tiles already scored") }
+        progress.report(.started(done: done, total: files.count))
         let predictions = out.appendingPathComponent("predictions")
         if settings.writePredictions { try FileSystem.createDirectory(predictions) }
         let rasters = PredictionRasters(classNames: session.classNames, probabilities: settings.writeProbabilities,

@@ -54,6 +54,7 @@ public struct ExplanationRun: Sendable {
         let explainer = TileExplainer(config: settings, session: session, source: source, method: method, background: background)
         var records: [AttributionRecord] = []
         var failures: [FailedTile] = []
+        progress.report(.started(done: 0, total: files.count))
         for (n, file) in files.enumerated() {
             try RunInterruption.checkpoint("\(n) of \(files.count) tiles were explained; nothing was written to \(out.path), "
                                            + "run the command again (with --shard to split the work)")

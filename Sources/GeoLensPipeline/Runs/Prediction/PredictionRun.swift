@@ -160,6 +160,7 @@ public struct PredictionRun: Sendable {
                 let stem = URL(fileURLWithPath: file.image).deletingPathExtension().lastPathComponent
                 let sceneProgress = files.count > 1 ? progress.relabelled("predict \(stem)") : progress
                 var done = 0
+                sceneProgress.report(.started(done: 0, total: windows))
                 let paths = try predictor.predict(to: settings.out, stem: stem, classNames: session.classNames,
                                                   classColors: colorTable, writeProbabilities: settings.probabilities,
                                                   classOptions: settings.rasterFormat.classes,
