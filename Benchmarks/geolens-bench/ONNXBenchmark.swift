@@ -68,6 +68,9 @@ enum ONNXBenchmark {
             print("\((path as NSString).lastPathComponent)\t\(batch)x\(model.inChannels)x\(size)x\(size)\t\(format3(median))\t\(format3(fastest))\tcpu \(format3(cpuMedian))")
             print("# RSS MiB: peak after loading \(format3(loadedRSS.peak)), resident after loading \(format3(loadedRSS.current)), "
                   + "peak \(format3(peakRSSMiB())), resident at the end \(format3(currentRSSMiB()))")
+            let replay = model.executor.memory.replayCounts
+            print("# planned memory: arenas \(format3(Double(model.executor.memory.arenaBytes) / 1_048_576)) MiB, "
+                  + "\(replay.served) tensors from arenas, \(replay.fellBack) planned ones from the heap")
             if let profile {
                 let entries = profile.entries, total = entries.reduce(0) { $0 + $1.milliseconds }
                 print("# time per operator type, ms per run (all threads), \(timing.repeats) runs")

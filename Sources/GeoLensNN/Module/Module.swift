@@ -86,14 +86,18 @@ extension Module {
     /// `forward`, with a batch that needs no tape split into whole images across threads
     /// (`Parallel.sliceBatch`): with evaluation mode, no captures and recording off, equal
     /// slices of the batch run at once, each with single-threaded kernels, and the outputs are
-    /// concatenated. Kernels never divide work by thread count, so the result is bit-identical
-    /// to one `forward` of the whole batch. Other calls run `forward` as it is.
+    /// concatenated. Each worker runs its slice one image at a time, so only one image's
+    /// activations per worker are alive at once. Kernels never divide work by thread count or
+    /// batch, so the result is bit-identical to one `forward` of the whole batch. Other calls
+    /// run `forward` as it is.
     public func inferenceForward(_ x: Tensor, context: ForwardContext) -> Tensor {
         guard context.mode == .evaluation, context.captures.isEmpty, !GradientMode.isEnabled, x.rank >= 1,
               let parts = Parallel.sliceBatch(x.shape[0], { range in
                   GradientMode.withoutRecording {
-                      forward(x.slice(alongAxis: 0, start: range.lowerBound, end: range.upperBound),
-                              context: ForwardContext(mode: .evaluation))
+                      let images = range.map { i in
+                          forward(x.slice(alongAxis: 0, start: i, end: i + 1), context: ForwardContext(mode: .evaluation))
+                      }
+                      return images.count == 1 ? images[0] : Tensor.concatenate(images, alongAxis: 0)
                   }
               })
         else { return forward(x, context: context) }

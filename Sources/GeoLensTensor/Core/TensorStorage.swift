@@ -15,17 +15,31 @@ final class TensorStorage: @unchecked Sendable {
     /// Data computed from the scalars and reused while they do not change (Winograd-transformed
     /// convolution filters), by key. Cleared before every in-place mutation.
     private let derived = Locked<[String: [Float]]>([:])
+    /// Where the memory came from when not from the heap (`PlannedMemory`), to give it back there.
+    private let slot: AllocationSlot?
 
-    /// Allocates uninitialized storage for `count` scalars.
+    /// Allocates uninitialized storage for `count` scalars: from the thread's planned memory
+    /// when a `PlannedMemory` run is active and plans this allocation, else from the heap.
     @usableFromInline
     init(count: Int) {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
-        self.base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         self.owner = nil
         self.ownsMemory = true
+        if count >= 1024, let source = AllocationScope.current, count >= source.minimumCount,
+           let (pointer, slot) = source.allocate(count: count) {
+            self.base = pointer
+            self.slot = slot
+        } else {
+            self.base = Self.allocateScalars(count)
+            self.slot = nil
+        }
+    }
+
+    /// 64-byte aligned heap memory for `count` scalars (at least one).
+    static func allocateScalars(_ count: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
     /// Wraps memory owned by `owner` (for example a memory-mapped checkpoint) without copying.
@@ -34,10 +48,15 @@ final class TensorStorage: @unchecked Sendable {
         self.base = pointer
         self.owner = owner
         self.ownsMemory = false
+        self.slot = nil
     }
 
     deinit {
-        if ownsMemory { UnsafeMutableRawPointer(base).deallocate() }
+        if let slot {
+            slot.source.release(base, slot: slot)
+        } else if ownsMemory {
+            UnsafeMutableRawPointer(base).deallocate()
+        }
     }
 
     /// The value cached under `key`, made by `make` on first use.

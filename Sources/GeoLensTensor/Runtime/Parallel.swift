@@ -47,9 +47,11 @@ public enum Parallel {
             let output = UncheckedSendable(slots)
             withoutActuallyEscaping(body) { body in
                 let box = UncheckedSendable(body)
-                DispatchQueue.concurrentPerform(iterations: concurrent.count) { worker in
-                    let result = withThreadCount(1) { box.value(concurrent[worker]) }
-                    output.value[worker] = result
+                AllocationScope.suspended {
+                    DispatchQueue.concurrentPerform(iterations: concurrent.count) { worker in
+                        let result = withThreadCount(1) { box.value(concurrent[worker]) }
+                        output.value[worker] = result
+                    }
                 }
             }
         }
@@ -75,10 +77,14 @@ public enum Parallel {
         }
         withoutActuallyEscaping(body) { body in
             let box = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: threads) { worker in
-                let start = count * worker / threads
-                let end = count * (worker + 1) / threads
-                for i in start..<end { box.value(i) }
+            // Which items the calling thread takes depends on timing: its allocations there
+            // cannot follow a memory plan.
+            AllocationScope.suspended {
+                DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                    let start = count * worker / threads
+                    let end = count * (worker + 1) / threads
+                    for i in start..<end { box.value(i) }
+                }
             }
         }
     }

@@ -10,7 +10,9 @@ import Foundation
 /// GELU, and a MatMul by a constant matrix followed by a bias Add as one product. Every operation records the tape when one of
 /// its inputs requires a gradient, so gradients flow back to the graph input and to any
 /// intermediate tensor made a leaf through `ForwardContext.captures` (keys are ONNX tensor names).
-/// Intermediate tensors are released right after the last step that reads them.
+/// Intermediate tensors are released right after the last step that reads them. Passes that keep
+/// no tape and capture nothing take their intermediate tensors from planned memory
+/// (`PlannedMemory`, one plan per set of input shapes), not the heap.
 public final class ONNXExecutor: @unchecked Sendable {
     public let model: ONNXModel
     /// When set, every step's wall time is added to it (off by default: a clock read per step).
@@ -22,6 +24,8 @@ public final class ONNXExecutor: @unchecked Sendable {
     /// alone) reuse one folded weight, and the Winograd filters cached with it, instead of
     /// holding a copy each.
     private let folded = Locked<[String: (sources: [Tensor], weight: Tensor, bias: Tensor)]>([:])
+    /// Activation memory of inference passes, planned per set of input shapes.
+    public let memory = PlannedMemory()
 
     public init(model: ONNXModel) {
         self.model = model
@@ -74,6 +78,15 @@ public final class ONNXExecutor: @unchecked Sendable {
     public func run(_ inputs: [String: Tensor], context: ForwardContext? = nil) throws -> [Tensor] {
         let shapes = inputs.mapValues(\.shape)
         let prepared = try preparedPlan(for: shapes)
+        let captures = context?.captures ?? [:]
+        // A pass that records a tape keeps its activations past its end: nothing to plan.
+        guard captures.isEmpty, !inputs.values.contains(where: \.requiresGradient) else {
+            return try execute(prepared, inputs, context: context)
+        }
+        return try memory.run(key: AnyHashable(shapes)) { try execute(prepared, inputs, context: context) }
+    }
+
+    private func execute(_ prepared: ONNXPreparedPlan, _ inputs: [String: Tensor], context: ForwardContext?) throws -> [Tensor] {
         let plan = prepared.plan
         let captures = context?.captures ?? [:]
         var values: [String: Tensor] = [:]
