@@ -9,6 +9,9 @@ error (ignore_index 255). Prints tiles/s, to compare with the `eval` summary lin
   python scripts/bench/eval_python.py /tmp/evalbench --threads 2
   .build/release/geolens eval --model fixtures/models/cloud_unet_a.safetensors \
       --images /tmp/evalbench/images --labels /tmp/evalbench/labels --out /tmp/evalbench/out --threads 2
+
+With --onnx M.onnx the given export and its card (M.onnx.json) are used instead of the fixture
+checkpoint (the peak-memory comparison of docs/benchmarks.md runs the full EfficientNet-B4 U-Net so).
 """
 import argparse
 import glob
@@ -35,17 +38,22 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--checkpoint", default=os.path.join(ROOT, "fixtures/models/cloud_unet_a"))
+    parser.add_argument("--onnx", default=None, help="an ONNX export with its card beside it (M.onnx.json)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    card = json.load(open(args.checkpoint + ".json"))
-    opts = card["architecture_options"]
-    model = UNet(card["in_channels"], len(card["classes"]), base=opts["base_channels"], depth=opts["depth"])
-    model.load_state_dict(load_file(args.checkpoint + ".safetensors"))
-    model.eval()
-    onnx_path = os.path.join(args.tiles, "model.onnx")
-    torch.onnx.export(model, torch.zeros(1, card["in_channels"], 256, 256), onnx_path, opset_version=17,
-                      input_names=["x"], output_names=["logits"], dynamic_axes={"x": {0: "n"}, "logits": {0: "n"}},
-                      dynamo=False)
+    if args.onnx:
+        onnx_path = args.onnx
+        card = json.load(open(args.onnx + ".json"))
+    else:
+        card = json.load(open(args.checkpoint + ".json"))
+        opts = card["architecture_options"]
+        model = UNet(card["in_channels"], len(card["classes"]), base=opts["base_channels"], depth=opts["depth"])
+        model.load_state_dict(load_file(args.checkpoint + ".safetensors"))
+        model.eval()
+        onnx_path = os.path.join(args.tiles, "model.onnx")
+        torch.onnx.export(model, torch.zeros(1, card["in_channels"], 256, 256), onnx_path, opset_version=17,
+                          input_names=["x"], output_names=["logits"], dynamic_axes={"x": {0: "n"}, "logits": {0: "n"}},
+                          dynamo=False)
     so = ort.SessionOptions()
     so.intra_op_num_threads = args.threads
     so.inter_op_num_threads = 1
@@ -70,7 +78,7 @@ def main():
             lab[~valid] = 255
             xs.append((img * card["input_scale"] + card["input_offset"] - mean) / std)
             ys.append(lab)
-        logits = session.run(None, {"x": np.stack(xs)})[0]
+        logits = session.run(None, {session.get_inputs()[0].name: np.stack(xs)})[0]
         probs = torch.from_numpy(logits).softmax(1)
         target = torch.from_numpy(np.stack(ys))
         for m in metrics:
