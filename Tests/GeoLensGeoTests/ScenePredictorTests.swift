@@ -7,6 +7,13 @@ import Testing
     /// A model whose "probabilities" are its input channels: the stitched output must equal the scene.
     private static func identity(_ x: Tensor) -> Tensor { x }
 
+    /// GDAL's own default cache (5% of memory) grows with every block a streamed scene touches.
+    @Test func gdalBlockCacheIsBoundedUnlessTheEnvironmentSetsIt() {
+        if ProcessInfo.processInfo.environment["GDAL_CACHEMAX"] == nil {
+            #expect(GDALSettings.blockCacheBytes == GDALSettings.defaultBlockCacheBytes)
+        }
+    }
+
     @Test func identityModelReproducesTheSceneThroughOutputs() throws {
         let dir = try TemporaryDirectory()
         let source = dir.file("scene.tif")
