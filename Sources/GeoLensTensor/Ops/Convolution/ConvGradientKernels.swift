@@ -70,9 +70,23 @@ enum ConvGradientKernels {
     }
 
     /// d(loss)/d(weight) of shape `g.weightShape` from the input `x` and the output gradient `dy`.
-    static func weightGradient(input x: Tensor, outputGradient dy: Tensor, geometry g: ConvGeometry) -> Tensor {
+    /// `allowWinograd: false` keeps 3x3 stride-1 convolutions on the exact im2col GEMM (tests).
+    static func weightGradient(input x: Tensor, outputGradient dy: Tensor, geometry g: ConvGeometry,
+                               allowWinograd: Bool = true) -> Tensor {
         if g.isDepthwise {
             return DepthwiseConvKernel.weightGradient(input: x, outputGradient: dy, geometry: g)
+        }
+        if allowWinograd && WinogradWeightGradientKernel.applies(to: g) {
+            // 16 instead of 36 multiplications per pixel and channel pair, summed in an order
+            // fixed by the geometry (the same bits on any thread count).
+            return Tensor(shape: g.weightShape) { out in
+                x.withUnsafeBufferPointer { xb in
+                    dy.withUnsafeBufferPointer { dyb in
+                        WinogradWeightGradientKernel.run(input: xb.baseAddress!, outputGradient: dyb.baseAddress!,
+                                                         result: out.baseAddress!, g)
+                    }
+                }
+            }
         }
         let weightCount = Shape.count(g.weightShape)
         let units = ConvThreading.RowUnits(g, columns: ConvThreading.weightGradientColumns)
