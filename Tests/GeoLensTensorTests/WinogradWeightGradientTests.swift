@@ -36,23 +36,30 @@ struct WinogradWeightGradientTests {
         #expect(Self.worstDifference(exact.scalars, reference) <= 5e-5)
     }
 
-    @Test("the same bits on 1, 2 and 3 threads, and through the tape")
+    @Test("the same bits on 1, 2 and 3 threads, and through the tape; the im2col path too")
     func threadCountIdentity() {
         let c = Case(name: "odd", input: [3, 32, 23, 17], outChannels: 24)
         let (x, dy, g) = Self.operands(c, seed: 5)
         let one = Parallel.withThreadCount(1) { ConvGradientKernels.weightGradient(input: x, outputGradient: dy, geometry: g) }
+        let exactOne = Parallel.withThreadCount(1) {
+            ConvGradientKernels.weightGradient(input: x, outputGradient: dy, geometry: g, allowWinograd: false)
+        }
         for threads in [2, 3] {
             let many = Parallel.withThreadCount(threads) {
                 ConvGradientKernels.weightGradient(input: x, outputGradient: dy, geometry: g)
             }
-            #expect(many.scalars == one.scalars, "\(threads) threads")
+            #expect(many.scalars.elementsEqual(one.scalars), "\(threads) threads")
+            let exactMany = Parallel.withThreadCount(threads) {
+                ConvGradientKernels.weightGradient(input: x, outputGradient: dy, geometry: g, allowWinograd: false)
+            }
+            #expect(exactMany.scalars.elementsEqual(exactOne.scalars), "im2col, \(threads) threads")
         }
         var rng = SeededGenerator(seed: 7)
         let w = Tensor.randomNormal(shape: g.weightShape, std: 0.1, using: &rng).requiringGradient()
         let taped = Parallel.withThreadCount(2) {
             gradients(of: x.conv2d(weight: w, padding: c.padding), seed: dy, wrt: [w])[0]
         }
-        #expect(taped.scalars == one.scalars)
+        #expect(taped.scalars.elementsEqual(one.scalars))
     }
 
     @Test("chunks that span images give the exact gradient, and the same bits on any thread count")
@@ -76,7 +83,7 @@ struct WinogradWeightGradientTests {
                 }
                 results.append(result.scalars)
             }
-            #expect(results[0] == results[1], "\(rows) tile rows per chunk")
+            #expect(results[0].elementsEqual(results[1]), "\(rows) tile rows per chunk")
             #expect(Self.worstDifference(results[0], reference) <= 5e-5, "\(rows) tile rows per chunk")
         }
     }
@@ -101,7 +108,7 @@ struct WinogradWeightGradientTests {
         let (x, dy, g) = Self.operands(c, seed: 13)
         let chosen = ConvGradientKernels.weightGradient(input: x, outputGradient: dy, geometry: g)
         let exact = ConvGradientKernels.weightGradient(input: x, outputGradient: dy, geometry: g, allowWinograd: false)
-        #expect(chosen.scalars == exact.scalars)
+        #expect(chosen.scalars.elementsEqual(exact.scalars))
         #expect(Self.worstDifference(chosen.scalars, Self.referenceWeightGradient(x, dy, g)) <= 1e-5)
     }
 
