@@ -88,6 +88,21 @@ struct WinogradWeightGradientTests {
         }
     }
 
+    @Test("the transposed convolution's weight gradient (the same kernel, activations swapped) on the tape")
+    func transposedConvolution() {
+        var rng = SeededGenerator(seed: 17)
+        let t = Tensor.randomNormal(shape: [2, 16, 11, 14], using: &rng)
+        let w = (Tensor.randomNormal(shape: [16, 20, 3, 3], using: &rng) * 0.1).requiringGradient()
+        let z = t.convTranspose2d(weight: w, padding: Padding2D(1))
+        let seed = Tensor.randomNormal(shape: z.shape, using: &rng)
+        let dw = gradients(of: z, seed: seed, wrt: [w])[0]
+        // Its forward geometry maps the transposed output to the transposed input.
+        let g = ConvGeometry(op: "test", input: z.shape, weight: w.shape, stride: (1, 1), padding: Padding2D(1),
+                             dilation: (1, 1), groups: 1)
+        #expect(WinogradWeightGradientKernel.applies(to: g) == ConvForwardKernel.winogradEnabled)
+        #expect(Self.worstDifference(dw.scalars, Self.referenceWeightGradient(seed, t, g)) <= 5e-5)
+    }
+
     @Test("few channels, strides, dilations and groups stay on the im2col GEMM")
     func fallbacks() {
         func geometry(_ input: [Int], _ weight: [Int], stride: Int = 1, dilation: Int = 1, groups: Int = 1) -> ConvGeometry {

@@ -1,5 +1,7 @@
 /// Convolution gradients as GEMMs: the input gradient is `col2im(W^T x dy)`, the weight gradient
-/// `dy x im2col(x)^T` summed over images, the bias gradient a per-channel sum.
+/// `dy x im2col(x)^T` summed over images, the bias gradient a per-channel sum. 3x3 stride-1
+/// convolutions run both through Winograd F(2x2, 3x3) instead (`WinogradConvKernel` for the input
+/// gradient as a flipped forward convolution, `WinogradWeightGradientKernel`).
 ///
 /// The transposed convolution uses the same kernels: its forward pass is `inputGradient` and its
 /// weight gradient is `weightGradient` with the roles of the two activations swapped.
