@@ -1,5 +1,7 @@
 /// Convolution gradients as GEMMs: the input gradient is `col2im(W^T x dy)`, the weight gradient
-/// `dy x im2col(x)^T` summed over images, the bias gradient a per-channel sum.
+/// `dy x im2col(x)^T` summed over images, the bias gradient a per-channel sum. 3x3 stride-1
+/// convolutions run both through Winograd F(2x2, 3x3) instead (`WinogradConvKernel` for the input
+/// gradient as a flipped forward convolution, `WinogradWeightGradientKernel`).
 ///
 /// The transposed convolution uses the same kernels: its forward pass is `inputGradient` and its
 /// weight gradient is `weightGradient` with the roles of the two activations swapped.
@@ -70,26 +72,42 @@ enum ConvGradientKernels {
     }
 
     /// d(loss)/d(weight) of shape `g.weightShape` from the input `x` and the output gradient `dy`.
-    static func weightGradient(input x: Tensor, outputGradient dy: Tensor, geometry g: ConvGeometry) -> Tensor {
+    /// `allowWinograd: false` keeps 3x3 stride-1 convolutions on the exact im2col GEMM (tests).
+    static func weightGradient(input x: Tensor, outputGradient dy: Tensor, geometry g: ConvGeometry,
+                               allowWinograd: Bool = true) -> Tensor {
         if g.isDepthwise {
             return DepthwiseConvKernel.weightGradient(input: x, outputGradient: dy, geometry: g)
         }
+        if allowWinograd && WinogradWeightGradientKernel.applies(to: g) {
+            // 16 instead of 36 multiplications per pixel and channel pair, summed in an order
+            // fixed by the geometry (the same bits on any thread count).
+            return Tensor(shape: g.weightShape) { out in
+                x.withUnsafeBufferPointer { xb in
+                    dy.withUnsafeBufferPointer { dyb in
+                        WinogradWeightGradientKernel.run(input: xb.baseAddress!, outputGradient: dyb.baseAddress!,
+                                                         result: out.baseAddress!, g)
+                    }
+                }
+            }
+        }
         let weightCount = Shape.count(g.weightShape)
         let units = ConvThreading.RowUnits(g, columns: ConvThreading.weightGradientColumns)
-        let workers = Swift.max(1, Swift.min(Parallel.threadCount, units.count))
+        let lanes = Swift.max(1, Swift.min(weightGradientLanes, units.count))
         let columnFloats = g.isPointwise ? 0 : g.inChannels * g.kernelArea * units.rowsPerUnit * g.outWidth
-        // One partial sum per worker, added up at the end: workers never write the same memory.
-        let partials = Tensor(shape: [workers, weightCount]) { acc in
+        // One partial sum per lane (a fixed run of units), added up in lane order at the end: the
+        // lanes depend on the geometry only, so the sum has the same bits on any thread count, and
+        // workers never write the same memory.
+        let partials = Tensor(shape: [lanes, weightCount]) { acc in
             acc.initialize(repeating: 0)
             x.withUnsafeBufferPointer { xb in
                 dy.withUnsafeBufferPointer { dyb in
                     ConvThreading.withSingleThreadedBLAS {
-                        Parallel.forEach(workers) { worker in
-                            let mine = (units.count * worker / workers)..<(units.count * (worker + 1) / workers)
+                        Parallel.forEach(lanes) { lane in
+                            let mine = (units.count * lane / lanes)..<(units.count * (lane + 1) / lanes)
                             ScratchBuffers.shared.withBuffer(count: columnFloats) { scratch in
                                 for u in mine {
                                     accumulate(unit: units.unit(u), x: xb.baseAddress!, dy: dyb.baseAddress!, scratch: scratch,
-                                               into: acc.baseAddress! + worker * weightCount, g)
+                                               into: acc.baseAddress! + lane * weightCount, g)
                                 }
                             }
                         }
@@ -97,16 +115,20 @@ enum ConvGradientKernels {
                 }
             }
         }
-        guard workers > 1 else { return partials.reshaped(g.weightShape) }
+        guard lanes > 1 else { return partials.reshaped(g.weightShape) }
         return Tensor(shape: g.weightShape) { out in
             partials.withUnsafeBufferPointer { p in
                 out.baseAddress!.update(from: p.baseAddress!, count: weightCount)
-                for worker in 1..<workers {
-                    VectorKernels.add(p.baseAddress! + worker * weightCount, into: out.baseAddress!, count: weightCount)
+                for lane in 1..<lanes {
+                    VectorKernels.add(p.baseAddress! + lane * weightCount, into: out.baseAddress!, count: weightCount)
                 }
             }
         }
     }
+
+    /// Partial sums of the im2col weight gradient: enough to keep a few cores busy, few enough
+    /// that their memory (one weight tensor each) stays small.
+    static let weightGradientLanes = 4
 
     /// Adds one unit's `dy x columns^T` to the accumulator, group by group.
     private static func accumulate(unit: (image: Int, rows: Range<Int>), x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
