@@ -355,12 +355,19 @@ GL_AVX2 static void gl_pad_plane_avx2(const float *src, int in_h, int in_w, int 
     int copied = width - pad_left < in_w ? width - pad_left : in_w;
     if (copied < 0) copied = 0;
     // Rows in increasing order: a row's rounded-up zeroing spills into the next row, which is
-    // written after it, and past the last row into the slack, zeroed last.
+    // written after it, and past the last row into the slack, zeroed last. Rows with input zero
+    // only their left and right margins (the left margin's rounding is overwritten by the copy).
+    int right = pad_left + copied;
     for (int row = 0; row < height; row++) {
         float *line = dst + (size_t)row * width;
-        gl_zero_rounded(line, (size_t)width);
         int iy = row - pad_top;
-        if (iy >= 0 && iy < in_h && copied > 0) gl_copy_floats(line + pad_left, src + (size_t)iy * in_w, (size_t)copied);
+        if (iy >= 0 && iy < in_h && copied > 0) {
+            gl_zero_rounded(line, (size_t)pad_left);
+            gl_copy_floats(line + pad_left, src + (size_t)iy * in_w, (size_t)copied);
+            gl_zero_rounded(line + right, (size_t)(width - right));
+        } else {
+            gl_zero_rounded(line, (size_t)width);
+        }
     }
     gl_zero_rounded(dst + (size_t)width * height, 16);
 }
