@@ -29,6 +29,21 @@ int gl_uses_avx2(void) {
 #endif
 }
 
+#if GL_X86
+#define GL_AVX512 __attribute__((target("avx512f,avx2,fma")))
+static int gl_avx512_state = -1;
+
+/// 1 when the CPU has AVX-512F (and the AVX2/FMA kernels run): the activation maps then take
+/// 16 lanes at a time.
+static int gl_uses_avx512(void) {
+    if (gl_avx512_state < 0) {
+        __builtin_cpu_init();
+        gl_avx512_state = gl_uses_avx2() && __builtin_cpu_supports("avx512f");
+    }
+    return gl_avx512_state;
+}
+#endif
+
 // MARK: - Exponential (Cephes expf polynomial, the same as FastExponential.swift)
 
 static const float gl_log2e = 1.44269504088896341f;
@@ -317,6 +332,146 @@ GL_AVX2 static void gl_depthwise_plane_avx2(const float *padded, size_t pitch, c
     }
 }
 
+
+/// Zeros `count` floats from `dst` in whole vectors (writes up to 7 floats past `count`).
+GL_AVX2 static inline void gl_zero_rounded(float *dst, size_t count) {
+    const __m256 zero = _mm256_setzero_ps();
+    for (size_t i = 0; i < count; i += 8) _mm256_storeu_ps(dst + i, zero);
+}
+
+/// Copies `count` floats, the last partial vector with masked loads and stores (reads nothing
+/// past `src + count`, writes nothing past `dst + count`).
+GL_AVX2 static inline void gl_copy_floats(float *dst, const float *src, size_t count) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(dst + i, _mm256_loadu_ps(src + i));
+    if (i < count) {
+        __m256i mask = gl_mask8(count - i);
+        _mm256_maskstore_ps(dst + i, mask, _mm256_maskload_ps(src + i, mask));
+    }
+}
+
+GL_AVX2 static void gl_pad_plane_avx2(const float *src, int in_h, int in_w, int pad_top, int pad_left,
+                                      float *dst, int width, int height) {
+    int copied = width - pad_left < in_w ? width - pad_left : in_w;
+    if (copied < 0) copied = 0;
+    // Rows in increasing order: a row's rounded-up zeroing spills into the next row, which is
+    // written after it, and past the last row into the slack, zeroed last. Rows with input zero
+    // only their left and right margins (the left margin's rounding is overwritten by the copy).
+    int right = pad_left + copied;
+    for (int row = 0; row < height; row++) {
+        float *line = dst + (size_t)row * width;
+        int iy = row - pad_top;
+        if (iy >= 0 && iy < in_h && copied > 0) {
+            gl_zero_rounded(line, (size_t)pad_left);
+            gl_copy_floats(line + pad_left, src + (size_t)iy * in_w, (size_t)copied);
+            gl_zero_rounded(line + right, (size_t)(width - right));
+        } else {
+            gl_zero_rounded(line, (size_t)width);
+        }
+    }
+    gl_zero_rounded(dst + (size_t)width * height, 16);
+}
+
+/// The sum of `count` floats in double precision: lane `i % 16` accumulates element `i`, then the
+/// lanes add in a fixed tree (`gl_sum_portable` follows the same order, so both give the same bits).
+GL_AVX2 static double gl_sum_avx2(const float *x, size_t count) {
+    __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd(), a2 = _mm256_setzero_pd(), a3 = _mm256_setzero_pd();
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m256 low = _mm256_loadu_ps(x + i), high = _mm256_loadu_ps(x + i + 8);
+        a0 = _mm256_add_pd(a0, _mm256_cvtps_pd(_mm256_castps256_ps128(low)));
+        a1 = _mm256_add_pd(a1, _mm256_cvtps_pd(_mm256_extractf128_ps(low, 1)));
+        a2 = _mm256_add_pd(a2, _mm256_cvtps_pd(_mm256_castps256_ps128(high)));
+        a3 = _mm256_add_pd(a3, _mm256_cvtps_pd(_mm256_extractf128_ps(high, 1)));
+    }
+    double lanes[16];
+    _mm256_storeu_pd(lanes, a0);
+    _mm256_storeu_pd(lanes + 4, a1);
+    _mm256_storeu_pd(lanes + 8, a2);
+    _mm256_storeu_pd(lanes + 12, a3);
+    for (int width = 8; width >= 1; width /= 2)
+        for (int k = 0; k < width; k++) lanes[k] += lanes[k + width];
+    double total = lanes[0];
+    for (; i < count; i++) total += (double)x[i];
+    return total;
+}
+
+/// One row of an integer-factor nearest upsampling: each input value `factor` times.
+GL_AVX2 static void gl_repeat_row_avx2(const float *src, float *dst, size_t in_w, int factor) {
+    size_t i = 0;
+    if (factor == 2) {
+        for (; i + 8 <= in_w; i += 8) {
+            __m256 v = _mm256_loadu_ps(src + i);
+            __m256 low = _mm256_unpacklo_ps(v, v), high = _mm256_unpackhi_ps(v, v);
+            _mm256_storeu_ps(dst + 2 * i, _mm256_permute2f128_ps(low, high, 0x20));
+            _mm256_storeu_ps(dst + 2 * i + 8, _mm256_permute2f128_ps(low, high, 0x31));
+        }
+    }
+    for (; i < in_w; i++)
+        for (int k = 0; k < factor; k++) dst[i * factor + k] = src[i];
+}
+
+// MARK: - AVX-512 activations (the AVX2 arithmetic on 16 lanes; the reciprocal estimate is
+// rcp14 instead of rcp, so results can differ from the AVX2 body in the last bit)
+
+GL_AVX512 static inline __m512 gl_exp_nonpositive16(__m512 x) {
+    const __m512 lowest = _mm512_set1_ps(gl_exp_lowest);
+    const __m512 bias = _mm512_set1_ps(gl_rounding_bias);
+    __m512 clamped = _mm512_min_ps(_mm512_max_ps(x, lowest), _mm512_setzero_ps());
+    __m512 shifted = _mm512_fmadd_ps(clamped, _mm512_set1_ps(gl_log2e), bias);
+    __m512 n = _mm512_sub_ps(shifted, bias);
+    __m512i exponent = _mm512_sub_epi32(_mm512_castps_si512(shifted), _mm512_castps_si512(bias));
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(gl_ln2_high), clamped);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(gl_ln2_low), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    __m512 polynomial = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1)));
+    __m512 scale = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(exponent, _mm512_set1_epi32(127)), 23));
+    __m512 value = _mm512_mul_ps(polynomial, scale);
+    value = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, lowest, _CMP_NLT_UQ), value);
+    return _mm512_mask_mov_ps(value, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+
+GL_AVX512 static inline __m512 gl_sigmoid16(__m512 x) {
+    __m512 negative = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u)));
+    __m512 e = gl_exp_nonpositive16(negative);
+    __m512 denominator = _mm512_add_ps(_mm512_set1_ps(1), e);
+    __m512 r = _mm512_rcp14_ps(denominator);
+    __m512 s = _mm512_mul_ps(r, _mm512_fnmadd_ps(denominator, r, _mm512_set1_ps(2)));
+    return _mm512_mask_mov_ps(_mm512_mul_ps(e, s), _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ), s);
+}
+
+GL_AVX512 static inline __m512 gl_activate16(__m512 v, gl_activation a) {
+    switch (a) {
+    case GL_ACTIVATION_RELU: return _mm512_max_ps(v, _mm512_setzero_ps());
+    case GL_ACTIVATION_SILU: return _mm512_mul_ps(v, gl_sigmoid16(v));
+    case GL_ACTIVATION_SIGMOID: return gl_sigmoid16(v);
+    default: return v;
+    }
+}
+
+GL_AVX512 static void gl_bias_activation_avx512(float *row, size_t count, float bias, gl_activation a) {
+    const __m512 b = _mm512_set1_ps(bias);
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) _mm512_storeu_ps(row + i, gl_activate16(_mm512_add_ps(_mm512_loadu_ps(row + i), b), a));
+    if (i < count) {
+        __mmask16 mask = (__mmask16)((1u << (count - i)) - 1);
+        _mm512_mask_storeu_ps(row + i, mask, gl_activate16(_mm512_add_ps(_mm512_maskz_loadu_ps(mask, row + i), b), a));
+    }
+}
+
+GL_AVX512 static void gl_map_avx512(const float *x, float *y, size_t count, gl_activation a) {
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) _mm512_storeu_ps(y + i, gl_activate16(_mm512_loadu_ps(x + i), a));
+    if (i < count) {
+        __mmask16 mask = (__mmask16)((1u << (count - i)) - 1);
+        _mm512_mask_storeu_ps(y + i, mask, gl_activate16(_mm512_maskz_loadu_ps(mask, x + i), a));
+    }
+}
 #endif
 
 // MARK: - Portable bodies
@@ -357,10 +512,36 @@ void gl_depthwise_plane_portable(const float *padded, size_t pitch, const float 
     }
 }
 
+void gl_pad_plane_portable(const float *src, int in_h, int in_w, int pad_top, int pad_left,
+                           float *dst, int width, int height) {
+    int copied = width - pad_left < in_w ? width - pad_left : in_w;
+    if (copied < 0) copied = 0;
+    for (int row = 0; row < height; row++) {
+        float *line = dst + (size_t)row * width;
+        memset(line, 0, (size_t)width * sizeof(float));
+        int iy = row - pad_top;
+        if (iy >= 0 && iy < in_h && copied > 0) memcpy(line + pad_left, src + (size_t)iy * in_w, (size_t)copied * sizeof(float));
+    }
+    memset(dst + (size_t)width * height, 0, 16 * sizeof(float));
+}
+
+double gl_sum_portable(const float *x, size_t count) {
+    double lanes[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16)
+        for (int k = 0; k < 16; k++) lanes[k] += (double)x[i + k];
+    for (int width = 8; width >= 1; width /= 2)
+        for (int k = 0; k < width; k++) lanes[k] += lanes[k + width];
+    double total = lanes[0];
+    for (; i < count; i++) total += (double)x[i];
+    return total;
+}
+
 // MARK: - Public entry points
 
 void gl_bias_activation(float *row, size_t count, float bias, gl_activation activation) {
 #if GL_X86
+    if (gl_uses_avx512()) { gl_bias_activation_avx512(row, count, bias, activation); return; }
     if (gl_uses_avx2()) { gl_bias_activation_avx2(row, count, bias, activation); return; }
 #endif
     for (size_t i = 0; i < count; i++) row[i] = gl_activate1(row[i] + bias, activation);
@@ -368,6 +549,7 @@ void gl_bias_activation(float *row, size_t count, float bias, gl_activation acti
 
 void gl_sigmoid(const float *x, float *y, size_t count) {
 #if GL_X86
+    if (gl_uses_avx512()) { gl_map_avx512(x, y, count, GL_ACTIVATION_SIGMOID); return; }
     if (gl_uses_avx2()) { gl_map_avx2(x, y, count, GL_ACTIVATION_SIGMOID); return; }
 #endif
     gl_sigmoid_portable(x, y, count);
@@ -375,6 +557,7 @@ void gl_sigmoid(const float *x, float *y, size_t count) {
 
 void gl_silu(const float *x, float *y, size_t count) {
 #if GL_X86
+    if (gl_uses_avx512()) { gl_map_avx512(x, y, count, GL_ACTIVATION_SILU); return; }
     if (gl_uses_avx2()) { gl_map_avx2(x, y, count, GL_ACTIVATION_SILU); return; }
 #endif
     gl_silu_portable(x, y, count);
@@ -407,4 +590,26 @@ void gl_depthwise_plane(const float *padded, size_t pitch, const float *w, int k
     if (gl_uses_avx2()) { gl_depthwise_plane_avx2(padded, pitch, w, kh, kw, dy, dx, sy, sx, out, out_h, out_w); return; }
 #endif
     gl_depthwise_plane_portable(padded, pitch, w, kh, kw, dy, dx, sy, sx, out, out_h, out_w);
+}
+
+void gl_pad_plane(const float *src, int in_h, int in_w, int pad_top, int pad_left, float *dst, int width, int height) {
+#if GL_X86
+    if (gl_uses_avx2()) { gl_pad_plane_avx2(src, in_h, in_w, pad_top, pad_left, dst, width, height); return; }
+#endif
+    gl_pad_plane_portable(src, in_h, in_w, pad_top, pad_left, dst, width, height);
+}
+
+double gl_sum(const float *x, size_t count) {
+#if GL_X86
+    if (gl_uses_avx2()) return gl_sum_avx2(x, count);
+#endif
+    return gl_sum_portable(x, count);
+}
+
+void gl_repeat_row(const float *src, float *dst, size_t in_w, int factor) {
+#if GL_X86
+    if (gl_uses_avx2()) { gl_repeat_row_avx2(src, dst, in_w, factor); return; }
+#endif
+    for (size_t i = 0; i < in_w; i++)
+        for (int k = 0; k < factor; k++) dst[i * factor + k] = src[i];
 }

@@ -49,11 +49,26 @@ void gl_depthwise_plane(const float *padded, size_t pitch, const float *weight, 
                         int dilation_y, int dilation_x, int stride_y, int stride_x,
                         float *out, int out_h, int out_w);
 
+/// The zero-padded copy of one `in_h x in_w` plane that `gl_depthwise_plane` reads: `height` rows
+/// of `width` floats, input row `r` at row `r + pad_top` from column `pad_left` (as much of it as
+/// fits), zeros elsewhere, and 16 zero floats after the last row. `dst` must hold
+/// `width * height + 16` floats.
+void gl_pad_plane(const float *src, int in_h, int in_w, int pad_top, int pad_left, float *dst, int width, int height);
+
+/// The sum of `count` floats, accumulated in double in 16 interleaved lanes added in a fixed
+/// order (the same bits from the AVX2 and the portable body).
+double gl_sum(const float *x, size_t count);
+
+/// One row of a nearest upsampling by an integer factor: `dst[i * factor + k] = src[i]`.
+void gl_repeat_row(const float *src, float *dst, size_t in_w, int factor);
+
 /// The portable bodies, callable directly so tests can compare them with the dispatched ones.
 void gl_sigmoid_portable(const float *x, float *y, size_t count);
 void gl_silu_portable(const float *x, float *y, size_t count);
 void gl_softmax_row_portable(const float *x, float *y, size_t count);
 void gl_gelu_portable(const float *x, float *y, size_t count);
+void gl_pad_plane_portable(const float *src, int in_h, int in_w, int pad_top, int pad_left, float *dst, int width, int height);
+double gl_sum_portable(const float *x, size_t count);
 void gl_depthwise_plane_portable(const float *padded, size_t pitch, const float *weight, int kernel_h, int kernel_w,
                                  int dilation_y, int dilation_x, int stride_y, int stride_x,
                                  float *out, int out_h, int out_w);

@@ -1,6 +1,6 @@
 internal import COpenBLAS
 
-/// The only door to OpenBLAS: single-precision GEMM and thread control.
+/// The only door to OpenBLAS: single-precision GEMM and GEMV, and thread control.
 public enum BLAS {
     /// `C = alpha * op(A) * op(B) + beta * C`, row-major; `op(X)` is X or its transpose.
     /// `A` is m x k after `op`, `B` is k x n after `op`, `C` is m x n.
@@ -29,6 +29,15 @@ public enum BLAS {
         useSingleThread()
         cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                     m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+
+    /// `y = A x`, row-major `A` of m x n (row stride `lda`), `x` of n values, `y` of m values.
+    public static func sgemv(m: Int, n: Int, a: UnsafePointer<Float>, lda: Int,
+                             x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        guard m > 0 else { return }
+        guard n > 0 else { y.initialize(repeating: 0, count: m); return }
+        useSingleThread()
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(lda), x, 1, 0, y, 1)
     }
 
     /// Threads OpenBLAS may use inside one call. GeoLens parallelizes its kernels itself and keeps

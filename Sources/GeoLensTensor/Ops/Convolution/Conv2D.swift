@@ -28,9 +28,11 @@ extension Tensor {
             let z = convolved(weight: weight, bias: bias, geometry: g, activation: .identity)
             return activation == .silu ? z.silu() : activation == .sigmoid ? z.sigmoid() : z.relu()
         }
-        let y = ConvForwardKernel.run(input: self, weight: weight, geometry: g,
-                                      epilogue: ConvEpilogue(bias: bias?.detached(), activation: activation),
-                                      allowWinograd: !recording && ConvForwardKernel.winogradEnabled)
+        let epilogue = ConvEpilogue(bias: bias?.detached(), activation: activation)
+        let y = !recording && SinglePixelConvKernel.applies(to: g)
+            ? SinglePixelConvKernel.run(input: self, weight: weight, geometry: g, epilogue: epilogue)
+            : ConvForwardKernel.run(input: self, weight: weight, geometry: g, epilogue: epilogue,
+                                    allowWinograd: !recording && ConvForwardKernel.winogradEnabled)
         let x = detached(), w = weight.detached(), output = y.detached()
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return Tape.record(y, op: activation == .relu ? "conv2d_relu" : "conv2d", inputs: inputs) { gy, needs in

@@ -4,7 +4,7 @@ internal import CGeoLensKernels
 /// channel `c` reading input channel `c / (Cout / Cin)`).
 ///
 /// GEMM is a poor fit here (a 1 x kH*kW by kH*kW x pixels product per channel), so each (image,
-/// channel) plane is computed directly, in parallel over planes. The forward pass first copies the
+/// channel) plane is computed directly, in parallel over blocks of planes. The forward pass first copies the
 /// input plane into a zero-padded scratch plane (no bounds checks afterwards); with stride 1 it then
 /// accumulates all taps of eight neighbouring outputs in one SIMD register and stores once. On
 /// CPUs with AVX2 and FMA the plane runs in `gl_depthwise_plane` (eight-wide fused multiply-adds,
@@ -12,8 +12,16 @@ internal import CGeoLensKernels
 enum DepthwiseConvKernel {
     typealias Vector = VectorKernels.Vector
 
+    /// Output floats per work unit (about): small planes (the 8 x 8 and 16 x 16 maps of an
+    /// encoder's late stages) are taken several channels at a time, so that one scratch checkout,
+    /// one call and one epilogue pass serve many planes.
+    static let unitFloats = 2048
+
     static func forward(input x: Tensor, weight: Tensor, geometry g: ConvGeometry, epilogue: ConvEpilogue) -> Tensor {
         let multiplier = g.outChannelsPerGroup
+        // Units are (image, block of channels) with a block size fixed by the geometry.
+        let channelsPerUnit = Swift.max(1, Swift.min(g.outChannels, unitFloats / Swift.max(g.outPlane, 1)))
+        let unitsPerImage = (g.outChannels + channelsPerUnit - 1) / channelsPerUnit
         return Tensor(shape: g.outputShape) { out in
             guard out.count > 0 else { return }
             x.withUnsafeBufferPointer { xb in
@@ -22,22 +30,26 @@ enum DepthwiseConvKernel {
                         let (src, w, dst) = (xb.baseAddress!, wb.baseAddress!, out.baseAddress!)
                         let layout = PaddedPlane(g)
                         let useAVX2 = gl_uses_avx2() != 0
-                        Parallel.forEach(g.batch * g.outChannels) { plane in
-                            let (n, c) = plane.quotientAndRemainder(dividingBy: g.outChannels)
-                            let result = dst + plane * g.outPlane
+                        Parallel.forEach(g.batch * unitsPerImage) { unit in
+                            let (n, block) = unit.quotientAndRemainder(dividingBy: unitsPerImage)
+                            let channels = block * channelsPerUnit..<Swift.min(g.outChannels, (block + 1) * channelsPerUnit)
+                            let first = dst + (n * g.outChannels + channels.lowerBound) * g.outPlane
                             // 16 floats of slack: the AVX2 stride-2 kernel loads 16 inputs for 8 outputs.
                             ScratchBuffers.shared.withBuffer(count: layout.count + 16) { padded in
-                                layout.fill(padded, from: src + (n * g.inChannels + c / multiplier) * g.inPlane, g)
-                                (padded + layout.count).initialize(repeating: 0, count: 16)
-                                if useAVX2 {
-                                    gl_depthwise_plane(padded, layout.width, w + c * g.kernelArea,
-                                                       Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.dilationY), Int32(g.dilationX),
-                                                       Int32(g.strideY), Int32(g.strideX), result, Int32(g.outHeight), Int32(g.outWidth))
-                                } else {
-                                    forwardPlane(padded, layout, weight: w + c * g.kernelArea, into: result, g)
+                                for c in channels {
+                                    let result = dst + (n * g.outChannels + c) * g.outPlane
+                                    gl_pad_plane(src + (n * g.inChannels + c / multiplier) * g.inPlane, Int32(g.inHeight), Int32(g.inWidth),
+                                                 Int32(g.padTop), Int32(g.padLeft), padded, Int32(layout.width), Int32(layout.height))
+                                    if useAVX2 {
+                                        gl_depthwise_plane(padded, layout.width, w + c * g.kernelArea,
+                                                           Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.dilationY), Int32(g.dilationX),
+                                                           Int32(g.strideY), Int32(g.strideX), result, Int32(g.outHeight), Int32(g.outWidth))
+                                    } else {
+                                        forwardPlane(padded, layout, weight: w + c * g.kernelArea, into: result, g)
+                                    }
                                 }
                             }
-                            ep.apply(to: result, channels: c..<(c + 1), rowStride: g.outPlane, width: g.outPlane)
+                            ep.apply(to: first, channels: channels, rowStride: g.outPlane, width: g.outPlane)
                         }
                     }
                 }
@@ -45,8 +57,9 @@ enum DepthwiseConvKernel {
         }
     }
 
-    /// The zero-padded copy of one input plane that `forwardPlane` reads: every tap of every output
-    /// (rounded up to whole SIMD vectors along the row) lands inside it, so no bounds are checked.
+    /// The zero-padded copy of one input plane (`gl_pad_plane`) that the plane kernels read: every
+    /// tap of every output (rounded up to whole SIMD vectors along the row) lands inside it, so no
+    /// bounds are checked.
     struct PaddedPlane {
         let width: Int, height: Int
         var count: Int { width * height }
@@ -55,22 +68,6 @@ enum DepthwiseConvKernel {
             let columns = g.strideX == 1 ? (g.outWidth + 7) / 8 * 8 : g.outWidth
             width = (columns - 1) * g.strideX + (g.kernelWidth - 1) * g.dilationX + 1
             height = (g.outHeight - 1) * g.strideY + (g.kernelHeight - 1) * g.dilationY + 1
-        }
-
-        /// Copies `src` (`[H, W]`) shifted by the top/left padding, zeros elsewhere.
-        func fill(_ dst: UnsafeMutablePointer<Float>, from src: UnsafePointer<Float>, _ g: ConvGeometry) {
-            let copied = Swift.max(0, Swift.min(g.inWidth, width - g.padLeft))
-            for row in 0..<height {
-                let line = dst + row * width
-                let iy = row - g.padTop
-                guard iy >= 0 && iy < g.inHeight && copied > 0 else {
-                    line.initialize(repeating: 0, count: width)
-                    continue
-                }
-                line.initialize(repeating: 0, count: g.padLeft)
-                (line + g.padLeft).initialize(from: src + iy * g.inWidth, count: copied)
-                (line + g.padLeft + copied).initialize(repeating: 0, count: width - g.padLeft - copied)
-            }
         }
     }
 

@@ -1,3 +1,5 @@
+internal import CGeoLensKernels
+
 /// Average pooling (NCHW): windowed as PyTorch `avg_pool2d` / ONNX AveragePool, global, and adaptive.
 extension Tensor {
     /// Average over windows. With `countIncludePad`, the divisor is the window clipped to the padded
@@ -12,7 +14,9 @@ extension Tensor {
         return pooling.apply(to: self, op: "avg_pool2d")
     }
 
-    /// Mean of every H x W plane: [N, C, H, W] -> [N, C, 1, 1].
+    /// Mean of every H x W plane: [N, C, H, W] -> [N, C, 1, 1]. Each plane is summed in double by
+    /// `gl_sum` (16 interleaved lanes, vectorized: squeeze-and-excitation blocks pool every
+    /// expanded feature map of an EfficientNet).
     public func globalAvgPool2d() -> Tensor {
         let layout = PlaneLayout(shape, op: "globalAvgPool2d")
         let planeSize = layout.planeSize
@@ -20,7 +24,7 @@ extension Tensor {
         let y = Tensor(shape: PlaneLayout.shape(shape, height: 1, width: 1)) { out in
             withUnsafeBufferPointer { src in
                 ParallelKernels.forEachPlane(layout.planes, planeSize: planeSize) { p in
-                    out[p] = Float(BlockStatistics.sum(src.baseAddress! + p * planeSize, planeSize) / Double(planeSize))
+                    out[p] = Float(gl_sum(src.baseAddress! + p * planeSize, planeSize) / Double(planeSize))
                 }
             }
         }

@@ -1,3 +1,5 @@
+internal import CGeoLensKernels
+
 /// Spatial resizing of NCHW tensors: ONNX Resize semantics (`resized`) and PyTorch
 /// `F.interpolate` semantics (`upsampled`), both differentiable.
 ///
@@ -49,6 +51,9 @@ struct ResizeKernel: Sendable {
         let layout = layout
         let (outH, outW, inW, inPlane) = (rows.count, columns.count, layout.width, layout.planeSize)
         let nearest = rows.isNearest && columns.isNearest
+        // Nearest upsampling by a whole factor (a U-Net decoder's 2x) copies each input value
+        // `factor` times with a vector kernel instead of gathering column by column.
+        let repeatFactor = nearest ? columns.repeatFactor(input: inW) : nil
         return Tensor(shape: PlaneLayout.shape(inputShape, height: outH, width: outW)) { out in
             x.withUnsafeBufferPointer { src in
                 columns.lower.withUnsafeBufferPointer { c0 in
@@ -65,7 +70,11 @@ struct ResizeKernel: Sendable {
                                     continue
                                 }
                                 let top = plane + rows.lower[oh] * inW
-                                for ow in 0..<outW { dst[ow] = top[c0[ow]] }
+                                if let repeatFactor {
+                                    gl_repeat_row(top, dst, inW, Int32(repeatFactor))
+                                } else {
+                                    for ow in 0..<outW { dst[ow] = top[c0[ow]] }
+                                }
                             }
                             return
                         }

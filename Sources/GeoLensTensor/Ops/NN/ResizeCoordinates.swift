@@ -100,5 +100,13 @@ struct ResizeAxis: Sendable {
     }
 
     var count: Int { lower.count }
+
+    /// The whole factor `f` when this nearest axis maps output `i` to input `i / f` (every input
+    /// repeated `f` times), else nil.
+    func repeatFactor(input: Int) -> Int? {
+        guard input > 0, count % input == 0 else { return nil }
+        let factor = count / input
+        return lower.indices.allSatisfy { lower[$0] == $0 / factor } ? factor : nil
+    }
     var isNearest: Bool { upperWeight.allSatisfy { $0 == 0 } }
 }
