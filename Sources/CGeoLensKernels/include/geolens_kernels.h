@@ -49,6 +49,23 @@ void gl_depthwise_plane(const float *padded, size_t pitch, const float *weight, 
                         int dilation_y, int dilation_x, int stride_y, int stride_x,
                         float *out, int out_h, int out_w);
 
+/// 1 when the AVX-512 bodies of the Winograd transforms run on this CPU.
+int gl_uses_avx512(void);
+
+/// Winograd F(4x4, 3x3) input transform of the tile rows [first_tile_row, first_tile_row + tile_rows)
+/// (all `tiles_x` tile columns) of one image [channels, in_h, in_w]: V[k][c][t] = (Bᵀ d B)[k] of the
+/// zero-padded 6 x 6 input tile d whose top-left input is (4 ty - pad_top, 4 tx - pad_left), with
+/// t = (ty - first_tile_row) * tiles_x + tx and k = 6 * row + column; position k starts at v + k * stride
+/// (stride >= channels * tiles).
+void gl_winograd_f4x4_input(const float *image, int channels, int in_h, int in_w, int pad_top, int pad_left,
+                            int first_tile_row, int tile_rows, int tiles_x, float *v, size_t stride);
+
+/// Winograd F(4x4, 3x3) output transform: Aᵀ M A of the products m [36][channels][tiles] (tiles as for
+/// the input transform, position k at m + k * stride), plus bias[c] when `bias` is not NULL, then max(0, .) when `relu` is not 0,
+/// written into `channels` planes of `out` (`plane` floats apart, out_h x out_w each, clipped at their edges).
+void gl_winograd_f4x4_output(const float *m, size_t stride, int channels, int first_tile_row, int tile_rows,
+                             int tiles_x, const float *bias, int relu, float *out, size_t plane, int out_h, int out_w);
+
 /// The portable bodies, callable directly so tests can compare them with the dispatched ones.
 void gl_sigmoid_portable(const float *x, float *y, size_t count);
 void gl_silu_portable(const float *x, float *y, size_t count);
@@ -57,6 +74,12 @@ void gl_gelu_portable(const float *x, float *y, size_t count);
 void gl_depthwise_plane_portable(const float *padded, size_t pitch, const float *weight, int kernel_h, int kernel_w,
                                  int dilation_y, int dilation_x, int stride_y, int stride_x,
                                  float *out, int out_h, int out_w);
+
+void gl_winograd_f4x4_input_portable(const float *image, int channels, int in_h, int in_w, int pad_top, int pad_left,
+                                     int first_tile_row, int tile_rows, int tiles_x, float *v, size_t stride);
+void gl_winograd_f4x4_output_portable(const float *m, size_t stride, int channels, int first_tile_row, int tile_rows,
+                                      int tiles_x, const float *bias, int relu, float *out, size_t plane, int out_h,
+                                      int out_w);
 
 #ifdef __cplusplus
 }
