@@ -30,7 +30,7 @@ enum ConvForwardKernel {
         if g.isDepthwise {
             return DepthwiseConvKernel.forward(input: x, weight: weight, geometry: g, epilogue: epilogue)
         }
-        let winograd = allowWinograd && WinogradConvKernel.applies(to: g)
+        let winograd = allowWinograd && WinogradConvKernel.applies(to: g, tile: winogradTile)
         return Tensor(shape: g.outputShape) { out in
             guard out.count > 0 else { return }
             x.withUnsafeBufferPointer { xb in
