@@ -41,9 +41,10 @@ struct WinogradF4x4Tests {
             let y = GradientMode.withoutRecording { x.conv2d(weight: w, bias: b, padding: c.padding, activation: activation) }
             let expected = reference.map { activation == .relu ? Swift.max($0, 0) : $0 / (1 + Foundation.exp(-$0)) }
             #expect(y.shape == geometry.outputShape)
-            // Rounding of F(4x4): a few 1e-7 of the output's scale (F(2x2) stays near 1e-7).
+            // F(4x4)'s rounding: up to 9e-6 of the outputs' scale here (256 input channels), about
+            // ten times F(2x2)'s; it grows slowly with the channel count.
             let worst = zip(y.scalars, expected).map { Swift.abs(Double($0) - $1) }.max() ?? 0
-            #expect(worst <= 2e-6 * largest, "\(activation): \(worst) on outputs up to \(largest)")
+            #expect(worst <= 2e-5 * largest, "\(activation): \(worst) on outputs up to \(largest)")
         }
     }
 

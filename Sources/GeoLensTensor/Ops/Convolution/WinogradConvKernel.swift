@@ -4,8 +4,8 @@
 ///   channel pair instead of 36, as 16 GEMMs `U[k] (Cout x Cin) x V[k] (Cin x tiles)`. Input
 ///   gradients use it (they stay within about 1e-6 relative of the im2col path).
 /// - F(4x4, 3x3) (`WinogradConvKernel+F4x4.swift`): each 4x4 block from a 6x6 tile with 36
-///   multiplications instead of 144, as 36 GEMMs; inference convolutions use it (about 1e-6 of the
-///   output's scale from the exact convolution, a few times F(2x2)'s rounding).
+///   multiplications instead of 144, as 36 GEMMs; inference convolutions use it (within about 1e-5
+///   of the outputs' largest value from the exact convolution, ten times F(2x2)'s rounding).
 ///
 /// - Filter transform `U = G g Gᵀ` (cached with the weight's storage), input transform `V = Bᵀ d B` per tile, output
 ///   transform `Y = Aᵀ M A`, then the epilogue (bias, activation) on the block.
