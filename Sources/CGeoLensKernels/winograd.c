@@ -171,8 +171,20 @@ GL_AVX512 static void gl_winograd_f4x4_input_avx512(const float *image, int chan
     // "virtual" tiles, one per row unused, and narrow maps still fill whole vectors.
     size_t pitch = 4 * (size_t)tiles_x + 4, virtual_tiles = (size_t)tile_rows * (tiles_x + 1);
     size_t chunks = (virtual_tiles + 15) / 16, length = 64 * chunks + 32;
-    float *d = aligned_alloc(64, 12 * length * sizeof(float)), *e = d + 6 * length;
-    memset(d, 0, 12 * length * sizeof(float));
+    float *e = aligned_alloc(64, 6 * length * sizeof(float));
+    memset(e, 0, 6 * length * sizeof(float));
+    // Per vector of a row: the lanes that hold input columns (j - pad_left in [0, in_w), j < pitch);
+    // the others load as zeros (the padding). Masked-off lanes never touch memory.
+    size_t row_vectors = (pitch + 15) / 16;
+    __mmask16 *inside = malloc(row_vectors * sizeof(__mmask16));
+    for (size_t k = 0; k < row_vectors; k++) {
+        unsigned bits = 0;
+        for (unsigned lane = 0; lane < 16; lane++) {
+            long j = (long)(16 * k + lane), x = j - pad_left;
+            if (j < (long)pitch && x >= 0 && x < in_w) bits |= 1u << lane;
+        }
+        inside[k] = (__mmask16)bits;
+    }
     // Per chunk of 16 virtual tiles: the lanes that are real tiles, and how many.
     __mmask16 *keep = malloc(chunks * sizeof(__mmask16));
     for (size_t k = 0; k < chunks; k++) {
@@ -186,20 +198,32 @@ GL_AVX512 static void gl_winograd_f4x4_input_avx512(const float *image, int chan
     // Lanes 0-7: column j of tiles 0-7 (indices 4t + j of a 32-float pair); lanes 8-15: column j + 1.
     const __m512i pick01 = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
     const __m512i pick23 = _mm512_setr_epi32(2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
-    size_t used = (size_t)tile_rows * pitch;
     for (int c = 0; c < channels; c++) {
         const float *plane = image + (size_t)c * in_h * in_w;
+        // Bᵀ d straight from the input rows into the side-by-side layout (one pass: no padded copy).
+        // A vector may run past its row into the next row's first columns, which that row then
+        // overwrites; past the last row it lands in the slack.
         for (int row = 0; row < tile_rows; row++) {
-            gl_load_rows(plane, in_h, in_w, pad_top, pad_left, first_tile_row + row, d + row * pitch, pitch, length);
-        }
-        for (size_t j = 0; j < used; j += 16) {
-            __m512 r0, r1, r2, r3, r4, r5;
-            GL_BT(_mm512_load_ps(d + j), _mm512_load_ps(d + length + j), _mm512_load_ps(d + 2 * length + j),
-                  _mm512_load_ps(d + 3 * length + j), _mm512_load_ps(d + 4 * length + j),
-                  _mm512_load_ps(d + 5 * length + j), GL_VADD, GL_VSUB, GL_VSCALE, r0, r1, r2, r3, r4, r5);
-            _mm512_store_ps(e + j, r0); _mm512_store_ps(e + length + j, r1);
-            _mm512_store_ps(e + 2 * length + j, r2); _mm512_store_ps(e + 3 * length + j, r3);
-            _mm512_store_ps(e + 4 * length + j, r4); _mm512_store_ps(e + 5 * length + j, r5);
+            int top = 4 * (first_tile_row + row) - pad_top;
+            const float *lines[6];
+            for (int r = 0; r < 6; r++) {
+                int y = top + r;
+                lines[r] = y >= 0 && y < in_h ? plane + (size_t)y * in_w - pad_left : NULL;
+            }
+            float *target = e + (size_t)row * pitch;
+            for (size_t k = 0; k < row_vectors; k++) {
+                __mmask16 mask = inside[k];
+                __m512 d[6];
+                for (int r = 0; r < 6; r++) {
+                    d[r] = lines[r] ? _mm512_maskz_loadu_ps(mask, lines[r] + 16 * k) : _mm512_setzero_ps();
+                }
+                __m512 r0, r1, r2, r3, r4, r5;
+                GL_BT(d[0], d[1], d[2], d[3], d[4], d[5], GL_VADD, GL_VSUB, GL_VSCALE, r0, r1, r2, r3, r4, r5);
+                float *at = target + 16 * k;
+                _mm512_storeu_ps(at, r0); _mm512_storeu_ps(at + length, r1);
+                _mm512_storeu_ps(at + 2 * length, r2); _mm512_storeu_ps(at + 3 * length, r3);
+                _mm512_storeu_ps(at + 4 * length, r4); _mm512_storeu_ps(at + 5 * length, r5);
+            }
         }
         float *out = v + (size_t)c * tiles;
         for (int r = 0; r < 6; r++) {
@@ -228,7 +252,8 @@ GL_AVX512 static void gl_winograd_f4x4_input_avx512(const float *image, int chan
         }
     }
     free(keep);
-    free(d);
+    free(inside);
+    free(e);
 }
 
 /// Stores 4 values per tile (y0..y3 for 16 tiles) as 64 consecutive floats y0[0] y1[0] y2[0] y3[0] y0[1] ...,
