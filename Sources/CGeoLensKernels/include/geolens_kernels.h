@@ -1,7 +1,9 @@
 // Hot inner loops of the GeoLens tensor engine that need instructions the package's baseline
-// x86-64 build cannot emit (AVX2, FMA). Each function checks the CPU once and runs either an
-// AVX2/FMA body or a portable C body; both follow the same arithmetic (a polynomial exponential,
-// taps accumulated in order), so results agree to rounding across machines.
+// x86-64 build cannot emit (AVX2, FMA; AVX-512 for the Winograd F(4x4) transforms in winograd.c).
+// Each function checks the CPU once and runs either a vector body or a portable C body; both
+// follow the same arithmetic (a polynomial exponential, taps accumulated in order, the same
+// transform additions), so results agree to rounding across machines (the Winograd transforms:
+// to the bit).
 #ifndef GEOLENS_KERNELS_H
 #define GEOLENS_KERNELS_H
 
