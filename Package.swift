@@ -40,8 +40,8 @@ let package = Package(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev", "fonts-dejavu-core"])]),
 
-        // Hot loops that need AVX2/FMA (chosen at run time, portable C otherwise): depthwise
-        // convolution planes, sigmoid/SiLU, convolution epilogues.
+        // Hot loops that need AVX2/FMA or AVX-512 (chosen at run time, portable C otherwise):
+        // depthwise convolution planes, sigmoid/SiLU, convolution epilogues, Winograd F(4x4) transforms.
         .target(name: "CGeoLensKernels", path: "Sources/CGeoLensKernels"),
 
         // Tensor engine: storage, ops forward and backward, reverse-mode tape, BLAS, threads.

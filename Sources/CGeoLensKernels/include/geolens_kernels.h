@@ -1,7 +1,9 @@
 // Hot inner loops of the GeoLens tensor engine that need instructions the package's baseline
-// x86-64 build cannot emit (AVX2, FMA). Each function checks the CPU once and runs either an
-// AVX2/FMA body or a portable C body; both follow the same arithmetic (a polynomial exponential,
-// taps accumulated in order), so results agree to rounding across machines.
+// x86-64 build cannot emit (AVX2, FMA; AVX-512 for the Winograd F(4x4) transforms in winograd.c).
+// Each function checks the CPU once and runs either a vector body or a portable C body; both
+// follow the same arithmetic (a polynomial exponential, taps accumulated in order, the same
+// transform additions), so results agree to rounding across machines (the Winograd transforms:
+// to the bit).
 #ifndef GEOLENS_KERNELS_H
 #define GEOLENS_KERNELS_H
 
@@ -62,6 +64,23 @@ double gl_sum(const float *x, size_t count);
 /// One row of a nearest upsampling by an integer factor: `dst[i * factor + k] = src[i]`.
 void gl_repeat_row(const float *src, float *dst, size_t in_w, int factor);
 
+/// 1 when the AVX-512 bodies of the Winograd transforms run on this CPU.
+int gl_uses_avx512(void);
+
+/// Winograd F(4x4, 3x3) input transform of the tile rows [first_tile_row, first_tile_row + tile_rows)
+/// (all `tiles_x` tile columns) of one image [channels, in_h, in_w]: V[k][c][t] = (Bᵀ d B)[k] of the
+/// zero-padded 6 x 6 input tile d whose top-left input is (4 ty - pad_top, 4 tx - pad_left), with
+/// t = (ty - first_tile_row) * tiles_x + tx and k = 6 * row + column; position k starts at v + k * stride
+/// (stride >= channels * tiles).
+void gl_winograd_f4x4_input(const float *image, int channels, int in_h, int in_w, int pad_top, int pad_left,
+                            int first_tile_row, int tile_rows, int tiles_x, float *v, size_t stride);
+
+/// Winograd F(4x4, 3x3) output transform: Aᵀ M A of the products m [36][channels][tiles] (tiles as for
+/// the input transform, position k at m + k * stride), plus bias[c] when `bias` is not NULL, then max(0, .) when `relu` is not 0,
+/// written into `channels` planes of `out` (`plane` floats apart, out_h x out_w each, clipped at their edges).
+void gl_winograd_f4x4_output(const float *m, size_t stride, int channels, int first_tile_row, int tile_rows,
+                             int tiles_x, const float *bias, int relu, float *out, size_t plane, int out_h, int out_w);
+
 /// The portable bodies, callable directly so tests can compare them with the dispatched ones.
 void gl_sigmoid_portable(const float *x, float *y, size_t count);
 void gl_silu_portable(const float *x, float *y, size_t count);
@@ -72,6 +91,12 @@ double gl_sum_portable(const float *x, size_t count);
 void gl_depthwise_plane_portable(const float *padded, size_t pitch, const float *weight, int kernel_h, int kernel_w,
                                  int dilation_y, int dilation_x, int stride_y, int stride_x,
                                  float *out, int out_h, int out_w);
+
+void gl_winograd_f4x4_input_portable(const float *image, int channels, int in_h, int in_w, int pad_top, int pad_left,
+                                     int first_tile_row, int tile_rows, int tiles_x, float *v, size_t stride);
+void gl_winograd_f4x4_output_portable(const float *m, size_t stride, int channels, int first_tile_row, int tile_rows,
+                                      int tiles_x, const float *bias, int relu, float *out, size_t plane, int out_h,
+                                      int out_w);
 
 #ifdef __cplusplus
 }

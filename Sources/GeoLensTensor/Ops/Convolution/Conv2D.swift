@@ -32,7 +32,8 @@ extension Tensor {
         let y = !recording && SinglePixelConvKernel.applies(to: g)
             ? SinglePixelConvKernel.run(input: self, weight: weight, geometry: g, epilogue: epilogue)
             : ConvForwardKernel.run(input: self, weight: weight, geometry: g, epilogue: epilogue,
-                                    allowWinograd: !recording && ConvForwardKernel.winogradEnabled)
+                                    allowWinograd: !recording && ConvForwardKernel.winogradEnabled,
+                                    winogradTile: ConvForwardKernel.inferenceWinogradTile)
         let x = detached(), w = weight.detached(), output = y.detached()
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return Tape.record(y, op: activation == .relu ? "conv2d_relu" : "conv2d", inputs: inputs) { gy, needs in

@@ -7,30 +7,38 @@ import Glibc
 /// (the image plane already is the GEMM operand), grouped convolutions run one GEMM per group on
 /// the shared column block, and depthwise convolutions go to the direct kernel instead.
 enum ConvForwardKernel {
-    /// Inference convolutions may use Winograd F(2x2, 3x3) unless `GEOLENS_WINOGRAD=0` (for A/B
-    /// timing and for bit-level comparisons with the im2col path).
+    /// Inference convolutions may use Winograd unless `GEOLENS_WINOGRAD=0` (for A/B timing and for
+    /// bit-level comparisons with the im2col path).
     static let winogradEnabled: Bool = {
         guard let value = getenv("GEOLENS_WINOGRAD") else { return true }
         return String(cString: value) != "0"
     }()
 
+    /// The Winograd tile of inference convolutions: F(4x4, 3x3), or F(2x2, 3x3) with
+    /// `GEOLENS_WINOGRAD=2` (for A/B timing).
+    static let inferenceWinogradTile: WinogradConvKernel.Tile = {
+        guard let value = getenv("GEOLENS_WINOGRAD") else { return .f4x4 }
+        return String(cString: value) == "2" ? .f2x2 : .f4x4
+    }()
+
     /// `x` of `g.inputShape` convolved with `weight` of `g.weightShape`, then `epilogue`.
-    /// `allowWinograd` lets 3x3 stride-1 convolutions run as Winograd F(2x2, 3x3) (inference only:
-    /// the tape's pullbacks assume nothing about how the forward was computed, but training and
-    /// gradient parity stay on the exact im2col path).
+    /// `allowWinograd` lets 3x3 stride-1 convolutions run as Winograd with `winogradTile` (inference
+    /// only: the tape's pullbacks assume nothing about how the forward was computed, but training
+    /// and gradient parity stay on the exact im2col path).
     static func run(input x: Tensor, weight: Tensor, geometry g: ConvGeometry, epilogue: ConvEpilogue,
-                    allowWinograd: Bool = false) -> Tensor {
+                    allowWinograd: Bool = false, winogradTile: WinogradConvKernel.Tile = .f2x2) -> Tensor {
         if g.isDepthwise {
             return DepthwiseConvKernel.forward(input: x, weight: weight, geometry: g, epilogue: epilogue)
         }
-        let winograd = allowWinograd && WinogradConvKernel.applies(to: g)
+        let winograd = allowWinograd && WinogradConvKernel.applies(to: g, tile: winogradTile)
         return Tensor(shape: g.outputShape) { out in
             guard out.count > 0 else { return }
             x.withUnsafeBufferPointer { xb in
                 weight.withUnsafeBufferPointer { wb in
                     epilogue.withKernel { ep in
                         if winograd {
-                            WinogradConvKernel.run(input: xb.baseAddress!, weight: weight, output: out.baseAddress!, g, ep)
+                            WinogradConvKernel.run(input: xb.baseAddress!, weight: weight, output: out.baseAddress!, g, ep,
+                                                   tile: winogradTile)
                             return
                         }
                         run(input: xb.baseAddress!, weight: wb.baseAddress!, output: out.baseAddress!, g, ep)

@@ -1,27 +1,39 @@
-/// 3x3 stride-1 convolutions by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray, 2016):
-/// each 2x2 block of outputs comes from a 4x4 input tile with 16 multiplications per channel pair
-/// instead of 36, as 16 GEMMs `U[k] (Cout x Cin) x V[k] (Cin x tiles)`.
+/// 3x3 stride-1 convolutions by Winograd's minimal filtering (Lavin & Gray, 2016), in two tile sizes:
+///
+/// - F(2x2, 3x3): each 2x2 block of outputs comes from a 4x4 input tile with 16 multiplications per
+///   channel pair instead of 36, as 16 GEMMs `U[k] (Cout x Cin) x V[k] (Cin x tiles)`. Input
+///   gradients use it (they stay within about 1e-6 relative of the im2col path).
+/// - F(4x4, 3x3) (`WinogradConvKernel+F4x4.swift`): each 4x4 block from a 6x6 tile with 36
+///   multiplications instead of 144, as 36 GEMMs; inference convolutions use it (within about 1e-5
+///   of the outputs' largest value from the exact convolution, ten times F(2x2)'s rounding).
 ///
 /// - Filter transform `U = G g Gᵀ` (cached with the weight's storage), input transform `V = Bᵀ d B` per tile, output
 ///   transform `Y = Aᵀ M A`, then the epilogue (bias, activation) on the block.
 /// - Work units are (image, block of tile rows) with a block size fixed by the geometry, so an
 ///   image's output never depends on the batch it came in (like the GEMM path).
-/// - Used for inference only (no tape): results differ from the im2col path by float rounding
-///   (about 1e-6 relative), and gradients keep using the im2col kernels' exact pullbacks.
+/// - Used without a tape only: results differ from the im2col path by float rounding, and
+///   gradients keep using the im2col kernels' exact pullbacks.
 enum WinogradConvKernel {
+    /// Output block per tile: F(2x2, 3x3) or F(4x4, 3x3).
+    enum Tile: Sendable {
+        case f2x2, f4x4
+    }
+
     /// Tiles per work unit (about): the transformed input block `16 x Cin x tiles` then stays
     /// near the core's L2 for typical channel counts, and the GEMMs stay wide enough.
     static let tilesPerUnit = 196
     /// Output pixels per image below which the im2col path runs instead.
     static let minimumOutputPixels = 256
 
-    /// Whether `g` is a convolution this kernel computes: 3x3, stride 1, no dilation, no groups,
-    /// and enough channels for the GEMMs to pay off.
-    static func applies(to g: ConvGeometry) -> Bool {
+    /// Whether `g` is a convolution this kernel computes with `tile`: 3x3, stride 1, no dilation, no
+    /// groups, and enough channels for the GEMMs to pay off. F(4x4) takes any number of output
+    /// channels: its transformed input is 2.25 times the input where im2col's is 9 times, so even a
+    /// segmentation head of a few classes on a full-size map runs faster through it.
+    static func applies(to g: ConvGeometry, tile: Tile = .f2x2) -> Bool {
         g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideY == 1 && g.strideX == 1
             && g.dilationY == 1 && g.dilationX == 1 && g.groups == 1
-            && g.inChannels >= 16 && g.outChannels >= 16 && g.outHeight >= 2 && g.outWidth >= 2
-            // Small maps give too few tiles per GEMM: repacking 16 transformed filters per image
+            && g.inChannels >= 16 && (g.outChannels >= 16 || tile == .f4x4) && g.outHeight >= 2 && g.outWidth >= 2
+            // Small maps give too few tiles per GEMM: repacking the transformed filters per image
             // then costs more than the multiplications saved.
             && g.outPlane >= minimumOutputPixels
     }
@@ -29,7 +41,11 @@ enum WinogradConvKernel {
     /// The transformed filters are cached with the weight's storage, so repeated inference calls
     /// with the same weights (every tile of a run) transform them once.
     static func run(input x: UnsafePointer<Float>, weight: Tensor, output: UnsafeMutablePointer<Float>,
-                    _ g: ConvGeometry, _ epilogue: ConvEpilogue.Kernel) {
+                    _ g: ConvGeometry, _ epilogue: ConvEpilogue.Kernel, tile: Tile) {
+        if tile == .f4x4 {
+            runF4x4(input: x, weight: weight, output: output, g, epilogue)
+            return
+        }
         let (cin, cout) = (g.inChannels, g.outChannels)
         let tilesX = (g.outWidth + 1) / 2, tilesY = (g.outHeight + 1) / 2
         let tileRowsPerUnit = Swift.max(1, Swift.min(tilesY, tilesPerUnit / tilesX))
