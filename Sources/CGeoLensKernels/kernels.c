@@ -33,15 +33,17 @@ int gl_uses_avx2(void) {
 #define GL_AVX512 __attribute__((target("avx512f,avx2,fma")))
 static int gl_avx512_state = -1;
 
-/// 1 when the CPU has AVX-512F (and the AVX2/FMA kernels run): the activation maps then take
-/// 16 lanes at a time.
-static int gl_uses_avx512(void) {
+/// 1 when the CPU has AVX-512F (and the AVX2/FMA kernels run): the activation maps and the
+/// Winograd transforms (winograd.c) then take 16 lanes at a time.
+int gl_uses_avx512(void) {
     if (gl_avx512_state < 0) {
         __builtin_cpu_init();
         gl_avx512_state = gl_uses_avx2() && __builtin_cpu_supports("avx512f");
     }
     return gl_avx512_state;
 }
+#else
+int gl_uses_avx512(void) { return 0; }
 #endif
 
 // MARK: - Exponential (Cephes expf polynomial, the same as FastExponential.swift)

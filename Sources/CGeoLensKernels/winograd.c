@@ -19,19 +19,7 @@
 #define GL_WINOGRAD_X86 0
 #endif
 
-static int gl_avx512_state = -1;
-
-int gl_uses_avx512(void) {
-#if GL_WINOGRAD_X86
-    if (gl_avx512_state < 0) {
-        __builtin_cpu_init();
-        gl_avx512_state = __builtin_cpu_supports("avx512f");
-    }
-    return gl_avx512_state;
-#else
-    return 0;
-#endif
-}
+// gl_uses_avx512 (kernels.c) says whether the AVX-512 bodies run.
 
 // Bᵀ d for one column d0..d5 of a 6 x 6 input tile (interpolation points 0, ±1, ±2, ∞).
 #define GL_BT(d0, d1, d2, d3, d4, d5, ADD, SUB, SCALE, r0, r1, r2, r3, r4, r5) do { \

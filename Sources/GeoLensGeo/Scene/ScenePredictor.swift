@@ -86,11 +86,17 @@ public struct ScenePredictor: Sendable {
                     stitcher!.add(one, for: scene, validity: blocks[i].validity)
                 }
             }
-            if let rows = stitcher!.emitRows(before: tiler.finishedRows(afterWindowRow: row)) {
+            // Finished rows go out in strips, so the probabilities, class ids and entropy made
+            // from them are a few MB even for a 10980-pixel-wide scene, not one window row's worth.
+            let finished = tiler.finishedRows(afterWindowRow: row)
+            while let rows = stitcher!.emitRows(before: min(finished, stitcher!.firstPendingRow + Self.rowsPerStrip)) {
                 try consume(rows)
             }
         }
     }
+
+    /// The most scene rows handed to `consume` at once.
+    static let rowsPerStrip = 64
 
     /// Stacks equally shaped `[C, h, w]` tensors into `[N, C, h, w]`.
     static func stack(_ items: [Tensor]) -> Tensor {
