@@ -14,6 +14,24 @@ import Testing
         }
     }
 
+    /// A scene stored in strips gets room for every strip one row of windows reads; a tiled one
+    /// keeps the default (re-reading the shared block row costs little).
+    @Test func streamingReservesTheBlockCacheAStripedSceneNeeds() throws {
+        let dir = try TemporaryDirectory()
+        let (tiledPath, stripedPath) = (dir.file("tiled.tif"), dir.file("striped.tif"))
+        _ = try GeoFixtures.write(tiledPath, width: 600, height: 40, bands: 3, type: .uint16, blockSize: 16)
+        _ = try GeoFixtures.write(stripedPath, width: 600, height: 40, bands: 3, type: .uint16, blockSize: nil)
+        let tiled = try Raster(path: tiledPath), striped = try Raster(path: stripedPath)
+        #expect(GDALSettings.blockCacheBytes(forStreaming: tiled.bands, width: 600, windowRows: 4096)
+                == GDALSettings.defaultBlockCacheBytes)
+        let band = striped.bands[0]
+        #expect(band.blockWidth == 600)
+        #expect(GDALSettings.blockCacheBytes(forStreaming: striped.bands, width: 600, windowRows: 4096)
+                == (4096 + band.blockHeight) * 600 * 3 * 2 + (8 << 20))
+        #expect(GDALSettings.blockCacheBytes(forStreaming: striped.bands, width: 600, windowRows: 256)
+                == GDALSettings.defaultBlockCacheBytes)
+    }
+
     @Test func identityModelReproducesTheSceneThroughOutputs() throws {
         let dir = try TemporaryDirectory()
         let source = dir.file("scene.tif")

@@ -12,7 +12,7 @@ enum GDALRuntime {
         CPLSetErrorHandler(CPLQuietErrorHandler)
         // GDAL's own default block cache is 5% of the machine's memory (1.2 GB here), which a
         // streamed scene fills block by block: predict on a 10980 x 10980 scene peaked at 1.75 GB.
-        if CPLGetConfigOption("GDAL_CACHEMAX", nil) == nil {
+        if !GDALSettings.environmentSetsCache {
             GDALSetCacheMax64(Int64(GDALSettings.defaultBlockCacheBytes))
         }
         return true

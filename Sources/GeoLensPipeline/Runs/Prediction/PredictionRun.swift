@@ -156,6 +156,7 @@ public struct PredictionRun: Sendable {
                                                      blend: weight, batchSize: settings.batch)
                 let reader = Self.windowReader(card: card, sources: inputSources, file: file, raster: raster)
                 let predictor = try ScenePredictor(raster: raster, options: options, reader: reader)
+                GDALSettings.reserveBlockCache(forStreaming: raster, windowRows: tileSize)
                 let windows = predictor.tiler.rowCount * predictor.tiler.columnStarts.count
                 let stem = URL(fileURLWithPath: file.image).deletingPathExtension().lastPathComponent
                 let sceneProgress = files.count > 1 ? progress.relabelled("predict \(stem)") : progress
