@@ -22,12 +22,12 @@ import Testing
         _ = try GeoFixtures.write(tiledPath, width: 600, height: 40, bands: 3, type: .uint16, blockSize: 16)
         _ = try GeoFixtures.write(stripedPath, width: 600, height: 40, bands: 3, type: .uint16, blockSize: nil)
         let tiled = try Raster(path: tiledPath), striped = try Raster(path: stripedPath)
-        #expect(GDALSettings.blockCacheBytes(forStreaming: tiled.bands, width: 600, windowRows: 4096)
+        #expect(GDALSettings.blockCacheBytes(forStreaming: tiled.bands, width: 600, windowRows: 40000)
                 == GDALSettings.defaultBlockCacheBytes)
         let band = striped.bands[0]
         #expect(band.blockWidth == 600)
-        #expect(GDALSettings.blockCacheBytes(forStreaming: striped.bands, width: 600, windowRows: 4096)
-                == (4096 + band.blockHeight) * 600 * 3 * 2 + (8 << 20))
+        #expect(GDALSettings.blockCacheBytes(forStreaming: striped.bands, width: 600, windowRows: 40000)
+                == (40000 + band.blockHeight) * 600 * 3 * 2 + (8 << 20))
         #expect(GDALSettings.blockCacheBytes(forStreaming: striped.bands, width: 600, windowRows: 256)
                 == GDALSettings.defaultBlockCacheBytes)
     }

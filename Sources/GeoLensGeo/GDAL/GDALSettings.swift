@@ -3,10 +3,12 @@ import Foundation
 
 /// Process-wide GDAL settings that affect memory use.
 public enum GDALSettings {
-    /// The block cache GeoLens sets when the environment does not set `GDAL_CACHEMAX`: 16 MiB.
-    /// Streaming a tiled scene re-reads only the block row shared by two window rows, which costs
-    /// little next to the model; scenes stored in strips get more (`reserveBlockCache`).
-    public static let defaultBlockCacheBytes = 16 << 20
+    /// The block cache GeoLens sets when the environment does not set `GDAL_CACHEMAX`: 64 MiB,
+    /// two rows of 256-pixel blocks of a 6-band 10980-pixel-wide UInt16 scene with room for the
+    /// outputs being written. (16 MiB lowered the peak on a 1200-row crop of such a scene but
+    /// raised it to 573 MB on the whole scene; see docs/benchmarks.md.) Scenes stored in strips
+    /// get more when they need it (`reserveBlockCache`).
+    public static let defaultBlockCacheBytes = 64 << 20
 
     /// Whether `GDAL_CACHEMAX` was set in the environment (GeoLens then never changes the cache).
     static let environmentSetsCache: Bool = ProcessInfo.processInfo.environment["GDAL_CACHEMAX"] != nil
