@@ -16,49 +16,38 @@ extension WinogradConvKernel {
                         _ g: ConvGeometry, _ epilogue: ConvEpilogue.Kernel) {
         let (cin, cout) = (g.inChannels, g.outChannels)
         let tilesX = (g.outWidth + 3) / 4, tilesY = (g.outHeight + 3) / 4
-        let tileRowsPerUnit = Swift.max(1, Swift.min(tilesY, f4x4TilesPerUnit / tilesX))
-        let blocksPerImage = (tilesY + tileRowsPerUnit - 1) / tileRowsPerUnit
         let transformed = weight.storage.derived("winograd-f4x4-3x3 \(cout)x\(cin)") {
             weight.withUnsafeBufferPointer { transformFiltersF4x4($0.baseAddress!, outChannels: cout, inChannels: cin) }
         }
-        let channelBlock = ConvThreading.outputChannelBlock(g, rowBlocks: blocksPerImage)
-        let channelBlocks = (cout + channelBlock - 1) / channelBlock
         // The output transform applies the bias and a ReLU itself; other activations run after it.
         let fused = epilogue.activation == .identity || epilogue.activation == .relu
         transformed.withUnsafeBufferPointer { ub in
             let u = ub.baseAddress!
-            ConvThreading.withSingleThreadedBLAS {
-                Parallel.forEach(g.batch * blocksPerImage * channelBlocks) { unit in
-                    let (n, block) = (unit / channelBlocks).quotientAndRemainder(dividingBy: blocksPerImage)
-                    let firstChannel = (unit % channelBlocks) * channelBlock
-                    let channels = firstChannel..<Swift.min(cout, firstChannel + channelBlock)
-                    let firstTileRow = block * tileRowsPerUnit
-                    let tileRows = firstTileRow..<Swift.min(tilesY, firstTileRow + tileRowsPerUnit)
-                    let tiles = tileRows.count * tilesX
-                    // The 36 positions' blocks lie a cache line more than a multiple of 64 bytes
-                    // apart: at a power-of-two distance, the transforms' 36 streams would share a
-                    // few cache sets.
-                    let vStride = paddedStride(cin * tiles), mStride = paddedStride(channels.count * tiles)
-                    ScratchBuffers.shared.withBuffer(count: 36 * (vStride + mStride)) { scratch in
-                        let v = scratch, m = scratch + 36 * vStride
-                        gl_winograd_f4x4_input(x + n * cin * g.inPlane, Int32(cin), Int32(g.inHeight), Int32(g.inWidth),
-                                               Int32(g.padTop), Int32(g.padLeft), Int32(tileRows.lowerBound),
-                                               Int32(tileRows.count), Int32(tilesX), v, vStride)
-                        for k in 0..<36 {
-                            BLAS.sgemm(m: channels.count, n: tiles, k: cin, a: u + k * cout * cin + channels.lowerBound * cin,
-                                       lda: cin, b: v + k * vStride, ldb: tiles, c: m + k * mStride, ldc: tiles)
-                        }
-                        let planes = output + (n * cout + channels.lowerBound) * g.outPlane
-                        gl_winograd_f4x4_output(m, mStride, Int32(channels.count), Int32(tileRows.lowerBound), Int32(tileRows.count),
-                                                Int32(tilesX), fused ? epilogue.bias.map { $0 + channels.lowerBound } : nil,
-                                                fused && epilogue.activation == .relu ? 1 : 0, planes, g.outPlane,
-                                                Int32(g.outHeight), Int32(g.outWidth))
-                        if !fused {
-                            let firstRow = 4 * tileRows.lowerBound
-                            let rows = Swift.min(g.outHeight, 4 * tileRows.upperBound) - firstRow
-                            epilogue.apply(to: planes + firstRow * g.outWidth, channels: channels, rowStride: g.outPlane,
-                                           width: rows * g.outWidth)
-                        }
+            forEachUnit(g, tilesX: tilesX, tilesY: tilesY, tilesPerUnit: f4x4TilesPerUnit) { n, channels, tileRows in
+                let tiles = tileRows.count * tilesX
+                // The 36 positions' blocks lie a cache line more than a multiple of 64 bytes
+                // apart: at a power-of-two distance, the transforms' 36 streams would share a
+                // few cache sets.
+                let vStride = paddedStride(cin * tiles), mStride = paddedStride(channels.count * tiles)
+                ScratchBuffers.shared.withBuffer(count: 36 * (vStride + mStride)) { scratch in
+                    let v = scratch, m = scratch + 36 * vStride
+                    gl_winograd_f4x4_input(x + n * cin * g.inPlane, Int32(cin), Int32(g.inHeight), Int32(g.inWidth),
+                                           Int32(g.padTop), Int32(g.padLeft), Int32(tileRows.lowerBound),
+                                           Int32(tileRows.count), Int32(tilesX), v, vStride)
+                    for k in 0..<36 {
+                        BLAS.sgemm(m: channels.count, n: tiles, k: cin, a: u + k * cout * cin + channels.lowerBound * cin,
+                                   lda: cin, b: v + k * vStride, ldb: tiles, c: m + k * mStride, ldc: tiles)
+                    }
+                    let planes = output + (n * cout + channels.lowerBound) * g.outPlane
+                    gl_winograd_f4x4_output(m, mStride, Int32(channels.count), Int32(tileRows.lowerBound), Int32(tileRows.count),
+                                            Int32(tilesX), fused ? epilogue.bias.map { $0 + channels.lowerBound } : nil,
+                                            fused && epilogue.activation == .relu ? 1 : 0, planes, g.outPlane,
+                                            Int32(g.outHeight), Int32(g.outWidth))
+                    if !fused {
+                        let firstRow = 4 * tileRows.lowerBound
+                        let rows = Swift.min(g.outHeight, 4 * tileRows.upperBound) - firstRow
+                        epilogue.apply(to: planes + firstRow * g.outWidth, channels: channels, rowStride: g.outPlane,
+                                       width: rows * g.outWidth)
                     }
                 }
             }

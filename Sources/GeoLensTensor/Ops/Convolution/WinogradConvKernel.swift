@@ -48,41 +48,49 @@ enum WinogradConvKernel {
         }
         let (cin, cout) = (g.inChannels, g.outChannels)
         let tilesX = (g.outWidth + 1) / 2, tilesY = (g.outHeight + 1) / 2
-        let tileRowsPerUnit = Swift.max(1, Swift.min(tilesY, tilesPerUnit / tilesX))
-        let blocksPerImage = (tilesY + tileRowsPerUnit - 1) / tileRowsPerUnit
         let transformed = weight.storage.derived("winograd-f2x2-3x3 \(cout)x\(cin)") {
             weight.withUnsafeBufferPointer { transformFilters($0.baseAddress!, outChannels: cout, inChannels: cin) }
         }
-        // Small maps (one or two tile-row blocks per image) also split the output channels, as
-        // the im2col path does (`ConvThreading.outputChannelBlock`): each unit transforms its
-        // input tiles and computes one block of channels.
-        let channelBlock = ConvThreading.outputChannelBlock(g, rowBlocks: blocksPerImage)
-        let channelBlocks = (cout + channelBlock - 1) / channelBlock
         transformed.withUnsafeBufferPointer { ub in
             let u = ub.baseAddress!
-            ConvThreading.withSingleThreadedBLAS {
-                Parallel.forEach(g.batch * blocksPerImage * channelBlocks) { unit in
-                    let (n, block) = (unit / channelBlocks).quotientAndRemainder(dividingBy: blocksPerImage)
-                    let firstChannel = (unit % channelBlocks) * channelBlock
-                    let channels = firstChannel..<Swift.min(cout, firstChannel + channelBlock)
-                    let firstTileRow = block * tileRowsPerUnit
-                    let tileRows = firstTileRow..<Swift.min(tilesY, firstTileRow + tileRowsPerUnit)
-                    let tiles = tileRows.count * tilesX
-                    ScratchBuffers.shared.withBuffer(count: 16 * (cin + channels.count) * tiles) { scratch in
-                        let v = scratch, m = scratch + 16 * cin * tiles
-                        transformInput(x + n * cin * g.inPlane, g, tileRows: tileRows, tilesX: tilesX, into: v)
-                        for k in 0..<16 {
-                            BLAS.sgemm(m: channels.count, n: tiles, k: cin, a: u + k * cout * cin + channels.lowerBound * cin,
-                                       lda: cin, b: v + k * cin * tiles, ldb: tiles, c: m + k * channels.count * tiles, ldc: tiles)
-                        }
-                        let image = output + n * cout * g.outPlane
-                        transformOutput(m, g, channels: channels, tileRows: tileRows, tilesX: tilesX, into: image)
-                        let firstRow = 2 * tileRows.lowerBound
-                        let rows = Swift.min(g.outHeight, 2 * tileRows.upperBound) - firstRow
-                        epilogue.apply(to: image + channels.lowerBound * g.outPlane + firstRow * g.outWidth, channels: channels,
-                                       rowStride: g.outPlane, width: rows * g.outWidth)
+            forEachUnit(g, tilesX: tilesX, tilesY: tilesY, tilesPerUnit: tilesPerUnit) { n, channels, tileRows in
+                let tiles = tileRows.count * tilesX
+                ScratchBuffers.shared.withBuffer(count: 16 * (cin + channels.count) * tiles) { scratch in
+                    let v = scratch, m = scratch + 16 * cin * tiles
+                    transformInput(x + n * cin * g.inPlane, g, tileRows: tileRows, tilesX: tilesX, into: v)
+                    for k in 0..<16 {
+                        BLAS.sgemm(m: channels.count, n: tiles, k: cin, a: u + k * cout * cin + channels.lowerBound * cin,
+                                   lda: cin, b: v + k * cin * tiles, ldb: tiles, c: m + k * channels.count * tiles, ldc: tiles)
                     }
+                    let image = output + n * cout * g.outPlane
+                    transformOutput(m, g, channels: channels, tileRows: tileRows, tilesX: tilesX, into: image)
+                    let firstRow = 2 * tileRows.lowerBound
+                    let rows = Swift.min(g.outHeight, 2 * tileRows.upperBound) - firstRow
+                    epilogue.apply(to: image + channels.lowerBound * g.outPlane + firstRow * g.outWidth, channels: channels,
+                                   rowStride: g.outPlane, width: rows * g.outWidth)
                 }
+            }
+        }
+    }
+
+    /// Runs `body(image, output channels, tile rows)` for every work unit of a Winograd
+    /// convolution, in parallel with single-threaded GEMMs: images are cut into blocks of whole
+    /// tile rows (about `tilesPerUnit` tiles), fixed by the geometry, so an image's output never
+    /// depends on the batch it came in. Small maps (one or two tile-row blocks per image) also
+    /// split the output channels, as the im2col path does (`ConvThreading.outputChannelBlock`).
+    static func forEachUnit(_ g: ConvGeometry, tilesX: Int, tilesY: Int, tilesPerUnit: Int,
+                            _ body: (_ image: Int, _ channels: Range<Int>, _ tileRows: Range<Int>) -> Void) {
+        let tileRowsPerUnit = Swift.max(1, Swift.min(tilesY, tilesPerUnit / tilesX))
+        let blocksPerImage = (tilesY + tileRowsPerUnit - 1) / tileRowsPerUnit
+        let channelBlock = ConvThreading.outputChannelBlock(g, rowBlocks: blocksPerImage)
+        let channelBlocks = (g.outChannels + channelBlock - 1) / channelBlock
+        ConvThreading.withSingleThreadedBLAS {
+            Parallel.forEach(g.batch * blocksPerImage * channelBlocks) { unit in
+                let (n, block) = (unit / channelBlocks).quotientAndRemainder(dividingBy: blocksPerImage)
+                let firstChannel = (unit % channelBlocks) * channelBlock
+                let firstTileRow = block * tileRowsPerUnit
+                body(n, firstChannel..<Swift.min(g.outChannels, firstChannel + channelBlock),
+                     firstTileRow..<Swift.min(tilesY, firstTileRow + tileRowsPerUnit))
             }
         }
     }
