@@ -60,7 +60,7 @@ public final class PlannedMemory: @unchecked Sendable {
         return try AllocationScope.with(replay, body)
     }
 
-    /// Bytes held by arenas (idle or in use by a run), for tests and benchmarks.
+    /// Bytes held by idle arenas (those no run has checked out), for tests and benchmarks.
     public var arenaBytes: Int {
         state.withLock { $0.idleArenas.reduce(0) { $0 + $1.bytes } }
     }
@@ -130,7 +130,7 @@ public final class PlannedMemory: @unchecked Sendable {
     // MARK: Runs
 
     /// Records the allocations of a first run.
-    final class Recording: AllocationSource, @unchecked Sendable {
+    final class Recording: AllocationSource, StorageRecycler, @unchecked Sendable {
         private struct Event { var count: Int; var allocated: Int; var freed: Int? }
         private let events = Locked<(records: [Event], clock: Int, finished: Bool)>(([], 0, false))
         let minimumCount: Int
@@ -215,18 +215,13 @@ public final class PlannedMemory: @unchecked Sendable {
             served += 1
             return (arena.pointer(at: offset), AllocationSlot(source: arena, index: 0, offset: offset))
         }
-
-        func release(_ pointer: UnsafeMutablePointer<Float>, slot: AllocationSlot) {
-            preconditionFailure("PlannedMemory.Replay: tensors are released to their arena")
-        }
     }
 
     /// One block of memory; tracks which byte ranges hold live tensors.
-    final class Arena: AllocationSource, @unchecked Sendable {
+    final class Arena: StorageRecycler, @unchecked Sendable {
         let bytes: Int
         private let base: UnsafeMutableRawPointer
         private let live = Locked<[Range<Int>]>([])
-        let minimumCount = 0
 
         init(bytes: Int) {
             self.bytes = bytes
@@ -249,8 +244,6 @@ public final class PlannedMemory: @unchecked Sendable {
             }
         }
 
-        func allocate(count: Int) -> (UnsafeMutablePointer<Float>, AllocationSlot)? { nil }
-
         func release(_ pointer: UnsafeMutablePointer<Float>, slot: AllocationSlot) {
             live.withLock { live in
                 if let i = live.firstIndex(where: { $0.lowerBound == slot.offset }) { live.remove(at: i) }
@@ -259,20 +252,25 @@ public final class PlannedMemory: @unchecked Sendable {
     }
 }
 
-/// Where a `TensorStorage` got its memory when not from the heap, and how to give it back.
+/// What serves the large tensor allocations of the current thread (`AllocationScope`).
 @usableFromInline
 protocol AllocationSource: AnyObject, Sendable {
     var minimumCount: Int { get }
-    /// Memory for `count` scalars, or nil to use the heap.
+    /// Memory for `count` scalars and where to give it back, or nil to use the heap.
     func allocate(count: Int) -> (UnsafeMutablePointer<Float>, AllocationSlot)?
+}
+
+/// Where a `TensorStorage` gives back memory that did not come from the heap.
+@usableFromInline
+protocol StorageRecycler: AnyObject, Sendable {
     /// Called by the storage's deinit.
     func release(_ pointer: UnsafeMutablePointer<Float>, slot: AllocationSlot)
 }
 
-/// The source of a storage's memory and its place there.
+/// The recycler of a storage's memory and its place there.
 @usableFromInline
 struct AllocationSlot: Sendable {
-    let source: any AllocationSource
+    let source: any StorageRecycler
     let index: Int
     let offset: Int
 }
